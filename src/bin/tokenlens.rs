@@ -1,0 +1,208 @@
+//! The `tokenlens` command line: the browser's engine, natively.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokenlens::generate::{generate, GenOptions};
+use tokenlens::{Ingest, SummaryReport};
+
+#[derive(Parser)]
+#[command(
+    name = "tokenlens",
+    version,
+    about = "LLM request logs in, latency / cost / error figures out"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Headline figures (requests, errors, latency percentiles, tokens, cost) of log files.
+    Summary {
+        /// JSONL log files; several are merged.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a realistic, deterministic demo log in the source article's record shape.
+    Generate {
+        /// How many records.
+        #[arg(long)]
+        records: u64,
+        /// Output file (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+        /// Same seed, same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Summary { files, json } => summary(&files, json),
+        Command::Generate { records, out, seed } => write_generated(records, &out, seed),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("tokenlens: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn summary(files: &[PathBuf], json: bool) -> Result<(), String> {
+    let mut ingest = Ingest::new();
+    let mut buf = vec![0u8; 1 << 20];
+    for path in files {
+        let name = path.display().to_string();
+        let mut file = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        ingest.start_file(&name);
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => ingest.feed(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot read {name}: {e}")),
+            }
+        }
+    }
+    let (table, import) = ingest.finish();
+    let report = SummaryReport::new(&table, import);
+    let out = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    } else {
+        human(&report)
+    };
+    io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| format!("cannot write the summary: {e}"))
+}
+
+fn write_generated(records: u64, out: &PathBuf, seed: u64) -> Result<(), String> {
+    let opts = GenOptions { records, seed };
+    let name = out.display();
+    let result = if out.as_os_str() == "-" {
+        let mut w = BufWriter::new(io::stdout().lock());
+        generate(opts, &mut w).and_then(|_| w.flush())
+    } else {
+        let file = File::create(out).map_err(|e| format!("cannot create {name}: {e}"))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        generate(opts, &mut w).and_then(|_| w.flush())
+    };
+    result.map_err(|e| format!("cannot write {name}: {e}"))
+}
+
+/// 1234567 -> "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or("—".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn human(r: &SummaryReport) -> String {
+    let s = &r.summary;
+    let t = &s.totals;
+    let l = &t.latency_ms;
+    let mut o = String::new();
+    let mut line = |text: String| {
+        o.push_str(&text);
+        o.push('\n');
+    };
+    line(format!(
+        "period      {} … {} (UTC)",
+        s.first_ts.as_deref().unwrap_or("—"),
+        s.last_ts.as_deref().unwrap_or("—")
+    ));
+    line(format!(
+        "requests    {}   errors {} ({})   throughput {} req/s",
+        thousands(t.requests),
+        thousands(t.errors),
+        pct(t.error_rate),
+        opt(s.throughput_rps, 3)
+    ));
+    line(format!(
+        "latency ms  p50 {}  p90 {}  p95 {}  p99 {}  max {}  mean {}",
+        opt(l.p50, 1),
+        opt(l.p90, 1),
+        opt(l.p95, 1),
+        opt(l.p99, 1),
+        opt(l.max, 1),
+        opt(l.mean, 1)
+    ));
+    line(format!(
+        "tokens      input {}   output {}",
+        thousands(t.input_tokens),
+        thousands(t.output_tokens)
+    ));
+    line(format!("cost        ${}", opt(t.cost_usd, 2)));
+    if !s.error_types.is_empty() {
+        let kinds: Vec<String> = s
+            .error_types
+            .iter()
+            .map(|e| format!("{} {}", e.error_type, thousands(e.count)))
+            .collect();
+        line(format!("error types {}", kinds.join(", ")));
+    }
+    line(String::new());
+    line(format!(
+        "{:<30} {:>10} {:>8} {:>10} {:>10} {:>10} {:>12}",
+        "model", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "cost $"
+    ));
+    for m in &r.by_model {
+        let mt = &m.totals;
+        line(format!(
+            "{:<30} {:>10} {:>8} {:>10} {:>10} {:>10} {:>12}",
+            m.model,
+            thousands(mt.requests),
+            pct(mt.error_rate),
+            opt(mt.latency_ms.p50, 1),
+            opt(mt.latency_ms.p95, 1),
+            opt(mt.latency_ms.p99, 1),
+            opt(mt.cost_usd, 2)
+        ));
+    }
+    let imp = &r.import;
+    line(String::new());
+    line(format!(
+        "read {} lines, kept {} records, skipped {} malformed lines",
+        thousands(imp.lines),
+        thousands(imp.records),
+        thousands(imp.skipped_lines)
+    ));
+    for e in imp.errors.iter().take(20) {
+        line(format!(
+            "  {}:{} (byte {}): {}",
+            e.file, e.line, e.byte_offset, e.reason
+        ));
+    }
+    if imp.skipped_lines > 20 {
+        line(format!(
+            "  … and {} more (all listed in --json up to 100)",
+            imp.skipped_lines - 20
+        ));
+    }
+    o
+}

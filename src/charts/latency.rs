@@ -1,0 +1,71 @@
+//! Latency p50 / p95 / p99 over time, one line each; gaps where a bucket has no latency.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let s = &data.series;
+    let lines = [("p50", &s.p50_ms), ("p95", &s.p95_ms), ("p99", &s.p99_ms)];
+    let max = lines
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten())
+        .fold(f64::NAN, |a, &b| a.max(b));
+    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max.is_finite()) else {
+        return no_data(root, theme);
+    };
+    let mut chart = ChartBuilder::on(root)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(48.0))
+        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(&|y| format!("{} ms", compact(*y)))
+        .label_style(theme.font(11.0))
+        .axis_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let half = s.bucket_secs as f64 * 500.0;
+    for (k, (name, values)) in lines.iter().enumerate() {
+        let color = theme.palette[k];
+        let style = theme.line(color, 1.5);
+        // Each run of buckets that have a value is its own line, so gaps stay gaps.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (t, v) in s.start_ms.iter().zip(values.iter()) {
+            match v {
+                Some(v) => runs
+                    .last_mut()
+                    .map_or((), |r| r.push((axis.x(t + half), *v))),
+                None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
+                None => {}
+            }
+        }
+        for (i, run) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
+            let series = chart.draw_series(LineSeries::new(run, style))?;
+            if i == 0 {
+                let legend_px = theme.px(14.0) as i32;
+                series.label(*name).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + legend_px, y)], style)
+                });
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(theme.font(11.0))
+        .background_style(theme.background.mix(0.85))
+        .border_style(theme.grid)
+        .draw()
+}

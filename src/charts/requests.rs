@@ -1,0 +1,63 @@
+//! Requests over time as bars, the failed part of each bar in the error colour.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let s = &data.series;
+    let max = s.requests.iter().copied().max().unwrap_or(0) as f64;
+    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max > 0.0) else {
+        return no_data(root, theme);
+    };
+    let mut chart = ChartBuilder::on(root)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(48.0))
+        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(&|y| compact(*y))
+        .label_style(theme.font(11.0))
+        .axis_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let width = s.bucket_secs as f64 * 1000.0;
+    let bar = |t: f64, lo: f64, hi: f64, color: RGBColor| {
+        Rectangle::new([(axis.x(t), lo), (axis.x(t + width), hi)], color.filled())
+    };
+    let ok = theme.palette[0];
+    let bars = s.start_ms.iter().zip(&s.requests).zip(&s.errors);
+    chart
+        .draw_series(
+            bars.clone()
+                .map(|((&t, &r), &e)| bar(t, e as f64, r as f64, ok)),
+        )?
+        .label("requests")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], ok.filled()));
+    let bad = theme.bad;
+    chart
+        .draw_series(
+            bars.filter(|(_, &e)| e > 0)
+                .map(|((&t, _), &e)| bar(t, 0.0, e as f64, bad)),
+        )?
+        .label("errors")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], bad.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(theme.font(11.0))
+        .background_style(theme.background.mix(0.85))
+        .border_style(theme.grid)
+        .draw()
+}

@@ -1,0 +1,76 @@
+//! Input and output tokens over time, stacked areas.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let s = &data.series;
+    let total: Vec<f64> = s
+        .input_tokens
+        .iter()
+        .zip(&s.output_tokens)
+        .map(|(i, o)| (i + o) as f64)
+        .collect();
+    let max = total.iter().copied().fold(0.0, f64::max);
+    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max > 0.0) else {
+        return no_data(root, theme);
+    };
+    let mut chart = ChartBuilder::on(root)
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(48.0))
+        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(&|y| compact(*y))
+        .label_style(theme.font(11.0))
+        .axis_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let half = s.bucket_secs as f64 * 500.0;
+    let xs: Vec<f64> = s.start_ms.iter().map(|t| axis.x(t + half)).collect();
+    let (input, output) = (theme.palette[0], theme.palette[1]);
+    // Output is stacked on input: the top area is drawn first, input over it.
+    chart
+        .draw_series(
+            AreaSeries::new(
+                xs.iter().copied().zip(total.iter().copied()),
+                0.0,
+                output.mix(0.35),
+            )
+            .border_style(theme.line(output, 1.0)),
+        )?
+        .label("output")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], output.filled()));
+    chart
+        .draw_series(
+            AreaSeries::new(
+                xs.iter()
+                    .copied()
+                    .zip(s.input_tokens.iter().map(|&v| v as f64)),
+                0.0,
+                input.mix(0.35),
+            )
+            .border_style(theme.line(input, 1.0)),
+        )?
+        .label("input")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], input.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(theme.font(11.0))
+        .background_style(theme.background.mix(0.85))
+        .border_style(theme.grid)
+        .draw()
+}

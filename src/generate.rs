@@ -1,0 +1,337 @@
+//! Deterministic, realistic request logs in the source article's `log_entry` shape, for the
+//! demo, tests and benchmarks: two weeks of traffic with a daily rhythm, several models and
+//! applications, a long latency tail, background errors, and one incident.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::ingest::time::{days_from_civil, US_PER_S};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct GenOptions {
+    /// How many records.
+    pub records: u64,
+    /// Same seed, same file.
+    pub seed: u64,
+}
+
+/// First request: 2026-11-09T00:00:00Z (a Monday).
+pub fn start_us() -> i64 {
+    days_from_civil(2026, 11, 9) * 86_400 * US_PER_S
+}
+
+/// Two weeks.
+pub const SPAN_DAYS: i64 = 14;
+
+/// The incident: gpt-4o is slow and failing on day 9 (2026-11-18), 14:00 to 16:30 UTC.
+pub fn incident_us() -> (i64, i64) {
+    let day = start_us() + 9 * 86_400 * US_PER_S;
+    (
+        day + 14 * 3_600 * US_PER_S,
+        day + 16 * 3_600 * US_PER_S + 30 * 60 * US_PER_S,
+    )
+}
+
+/// The model that the incident hits.
+pub const INCIDENT_MODEL: &str = "gpt-4o";
+
+/// SplitMix64: tiny, fast, and the same sequence on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.f64() * n as f64) as usize
+    }
+    fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.f64();
+        let v = self.f64();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+        median * (sigma * self.normal()).exp()
+    }
+    /// An index drawn with the given weights.
+    fn pick(&mut self, weights: &[f64]) -> usize {
+        let total: f64 = weights.iter().sum();
+        let mut x = self.f64() * total;
+        for (i, w) in weights.iter().enumerate() {
+            if x < *w {
+                return i;
+            }
+            x -= w;
+        }
+        weights.len() - 1
+    }
+}
+
+struct Model {
+    name: &'static str,
+    /// USD per 1M input / output tokens.
+    price: (f64, f64),
+    /// Time to first byte (ms) and per output token (ms).
+    speed: (f64, f64),
+}
+
+const MODELS: [Model; 5] = [
+    Model {
+        name: "gpt-4o",
+        price: (2.5, 10.0),
+        speed: (380.0, 11.0),
+    },
+    Model {
+        name: "gpt-4o-mini",
+        price: (0.15, 0.6),
+        speed: (260.0, 6.5),
+    },
+    Model {
+        name: "claude-3-5-sonnet-20241022",
+        price: (3.0, 15.0),
+        speed: (520.0, 13.0),
+    },
+    Model {
+        name: "gemini-1.5-pro",
+        price: (1.25, 5.0),
+        speed: (450.0, 9.0),
+    },
+    Model {
+        name: "llama-3.1-70b-instruct",
+        price: (0.88, 0.88),
+        speed: (300.0, 8.0),
+    },
+];
+
+struct App {
+    name: &'static str,
+    weight: f64,
+    /// Median prompt and completion tokens.
+    tokens: (f64, f64),
+    /// Weight of each model in MODELS order.
+    mix: [f64; 5],
+    prompts: &'static [&'static str],
+    outputs: &'static [&'static str],
+}
+
+const APPS: [App; 4] = [
+    App {
+        name: "support-bot",
+        weight: 0.40,
+        tokens: (450.0, 180.0),
+        mix: [0.25, 0.45, 0.15, 0.05, 0.10],
+        prompts: &[
+            "How do I reset my password?",
+            "Where is my order #48213? It was due on Monday.",
+            "Cancel my subscription, please. My email is jane.doe@example.com",
+            "Can I change the shipping address after ordering?",
+            "The app says \"payment declined\" but my card works elsewhere.",
+            "¿Puedo pagar con PayPal?",
+        ],
+        outputs: &[
+            "You can reset your password from Settings → Security → Reset password.",
+            "Your order shipped yesterday and should arrive within 2 business days.",
+            "I've cancelled your subscription; you'll keep access until the end of the period.",
+            "Yes — until the order ships you can edit the address under Orders.",
+            "Sí, aceptamos PayPal en el paso de pago.",
+        ],
+    },
+    App {
+        name: "content-generator-app",
+        weight: 0.25,
+        tokens: (300.0, 700.0),
+        mix: [0.45, 0.20, 0.25, 0.10, 0.0],
+        prompts: &[
+            "Write a product description for a stainless steel water bottle.",
+            "Draft a LinkedIn post announcing our Series A.",
+            "Explain the concept of quantum entanglement in simple terms.",
+            "Write three subject lines for a Black Friday email.",
+        ],
+        outputs: &[
+            "Meet the bottle that keeps up with you: double-walled, leak-proof, 24h cold.",
+            "We're thrilled to announce our $12M Series A!\n\nHere's what's next…",
+            "Imagine two coins that always land on opposite sides, however far apart…",
+            "1. 48 hours only 🔥\n2. Your cart misses you\n3. The deal you waited for",
+        ],
+    },
+    App {
+        name: "code-assistant",
+        weight: 0.20,
+        tokens: (1200.0, 400.0),
+        mix: [0.35, 0.10, 0.45, 0.10, 0.0],
+        prompts: &[
+            "Why does this Rust code not compile? `let s: &str = String::new();`",
+            "Write a SQL query for the top 10 customers by revenue.",
+            "Refactor this function to use async/await.",
+        ],
+        outputs: &[
+            "`String::new()` is an owned String; borrow it with `&String::new()` or use `\"\"`.",
+            "SELECT customer_id, SUM(amount) AS revenue FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 10;",
+            "Here is the refactored version:\n```js\nasync function load() { … }\n```",
+        ],
+    },
+    App {
+        name: "search-summarizer",
+        weight: 0.15,
+        tokens: (2500.0, 250.0),
+        mix: [0.20, 0.40, 0.10, 0.25, 0.05],
+        prompts: &[
+            "Summarize these 5 search results about heat pumps.",
+            "Summarize the quarterly report in 3 bullet points.",
+        ],
+        outputs: &[
+            "• Heat pumps move heat rather than make it\n• 2–4× more efficient than resistive heat",
+            "• Revenue up 18%\n• Margin steady at 41%\n• Guidance raised",
+        ],
+    },
+];
+
+/// One line of output, in the article's field order.
+#[derive(Serialize)]
+struct Record<'a> {
+    timestamp: f64,
+    request_id: String,
+    user_id: Option<String>,
+    application: &'a str,
+    model_name: &'a str,
+    input_prompt: &'a str,
+    llm_output: &'a str,
+    latency_ms: Option<f64>,
+    status_code: u16,
+    error_message: Option<&'a str>,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    total_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_cost_usd: Option<f64>,
+}
+
+/// Relative traffic at a moment: a daily rhythm peaking mid-afternoon UTC, quieter weekends.
+fn traffic(ts_us: i64) -> f64 {
+    let secs = (ts_us - start_us()) / US_PER_S;
+    let hour = (secs % 86_400) as f64 / 3_600.0;
+    let weekday = secs / 86_400 % 7; // 0 = Monday
+    let daily = 0.25 + 0.75 * (0.5 - 0.5 * ((hour - 3.0) / 24.0 * std::f64::consts::TAU).cos());
+    daily * if weekday >= 5 { 0.55 } else { 1.0 }
+}
+
+/// Writes `opts.records` JSON lines to `out`.
+pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
+    let mut rng = Rng(opts.seed ^ 0x746F_6B65_6E6C_656E);
+    let span = SPAN_DAYS * 86_400 * US_PER_S;
+    let mut times: Vec<i64> = Vec::with_capacity(opts.records as usize);
+    while (times.len() as u64) < opts.records {
+        let t = start_us() + (rng.f64() * span as f64) as i64;
+        if rng.f64() < traffic(t) {
+            times.push(t);
+        }
+    }
+    times.sort_unstable();
+    let (inc_start, inc_end) = incident_us();
+    for &ts in &times {
+        let app = &APPS[rng.pick(&APPS.map(|a| a.weight))];
+        let model = &MODELS[rng.pick(&app.mix)];
+        let incident = model.name == INCIDENT_MODEL && (inc_start..inc_end).contains(&ts);
+        let mut prompt_tokens = rng.lognormal(app.tokens.0, 0.6).round().max(1.0) as u32;
+        let mut completion_tokens = rng.lognormal(app.tokens.1, 0.5).round().max(1.0) as u32;
+        let mut latency =
+            (model.speed.0 + completion_tokens as f64 * model.speed.1) * rng.lognormal(1.0, 0.25);
+        if rng.f64() < 0.01 {
+            latency *= 3.0 + 4.0 * rng.f64(); // The long tail: retries, cold caches.
+        }
+        if incident {
+            latency *= 3.5 + rng.f64();
+        }
+        let (status, error): (u16, Option<&str>) = {
+            let x = rng.f64();
+            if incident && x < 0.22 {
+                (
+                    503,
+                    Some(
+                        "HTTP error: 503 - {\"error\":{\"message\":\"The server is overloaded\"}}",
+                    ),
+                )
+            } else if x < 0.004 {
+                (
+                    429,
+                    Some("HTTP error: 429 - Rate limit reached for requests"),
+                )
+            } else if x < 0.007 {
+                (500, Some("HTTP error: 500 - Internal server error"))
+            } else if x < 0.009 {
+                latency = 60_000.0 + rng.f64() * 50.0;
+                (0, Some("Request error: Read timed out. (read timeout=60)"))
+            } else {
+                (200, None)
+            }
+        };
+        let (input_prompt, llm_output) = (
+            app.prompts[rng.below(app.prompts.len())],
+            app.outputs[rng.below(app.outputs.len())],
+        );
+        let llm_output = if error.is_some() { "" } else { llm_output };
+        if error.is_some() {
+            // As the article's logger does: a failed call reports no usage.
+            prompt_tokens = 0;
+            completion_tokens = 0;
+        }
+        let cost =
+            (prompt_tokens as f64 * model.price.0 + completion_tokens as f64 * model.price.1) / 1e6;
+        let user = (rng.f64().powi(2) * 2_000.0) as u32;
+        let id = (rng.next_u64(), rng.next_u64());
+        let rec = Record {
+            timestamp: ts as f64 / 1e6,
+            request_id: format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                id.0 >> 32,
+                (id.0 >> 16) & 0xffff,
+                id.0 & 0xfff,
+                (id.1 >> 48) | 0x8000,
+                id.1 & 0xffff_ffff_ffff
+            ),
+            user_id: (rng.f64() >= 0.02).then(|| format!("user-{user:04}")),
+            application: app.name,
+            model_name: model.name,
+            input_prompt,
+            llm_output,
+            latency_ms: (rng.f64() >= 0.002).then_some((latency * 1000.0).round() / 1000.0),
+            status_code: status,
+            error_message: error,
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+            estimated_cost_usd: (rng.f64() >= 0.005).then_some(cost),
+        };
+        serde_json::to_writer(&mut *out, &rec)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic() {
+        let gen = |seed| {
+            let mut v = Vec::new();
+            generate(GenOptions { records: 200, seed }, &mut v)
+                .map(|_| v)
+                .unwrap_or_default()
+        };
+        assert_eq!(gen(1), gen(1));
+        assert_ne!(gen(1), gen(2));
+        assert_eq!(gen(1).iter().filter(|&&b| b == b'\n').count(), 200);
+    }
+}

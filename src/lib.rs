@@ -1,0 +1,20 @@
+//! tokenlens: LLM request logs in, latency / cost / quality dashboards out.
+
+pub mod charts;
+mod dashboard;
+pub mod generate;
+pub mod ingest;
+pub mod metrics;
+pub mod query;
+pub mod schema;
+mod table;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub use dashboard::{
+    dashboard, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals, Options,
+    Summary, SummaryReport,
+};
+pub use ingest::{ImportReport, Ingest, LineError};
+pub use query::View;
+pub use table::{Groups, Row, Table, TableBuilder};

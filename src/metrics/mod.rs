@@ -1,0 +1,5 @@
+//! Metrics: pure functions of (table, selected rows) -> results.
+
+pub mod latency;
+pub mod series;
+pub mod totals;

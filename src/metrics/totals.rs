@@ -1,0 +1,121 @@
+//! Request, error, token and cost totals with latency figures: overall and per group.
+
+use arrow::array::Array;
+use serde::Serialize;
+
+use super::latency::LatencyStats;
+use crate::table::{Groups, Table};
+
+/// The headline figures of a set of requests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Requests.
+    pub requests: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// errors / requests; `None` without requests.
+    pub error_rate: Option<f64>,
+    /// Latency over the requests that have one.
+    pub latency_ms: LatencyStats,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Reported cost, USD; `None` when no request reports one.
+    pub cost_usd: Option<f64>,
+    /// Requests that report a cost.
+    pub cost_count: u64,
+}
+
+/// Accumulates [`Totals`] row by row.
+#[derive(Default)]
+pub struct Acc {
+    requests: u64,
+    errors: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost: f64,
+    cost_count: u64,
+    latencies: Vec<f64>,
+}
+
+impl Acc {
+    /// Adds row `i` of `t`.
+    pub fn add(&mut self, t: &Table, i: usize) {
+        self.requests += 1;
+        self.errors += u64::from(t.error.value(i));
+        if t.input_tokens.is_valid(i) {
+            self.input_tokens += u64::from(t.input_tokens.value(i));
+        }
+        if t.output_tokens.is_valid(i) {
+            self.output_tokens += u64::from(t.output_tokens.value(i));
+        }
+        if t.cost_usd.is_valid(i) {
+            self.cost += t.cost_usd.value(i);
+            self.cost_count += 1;
+        }
+        if t.latency_ms.is_valid(i) {
+            self.latencies.push(t.latency_ms.value(i));
+        }
+    }
+
+    /// The totals of what was added.
+    pub fn finish(mut self) -> Totals {
+        Totals {
+            requests: self.requests,
+            errors: self.errors,
+            error_rate: (self.requests > 0).then(|| self.errors as f64 / self.requests as f64),
+            latency_ms: LatencyStats::of(&mut self.latencies),
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cost_usd: (self.cost_count > 0).then_some(self.cost),
+            cost_count: self.cost_count,
+        }
+    }
+}
+
+/// The totals of the selected rows.
+pub fn totals(t: &Table, rows: &[u32]) -> Totals {
+    let mut acc = Acc::default();
+    for &i in rows {
+        acc.add(t, i as usize);
+    }
+    acc.finish()
+}
+
+/// The totals of each non-empty group among the selected rows, by requests (descending),
+/// then label.
+pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(String, Totals)> {
+    let mut accs: Vec<Acc> = (0..groups.labels.len()).map(|_| Acc::default()).collect();
+    for &i in rows {
+        accs[groups.of_row[i as usize] as usize].add(t, i as usize);
+    }
+    let mut out: Vec<(String, Totals)> = accs
+        .into_iter()
+        .zip(&groups.labels)
+        .filter(|(a, _)| a.requests > 0)
+        .map(|(a, l)| (l.clone(), a.finish()))
+        .collect();
+    out.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Failed requests by error type, most frequent first.
+pub fn error_types(t: &Table, rows: &[u32]) -> Vec<(String, u64)> {
+    let groups = Groups::of(&t.error_type);
+    let mut counts = vec![0u64; groups.labels.len()];
+    for &i in rows {
+        let i = i as usize;
+        if t.error.value(i) {
+            counts[groups.of_row[i] as usize] += 1;
+        }
+    }
+    let mut out: Vec<(String, u64)> = groups
+        .labels
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}

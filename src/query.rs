@@ -1,0 +1,174 @@
+//! A view (filters) -> the selected rows; time buckets for series.
+
+use arrow::array::Array;
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::time::US_PER_S;
+use crate::table::{Groups, Table};
+
+/// What the person is looking at. An empty list means "all".
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct View {
+    /// Keep only these models (labels as shown, `(none)` for records without one).
+    pub models: Vec<String>,
+    /// Keep only these applications.
+    pub applications: Vec<String>,
+}
+
+/// Which groups of a dictionary column a filter keeps; `None` keeps all.
+fn allowed(groups: &Groups, wanted: &[String]) -> Option<Vec<bool>> {
+    if wanted.is_empty() {
+        return None;
+    }
+    Some(groups.labels.iter().map(|l| wanted.contains(l)).collect())
+}
+
+/// The rows of `t` that the view keeps, in ascending order.
+pub fn select(t: &Table, view: &View) -> Vec<u32> {
+    let models = Groups::of(&t.model);
+    let apps = Groups::of(&t.application);
+    let keep_model = allowed(&models, &view.models);
+    let keep_app = allowed(&apps, &view.applications);
+    (0..t.len() as u32)
+        .filter(|&i| {
+            let i = i as usize;
+            keep_model
+                .as_ref()
+                .is_none_or(|k| k[models.of_row[i] as usize])
+                && keep_app.as_ref().is_none_or(|k| k[apps.of_row[i] as usize])
+        })
+        .collect()
+}
+
+/// Bucket widths offered, in seconds, with their labels.
+const WIDTHS: [(i64, &str); 9] = [
+    (60, "1m"),
+    (300, "5m"),
+    (900, "15m"),
+    (3_600, "1h"),
+    (10_800, "3h"),
+    (21_600, "6h"),
+    (43_200, "12h"),
+    (86_400, "1d"),
+    (604_800, "1w"),
+];
+
+/// At most this many buckets in an automatically sized series.
+pub const MAX_BUCKETS: i64 = 400;
+
+/// Equal time buckets aligned to their width, in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buckets {
+    /// Start of the first bucket, µs since the epoch.
+    pub start_us: i64,
+    /// Width of each bucket, µs.
+    pub width_us: i64,
+    /// Number of buckets.
+    pub count: usize,
+    /// The width as people write it, e.g. "1h".
+    pub label: &'static str,
+}
+
+impl Buckets {
+    /// The smallest width that covers `[min_us, max_us]` in at most [`MAX_BUCKETS`] buckets.
+    pub fn auto(min_us: i64, max_us: i64) -> Buckets {
+        let span = (max_us - min_us).max(0);
+        let &(secs, label) = WIDTHS
+            .iter()
+            .find(|(s, _)| span / (s * US_PER_S) < MAX_BUCKETS)
+            .unwrap_or(&WIDTHS[WIDTHS.len() - 1]);
+        let width_us = secs * US_PER_S;
+        // Weeks start on Monday; the epoch was a Thursday.
+        let shift = if secs == 604_800 {
+            4 * 86_400 * US_PER_S
+        } else {
+            0
+        };
+        let start_us = (min_us - shift).div_euclid(width_us) * width_us + shift;
+        let count = ((max_us - start_us).div_euclid(width_us) + 1) as usize;
+        Buckets {
+            start_us,
+            width_us,
+            count,
+            label,
+        }
+    }
+
+    /// The buckets spanning every timestamp in the table, or `None` when none has one.
+    pub fn for_table(t: &Table) -> Option<Buckets> {
+        let (min, max) = ts_range(t)?;
+        Some(Buckets::auto(min, max))
+    }
+
+    /// The bucket of a timestamp, if it falls inside.
+    pub fn index(&self, ts_us: i64) -> Option<usize> {
+        let b = (ts_us - self.start_us).div_euclid(self.width_us);
+        (0..self.count as i64).contains(&b).then_some(b as usize)
+    }
+}
+
+/// The first and last timestamp in the table.
+pub fn ts_range(t: &Table) -> Option<(i64, i64)> {
+    ts_range_of(t, (0..t.len() as u32).collect::<Vec<_>>().as_slice())
+}
+
+/// The first and last timestamp among the selected rows.
+pub fn ts_range_of(t: &Table, rows: &[u32]) -> Option<(i64, i64)> {
+    let mut range: Option<(i64, i64)> = None;
+    for &i in rows {
+        let i = i as usize;
+        if t.ts.is_valid(i) {
+            let v = t.ts.value(i);
+            range = Some(range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));
+        }
+    }
+    range
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Row, TableBuilder};
+
+    #[test]
+    fn auto_buckets_sized_to_range() {
+        let day = 86_400 * US_PER_S;
+        let b = Buckets::auto(0, 14 * day - 1);
+        assert_eq!((b.label, b.count, b.start_us), ("1h", 336, 0));
+        let b = Buckets::auto(90 * US_PER_S, 10 * 60 * US_PER_S);
+        assert_eq!((b.label, b.count, b.start_us), ("1m", 10, 60 * US_PER_S));
+        assert_eq!(b.index(60 * US_PER_S), Some(0));
+        assert_eq!(b.index(59 * US_PER_S), None);
+        let b = Buckets::auto(0, 3_000 * day);
+        assert_eq!(b.label, "1w");
+        assert_eq!(b.start_us, -3 * day); // Monday 1969-12-29.
+    }
+
+    #[test]
+    fn filters_by_model_and_app() {
+        let mut b = TableBuilder::default();
+        for (m, a) in [
+            (Some("x"), Some("p")),
+            (Some("y"), Some("p")),
+            (None, Some("q")),
+            (Some("x"), None),
+        ] {
+            b.push(&Row {
+                model: m,
+                application: a,
+                ..Row::default()
+            });
+        }
+        let t = b.finish();
+        let v = |m: &[&str], a: &[&str]| View {
+            models: m.iter().map(|s| s.to_string()).collect(),
+            applications: a.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(select(&t, &v(&[], &[])), [0, 1, 2, 3]);
+        assert_eq!(select(&t, &v(&["x"], &[])), [0, 3]);
+        assert_eq!(select(&t, &v(&["x"], &["p"])), [0]);
+        assert_eq!(select(&t, &v(&["(none)"], &[])), [2]);
+        assert_eq!(select(&t, &v(&["nope"], &[])), Vec::<u32>::new());
+    }
+}

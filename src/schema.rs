@@ -1,0 +1,58 @@
+//! The canonical record every source maps onto: column names, Arrow types and units.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema};
+
+/// Column names of the canonical record (see DESIGN.md, "The canonical record").
+pub mod col {
+    /// Request start, microseconds since the Unix epoch, UTC.
+    pub const TS: &str = "ts";
+    /// End-to-end duration in milliseconds.
+    pub const LATENCY_MS: &str = "latency_ms";
+    /// HTTP status code.
+    pub const STATUS: &str = "status";
+    /// True when the request failed (see [`crate::ingest::is_error`]).
+    pub const ERROR: &str = "error";
+    /// rate_limit, timeout, server_error, client_error, other.
+    pub const ERROR_TYPE: &str = "error_type";
+    /// Who sent the request.
+    pub const USER_ID: &str = "user_id";
+    /// Which application sent it.
+    pub const APPLICATION: &str = "application";
+    /// Model name as logged, e.g. gpt-4o.
+    pub const MODEL: &str = "model";
+    /// Prompt tokens.
+    pub const INPUT_TOKENS: &str = "input_tokens";
+    /// Completion tokens.
+    pub const OUTPUT_TOKENS: &str = "output_tokens";
+    /// Cost in USD as written in the log.
+    pub const COST_USD: &str = "cost_usd";
+    /// Byte offset of the record's source line in its file.
+    pub const SPAN_OFFSET: &str = "span_offset";
+    /// Byte length of the record's source line.
+    pub const SPAN_LEN: &str = "span_len";
+}
+
+/// The label shown for a missing dimension value (a record without a model, say).
+pub const NONE_LABEL: &str = "(none)";
+
+/// The Arrow schema of [`crate::Table::to_record_batch`].
+pub fn arrow_schema() -> Arc<Schema> {
+    let dict = || DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8));
+    Arc::new(Schema::new(vec![
+        Field::new(col::TS, DataType::Int64, true),
+        Field::new(col::LATENCY_MS, DataType::Float64, true),
+        Field::new(col::STATUS, DataType::UInt16, true),
+        Field::new(col::ERROR, DataType::Boolean, false),
+        Field::new(col::ERROR_TYPE, dict(), true),
+        Field::new(col::USER_ID, dict(), true),
+        Field::new(col::APPLICATION, dict(), true),
+        Field::new(col::MODEL, dict(), true),
+        Field::new(col::INPUT_TOKENS, DataType::UInt32, true),
+        Field::new(col::OUTPUT_TOKENS, DataType::UInt32, true),
+        Field::new(col::COST_USD, DataType::Float64, true),
+        Field::new(col::SPAN_OFFSET, DataType::UInt64, false),
+        Field::new(col::SPAN_LEN, DataType::UInt32, false),
+    ]))
+}

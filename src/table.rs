@@ -1,0 +1,238 @@
+//! The columnar store: one Arrow array per canonical column, strings dictionary-encoded.
+//! Long text (prompts, outputs) is not here: each row keeps the byte span of its source
+//! line, and drill-down reads that slice back from the file.
+
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder,
+    Int64Array, Int64Builder, StringArray, StringDictionaryBuilder, UInt16Array, UInt16Builder,
+    UInt32Array, UInt32Builder, UInt64Array, UInt64Builder,
+};
+use arrow::datatypes::UInt32Type;
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+use crate::schema::{arrow_schema, NONE_LABEL};
+
+/// One canonical record as a decoder hands it over (strings still borrowed from the input).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row<'a> {
+    /// Request start, µs since the epoch, UTC.
+    pub ts: Option<i64>,
+    /// End-to-end latency, ms.
+    pub latency_ms: Option<f64>,
+    /// HTTP status code.
+    pub status: Option<u16>,
+    /// Whether the request failed.
+    pub error: bool,
+    /// The class of failure, when it failed.
+    pub error_type: Option<&'a str>,
+    /// Who.
+    pub user_id: Option<&'a str>,
+    /// Which application.
+    pub application: Option<&'a str>,
+    /// Which model.
+    pub model: Option<&'a str>,
+    /// Prompt tokens.
+    pub input_tokens: Option<u32>,
+    /// Completion tokens.
+    pub output_tokens: Option<u32>,
+    /// Reported cost, USD.
+    pub cost_usd: Option<f64>,
+    /// (byte offset, byte length) of the source line in its file.
+    pub span: (u64, u32),
+}
+
+type DictBuilder = StringDictionaryBuilder<UInt32Type>;
+/// A dictionary-encoded string column.
+pub type DictColumn = DictionaryArray<UInt32Type>;
+
+/// Appends rows column by column.
+#[derive(Default)]
+pub struct TableBuilder {
+    ts: Int64Builder,
+    latency_ms: Float64Builder,
+    status: UInt16Builder,
+    error: BooleanBuilder,
+    error_type: DictBuilder,
+    user_id: DictBuilder,
+    application: DictBuilder,
+    model: DictBuilder,
+    input_tokens: UInt32Builder,
+    output_tokens: UInt32Builder,
+    cost_usd: Float64Builder,
+    span_offset: UInt64Builder,
+    span_len: UInt32Builder,
+}
+
+fn append_str(b: &mut DictBuilder, v: Option<&str>) {
+    match v {
+        Some(s) => {
+            b.append_value(s);
+        }
+        None => b.append_null(),
+    }
+}
+
+impl TableBuilder {
+    /// Appends one row.
+    pub fn push(&mut self, r: &Row<'_>) {
+        self.ts.append_option(r.ts);
+        self.latency_ms.append_option(r.latency_ms);
+        self.status.append_option(r.status);
+        self.error.append_value(r.error);
+        append_str(&mut self.error_type, r.error_type);
+        append_str(&mut self.user_id, r.user_id);
+        append_str(&mut self.application, r.application);
+        append_str(&mut self.model, r.model);
+        self.input_tokens.append_option(r.input_tokens);
+        self.output_tokens.append_option(r.output_tokens);
+        self.cost_usd.append_option(r.cost_usd);
+        self.span_offset.append_value(r.span.0);
+        self.span_len.append_value(r.span.1);
+    }
+
+    /// The finished table; the builder is left empty.
+    pub fn finish(&mut self) -> Table {
+        Table {
+            ts: self.ts.finish(),
+            latency_ms: self.latency_ms.finish(),
+            status: self.status.finish(),
+            error: self.error.finish(),
+            error_type: self.error_type.finish(),
+            user_id: self.user_id.finish(),
+            application: self.application.finish(),
+            model: self.model.finish(),
+            input_tokens: self.input_tokens.finish(),
+            output_tokens: self.output_tokens.finish(),
+            cost_usd: self.cost_usd.finish(),
+            span_offset: self.span_offset.finish(),
+            span_len: self.span_len.finish(),
+        }
+    }
+}
+
+/// The loaded records, column by column (see [`crate::schema`] for meanings and units).
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Table {
+    pub ts: Int64Array,
+    pub latency_ms: Float64Array,
+    pub status: UInt16Array,
+    pub error: BooleanArray,
+    pub error_type: DictColumn,
+    pub user_id: DictColumn,
+    pub application: DictColumn,
+    pub model: DictColumn,
+    pub input_tokens: UInt32Array,
+    pub output_tokens: UInt32Array,
+    pub cost_usd: Float64Array,
+    pub span_offset: UInt64Array,
+    pub span_len: UInt32Array,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        TableBuilder::default().finish()
+    }
+}
+
+impl Table {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// True when no record was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The table as one Arrow record batch in the canonical schema.
+    pub fn to_record_batch(&self) -> Result<RecordBatch, ArrowError> {
+        let cols: Vec<ArrayRef> = vec![
+            std::sync::Arc::new(self.ts.clone()),
+            std::sync::Arc::new(self.latency_ms.clone()),
+            std::sync::Arc::new(self.status.clone()),
+            std::sync::Arc::new(self.error.clone()),
+            std::sync::Arc::new(self.error_type.clone()),
+            std::sync::Arc::new(self.user_id.clone()),
+            std::sync::Arc::new(self.application.clone()),
+            std::sync::Arc::new(self.model.clone()),
+            std::sync::Arc::new(self.input_tokens.clone()),
+            std::sync::Arc::new(self.output_tokens.clone()),
+            std::sync::Arc::new(self.cost_usd.clone()),
+            std::sync::Arc::new(self.span_offset.clone()),
+            std::sync::Arc::new(self.span_len.clone()),
+        ];
+        RecordBatch::try_new(arrow_schema(), cols)
+    }
+}
+
+/// A dictionary column seen as groups: a label per group and a group index per row.
+/// Rows without a value form the last group, labelled [`NONE_LABEL`].
+pub struct Groups {
+    /// One label per group; the last one is [`NONE_LABEL`].
+    pub labels: Vec<String>,
+    /// Group index of each row.
+    pub of_row: Vec<u32>,
+}
+
+impl Groups {
+    /// The groups of a dictionary column.
+    pub fn of(col: &DictColumn) -> Self {
+        let mut labels: Vec<String> = match col.values().as_any().downcast_ref::<StringArray>() {
+            Some(values) => values
+                .iter()
+                .map(|v| v.unwrap_or(NONE_LABEL).to_string())
+                .collect(),
+            // Every dictionary here is built by StringDictionaryBuilder: values are strings.
+            None => Vec::new(),
+        };
+        let none = labels.len() as u32;
+        labels.push(NONE_LABEL.to_string());
+        let keys = col.keys();
+        let of_row = (0..col.len())
+            .map(|i| {
+                if keys.is_valid(i) {
+                    keys.value(i)
+                } else {
+                    none
+                }
+            })
+            .collect();
+        Groups { labels, of_row }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_groups() {
+        let mut b = TableBuilder::default();
+        b.push(&Row {
+            model: Some("a"),
+            ts: Some(1),
+            ..Row::default()
+        });
+        b.push(&Row {
+            model: None,
+            ..Row::default()
+        });
+        b.push(&Row {
+            model: Some("b"),
+            ..Row::default()
+        });
+        b.push(&Row {
+            model: Some("a"),
+            ..Row::default()
+        });
+        let t = b.finish();
+        assert_eq!(t.len(), 4);
+        let g = Groups::of(&t.model);
+        assert_eq!(g.labels, ["a", "b", NONE_LABEL]);
+        assert_eq!(g.of_row, [0, 2, 1, 0]);
+        assert_eq!(t.to_record_batch().map(|b| b.num_rows()).ok(), Some(4));
+    }
+}

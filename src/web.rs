@@ -1,0 +1,170 @@
+//! The only wasm-bindgen boundary: one opaque `Engine` handle (ingest and queries, used in
+//! the Web Worker) and `draw_chart` (used on the page thread). Options come in as plain JS
+//! objects, results go out as small plain objects; records never cross.
+
+use std::cell::RefCell;
+
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use crate::charts::{self, ChartData, Theme, CHART_NAMES};
+use crate::{dashboard, ImportReport, Ingest, Table, View};
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs when the module is instantiated: panics are logged and remembered, so the page can
+/// show the message instead of only "unreachable".
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string();
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The message of the last Rust panic, if there was one.
+#[wasm_bindgen]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow().clone())
+}
+
+/// Panics on purpose: the browser tests check that a panic becomes a message on the page.
+#[wasm_bindgen]
+pub fn trigger_panic_for_test() {
+    panic!("deliberate panic (trigger_panic_for_test)");
+}
+
+/// The names of the charts `draw_chart` knows.
+#[wasm_bindgen]
+pub fn chart_names() -> Vec<String> {
+    CHART_NAMES.iter().map(|s| s.to_string()).collect()
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Progress of an import.
+#[derive(Serialize)]
+struct Progress {
+    bytes: u64,
+    records: u64,
+    skipped_lines: u64,
+}
+
+/// Loaded records and the import in progress.
+#[wasm_bindgen]
+pub struct Engine {
+    ingest: Option<Ingest>,
+    table: Table,
+    report: ImportReport,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// An engine with nothing loaded.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Engine {
+        Engine {
+            ingest: None,
+            table: Table::default(),
+            report: ImportReport::default(),
+        }
+    }
+
+    /// Starts reading a file called `name` (used in error reports).
+    pub fn start_file(&mut self, name: &str) {
+        self.ingest.get_or_insert_with(Ingest::new).start_file(name);
+    }
+
+    /// Feeds the next chunk of the current file; chunks may split lines and characters.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.ingest.get_or_insert_with(Ingest::new).feed(chunk);
+    }
+
+    /// {bytes, records, skipped_lines} so far.
+    pub fn progress(&self) -> Result<JsValue, JsError> {
+        let r = self.ingest.as_ref().map_or(&self.report, |i| i.report());
+        to_js(&Progress {
+            bytes: r.bytes,
+            records: r.records,
+            skipped_lines: r.skipped_lines,
+        })
+    }
+
+    /// Ends the import; returns its report. The loaded table replaces the previous one.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        if let Some(ingest) = self.ingest.take() {
+            let (table, report) = ingest.finish();
+            self.table = table;
+            self.report = report;
+        }
+        to_js(&self.report)
+    }
+
+    /// Every panel for a view `{models: [...], applications: [...]}`.
+    pub fn dashboard(&self, view: JsValue) -> Result<JsValue, JsError> {
+        let view: View = if view.is_undefined() || view.is_null() {
+            View::default()
+        } else {
+            serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?
+        };
+        to_js(&dashboard(&self.table, &view))
+    }
+
+    /// Forgets everything.
+    pub fn reset(&mut self) {
+        *self = Engine::new();
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(default)]
+struct DrawOptions {
+    dpr: f64,
+    dark: bool,
+}
+
+impl Default for DrawOptions {
+    fn default() -> Self {
+        DrawOptions {
+            dpr: 1.0,
+            dark: false,
+        }
+    }
+}
+
+/// Draws chart `name` of a dashboard over the canvas's current pixel size.
+/// `options`: {dpr, dark}.
+#[wasm_bindgen]
+pub fn draw_chart(
+    canvas: HtmlCanvasElement,
+    name: &str,
+    dashboard: JsValue,
+    options: JsValue,
+) -> Result<(), JsError> {
+    let data: ChartData =
+        serde_wasm_bindgen::from_value(dashboard).map_err(|e| JsError::new(&e.to_string()))?;
+    let opts: DrawOptions = if options.is_undefined() || options.is_null() {
+        DrawOptions::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&e.to_string()))?
+    };
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+    let root = backend.into_drawing_area();
+    charts::draw(&root, name, &data, &Theme::new(opts.dark, opts.dpr)).map_err(|e| JsError::new(&e))
+}

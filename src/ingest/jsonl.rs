@@ -108,16 +108,22 @@ impl JsonlDecoder {
     }
 }
 
-/// serde_json's message without its "at line 1 column N" (the line is ours to name).
+/// serde_json's message, without its "at line 1 column N" (the line is ours to name) and
+/// with the kind of problem said first.
 fn reason(e: &serde_json::Error) -> String {
     let mut msg = e.to_string();
     if let Some(i) = msg.rfind(" at line ") {
         msg.truncate(i);
     }
-    if e.is_eof() {
-        format!("{msg} (the line ends early)")
-    } else {
-        format!("{msg} at column {}", e.column())
+    if msg == "invalid unicode code point" {
+        msg = "bytes that are not valid UTF-8".to_string();
+    }
+    match e.classify() {
+        serde_json::error::Category::Eof => format!("the line ends inside a JSON value ({msg})"),
+        serde_json::error::Category::Syntax => {
+            format!("not valid JSON: {msg} at column {}", e.column())
+        }
+        _ => format!("{msg} at column {}", e.column()),
     }
 }
 
@@ -253,6 +259,8 @@ impl NumSeed<'_> {
         };
         if ok {
             Ok(Some(x))
+        } else if x.fract() == 0.0 && x.abs() < 9e15 {
+            Err(E::invalid_value(Unexpected::Signed(x as i64), self))
         } else {
             Err(E::invalid_value(Unexpected::Float(x), self))
         }

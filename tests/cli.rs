@@ -1,0 +1,106 @@
+//! The `tokenlens` command: its JSON contract, exit codes and messages.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::Command;
+
+fn tokenlens(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tokenlens"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn summary_json_contract() {
+    let out = tokenlens(&["summary", &fixture("article_tiny.jsonl"), "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "requests",
+        "errors",
+        "error_rate",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "skipped_lines",
+        "first_ts",
+        "last_ts",
+        "by_model",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing");
+    }
+    for key in ["p50", "p90", "p95", "p99", "max", "mean"] {
+        assert!(v["latency_ms"][key].is_number(), "{key}");
+    }
+    let m = &v["by_model"][0];
+    for key in ["model", "requests", "error_rate", "latency_ms", "cost_usd"] {
+        assert!(m.get(key).is_some(), "by_model.{key} missing");
+    }
+    assert_eq!(v["requests"], 5);
+}
+
+#[test]
+fn skipped_lines_still_exit_zero() {
+    let out = tokenlens(&["summary", &fixture("invalid/bad_lines.jsonl")]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("skipped 8 malformed lines"), "{text}");
+    assert!(text.contains("bad_lines.jsonl:4 (byte 165)"), "{text}");
+}
+
+#[test]
+fn unreadable_file_fails_with_its_name() {
+    let out = tokenlens(&["summary", "/nonexistent/logs.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot read /nonexistent/logs.jsonl"), "{err}");
+}
+
+#[test]
+fn no_latency_is_null_never_zero() {
+    let dir = std::env::temp_dir().join(format!("tokenlens-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("batch.jsonl");
+    std::fs::write(
+        &path,
+        "{\"timestamp\": 1794182400, \"model_name\": \"m\", \"status_code\": 200}\n",
+    )
+    .unwrap();
+    let out = tokenlens(&["summary", path.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["latency_ms"]["p50"].is_null() && v["latency_ms"]["mean"].is_null());
+    assert!(v["cost_usd"].is_null());
+    assert!(!v["import"]["has_latency"].as_bool().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generate_is_deterministic() {
+    let dir = std::env::temp_dir().join(format!("tokenlens-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.jsonl");
+    let b = dir.join("b.jsonl");
+    for p in [&a, &b] {
+        let out = tokenlens(&[
+            "generate",
+            "--records",
+            "500",
+            "--seed",
+            "9",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let out = tokenlens(&["summary", a.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["requests"], 500);
+    assert_eq!(v["skipped_lines"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,162 @@
+//! The JSONL decoder: chunk boundaries never change the result; bad lines are reported with
+//! line, byte offset and reason while every good line is kept.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use tokenlens::generate::{generate, GenOptions};
+use tokenlens::{Ingest, SummaryReport};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Ingests `bytes` cut at `cuts` and returns the CLI's JSON report.
+fn report_of(bytes: &[u8], cuts: &[usize]) -> serde_json::Value {
+    let mut ingest = Ingest::new();
+    ingest.start_file("input.jsonl");
+    let mut at = 0;
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    for c in cuts.into_iter().chain([bytes.len()]) {
+        ingest.feed(&bytes[at..c]);
+        at = c;
+    }
+    let (table, import) = ingest.finish();
+    serde_json::to_value(SummaryReport::new(&table, import)).unwrap()
+}
+
+fn mixed_input() -> Vec<u8> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    generate(
+        GenOptions {
+            records: 300,
+            seed: 3,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    bytes.extend(fixture("invalid/bad_lines.jsonl"));
+    bytes.extend(fixture("invalid/bad_bytes.jsonl"));
+    bytes.extend(b"\r\n");
+    bytes.extend(fixture("article_small.jsonl"));
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn chunk_boundaries_do_not_matter(cuts in proptest::collection::vec(any::<usize>(), 0..40)) {
+        let bytes = mixed_input();
+        prop_assert_eq!(report_of(&bytes, &cuts), report_of(&bytes, &[]));
+    }
+}
+
+#[test]
+fn byte_by_byte_equals_whole() {
+    let bytes = mixed_input();
+    let every: Vec<usize> = (0..bytes.len()).step_by(7).collect();
+    assert_eq!(report_of(&bytes, &every), report_of(&bytes, &[]));
+}
+
+#[test]
+fn bad_lines_are_reported_and_good_ones_kept() {
+    let r = report_of(&fixture("invalid/bad_lines.jsonl"), &[]);
+    assert_eq!(r["requests"], 3);
+    assert_eq!(r["skipped_lines"], 8);
+    assert_eq!(r["import"]["lines"], 12);
+    let errors: Vec<(u64, u64, String)> = r["import"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["byte_offset"].as_u64().unwrap(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let lines: Vec<u64> = errors.iter().map(|e| e.0).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6, 8, 10, 11]);
+    let offsets: Vec<u64> = errors.iter().map(|e| e.1).collect();
+    assert_eq!(offsets, [86, 155, 165, 232, 298, 348, 529, 545]);
+    assert!(errors[0].2.contains("the line ends inside a JSON value"));
+    assert!(errors[1].2.contains("expected a JSON object"));
+    assert!(errors[2].2.contains("\"fast\"") && errors[2].2.contains("`latency_ms`"));
+    assert!(errors[3].2.contains("`-5`") && errors[3].2.contains("`prompt_tokens`"));
+    assert!(errors[4].2.contains("next tuesday"));
+    assert!(errors[5].2.contains("trailing characters"));
+    assert!(errors[6].2.starts_with("not valid JSON"));
+    assert!(errors[7].2.contains("`status_code`"));
+    // ok-3 has status 503: kept, and an error.
+    assert_eq!(r["errors"], 1);
+}
+
+#[test]
+fn bad_bytes_are_reported() {
+    let r = report_of(&fixture("invalid/bad_bytes.jsonl"), &[]);
+    assert_eq!(r["requests"], 2);
+    let reasons: Vec<&str> = r["import"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[0].contains("not valid UTF-8"));
+    assert!(reasons[1].contains("control character"));
+    let models: Vec<&str> = r["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["café", "ok"]);
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    let r = report_of(&fixture("invalid/bom_crlf.jsonl"), &[]);
+    assert_eq!(r["requests"], 2);
+    assert_eq!(r["skipped_lines"], 0);
+    assert_eq!(r["latency_ms"]["max"], 2.0);
+}
+
+#[test]
+fn empty_file_has_no_figures_not_zeros() {
+    let r = report_of(&fixture("invalid/empty.jsonl"), &[]);
+    assert_eq!(r["requests"], 0);
+    assert!(r["error_rate"].is_null());
+    assert!(r["latency_ms"]["p50"].is_null());
+    assert!(r["cost_usd"].is_null());
+    assert!(r["first_ts"].is_null());
+}
+
+#[test]
+fn only_the_first_100_errors_are_listed() {
+    let bytes = "nope\n".repeat(250);
+    let r = report_of(bytes.as_bytes(), &[]);
+    assert_eq!(r["skipped_lines"], 250);
+    assert_eq!(r["import"]["errors"].as_array().unwrap().len(), 100);
+}
+
+#[test]
+fn spans_point_at_the_source_lines() {
+    let bytes = fixture("invalid/bom_crlf.jsonl");
+    let mut ingest = Ingest::new();
+    ingest.feed(&bytes);
+    let (t, _) = ingest.finish();
+    for i in 0..t.len() {
+        let (off, len) = (
+            t.span_offset.value(i) as usize,
+            t.span_len.value(i) as usize,
+        );
+        let line: serde_json::Value = serde_json::from_slice(&bytes[off..off + len]).unwrap();
+        assert!(line["model_name"].is_string());
+    }
+    assert_eq!(t.span_offset.value(0), 3); // After the BOM.
+}

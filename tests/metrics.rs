@@ -1,0 +1,100 @@
+//! Metrics on a hand-computed fixture (tests/fixtures/article_tiny.jsonl), and a snapshot of
+//! the whole summary of article_small.jsonl (whose figures the DuckDB oracle also checks).
+#![cfg(not(target_arch = "wasm32"))]
+
+use tokenlens::{dashboard, Ingest, SummaryReport, View};
+
+fn load(name: &str) -> (tokenlens::Table, tokenlens::ImportReport) {
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut ingest = Ingest::new();
+    ingest.start_file(name);
+    ingest.feed(&bytes);
+    ingest.finish()
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() <= 1e-9 * b.abs().max(1.0))
+}
+
+#[test]
+fn tiny_fixture_by_hand() {
+    let (t, import) = load("article_tiny.jsonl");
+    assert_eq!(import.records, 5);
+    let d = dashboard(&t, &View::default());
+    let s = &d.summary;
+    assert_eq!((s.totals.requests, s.totals.errors), (5, 2));
+    assert!(close(s.totals.error_rate, 0.4));
+    // Latencies 100, 200, 300, 1000 (one record has none).
+    let l = &s.totals.latency_ms;
+    assert!(close(l.p50, 250.0));
+    assert!(close(l.p90, 790.0));
+    assert!(close(l.p95, 895.0));
+    assert!(close(l.p99, 979.0));
+    assert!(close(l.max, 1000.0));
+    assert!(close(l.mean, 400.0));
+    assert_eq!((s.totals.input_tokens, s.totals.output_tokens), (22, 28));
+    assert!(close(s.totals.cost_usd, 0.75));
+    assert_eq!(s.first_ts.as_deref(), Some("2026-11-09T00:00:00.000000Z"));
+    assert_eq!(s.last_ts.as_deref(), Some("2026-11-09T00:04:00.250000Z"));
+    assert!(close(s.throughput_rps, 5.0 / 240.25));
+    let types: Vec<(&str, u64)> = s
+        .error_types
+        .iter()
+        .map(|e| (e.error_type.as_str(), e.count))
+        .collect();
+    assert_eq!(types, [("rate_limit", 1), ("timeout", 1)]);
+
+    let m: Vec<(&str, u64, u64)> = d
+        .by_model
+        .iter()
+        .map(|m| (m.model.as_str(), m.totals.requests, m.totals.errors))
+        .collect();
+    assert_eq!(m, [("m1", 3, 1), ("m2", 2, 1)]);
+    assert!(close(d.by_model[0].totals.latency_ms.p50, 200.0));
+    assert!(close(d.by_model[1].totals.latency_ms.p50, 600.0));
+    assert!(d.by_model[1].totals.cost_usd == Some(0.25));
+
+    let series = &d.series;
+    assert_eq!(series.bucket_label, "1m");
+    assert_eq!(series.requests, [1, 1, 1, 1, 1]);
+    assert_eq!(series.errors, [0, 1, 0, 1, 0]);
+    assert_eq!(
+        series.p50_ms,
+        [Some(100.0), Some(300.0), Some(200.0), Some(1000.0), None]
+    );
+    assert_eq!(
+        series.cost_usd,
+        [Some(0.5), Some(0.0), Some(0.25), None, None]
+    );
+    assert_eq!(series.start_ms[0], 1_794_182_400_000.0);
+}
+
+#[test]
+fn filters_recompute_everything() {
+    let (t, _) = load("article_tiny.jsonl");
+    let view = View {
+        models: vec!["m2".into()],
+        applications: vec![],
+    };
+    let d = dashboard(&t, &view);
+    assert_eq!(d.summary.totals.requests, 2);
+    assert!(close(d.summary.totals.latency_ms.p50, 600.0));
+    assert_eq!(d.series.requests, [0, 0, 1, 1, 0]);
+    // The filter lists still offer everything.
+    assert_eq!(d.options.models, ["m1", "m2"]);
+    let view = View {
+        models: vec![],
+        applications: vec!["app-a".into()],
+    };
+    assert_eq!(dashboard(&t, &view).summary.totals.requests, 3);
+}
+
+#[test]
+fn summary_snapshot() {
+    let (t, import) = load("article_small.jsonl");
+    insta::assert_json_snapshot!(SummaryReport::new(&t, import));
+}

@@ -1,6 +1,8 @@
 //! Every chart draws real marks for real data (to SVG here; to a canvas in the browser),
 //! and says "No data" when there is none.
 #![cfg(not(target_arch = "wasm32"))]
+// Helpers of integration tests unwrap too: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use plotters::prelude::*;
 use tokenlens::charts::{draw, ChartData, Theme, CHART_NAMES};

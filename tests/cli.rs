@@ -1,5 +1,7 @@
 //! The `tokenlens` command: its JSON contract, exit codes and messages.
 #![cfg(not(target_arch = "wasm32"))]
+// Helpers of integration tests unwrap too: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 

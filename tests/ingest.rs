@@ -1,6 +1,8 @@
 //! The JSONL decoder: chunk boundaries never change the result; bad lines are reported with
 //! line, byte offset and reason while every good line is kept.
 #![cfg(not(target_arch = "wasm32"))]
+// Helpers of integration tests unwrap too: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
 use tokenlens::generate::{generate, GenOptions};

@@ -1,6 +1,8 @@
 //! Metrics on a hand-computed fixture (tests/fixtures/article_tiny.jsonl), and a snapshot of
 //! the whole summary of article_small.jsonl (whose figures the DuckDB oracle also checks).
 #![cfg(not(target_arch = "wasm32"))]
+// Helpers of integration tests unwrap too: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use tokenlens::{dashboard, Ingest, SummaryReport, View};
 

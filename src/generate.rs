@@ -25,17 +25,15 @@ pub fn start_us() -> i64 {
 /// Two weeks.
 pub const SPAN_DAYS: i64 = 14;
 
-/// The incident: gpt-4o is slow and failing on day 9 (2026-11-18), 14:00 to 16:30 UTC.
+/// The incident: OpenAI's models are slow and failing on day 9 (2026-11-18), 14:00 to
+/// 17:00 UTC.
 pub fn incident_us() -> (i64, i64) {
     let day = start_us() + 9 * 86_400 * US_PER_S;
-    (
-        day + 14 * 3_600 * US_PER_S,
-        day + 16 * 3_600 * US_PER_S + 30 * 60 * US_PER_S,
-    )
+    (day + 14 * 3_600 * US_PER_S, day + 17 * 3_600 * US_PER_S)
 }
 
-/// The model that the incident hits.
-pub const INCIDENT_MODEL: &str = "gpt-4o";
+/// The models the incident hits (one provider's).
+pub const INCIDENT_MODELS: [&str; 2] = ["gpt-4o", "gpt-4o-mini"];
 
 /// SplitMix64: tiny, fast, and the same sequence on every platform.
 struct Rng(u64);
@@ -241,13 +239,15 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
     for &ts in &times {
         let app = &APPS[rng.pick(&APPS.map(|a| a.weight))];
         let model = &MODELS[rng.pick(&app.mix)];
-        let incident = model.name == INCIDENT_MODEL && (inc_start..inc_end).contains(&ts);
+        let incident = INCIDENT_MODELS.contains(&model.name) && (inc_start..inc_end).contains(&ts);
         let mut prompt_tokens = rng.lognormal(app.tokens.0, 0.6).round().max(1.0) as u32;
-        let mut completion_tokens = rng.lognormal(app.tokens.1, 0.5).round().max(1.0) as u32;
+        // Capped like a request's max_tokens.
+        let mut completion_tokens =
+            rng.lognormal(app.tokens.1, 0.5).round().clamp(1.0, 4096.0) as u32;
         let mut latency =
             (model.speed.0 + completion_tokens as f64 * model.speed.1) * rng.lognormal(1.0, 0.25);
         if rng.f64() < 0.01 {
-            latency *= 3.0 + 4.0 * rng.f64(); // The long tail: retries, cold caches.
+            latency *= 2.0 + 2.0 * rng.f64(); // The long tail: retries, cold caches.
         }
         if incident {
             latency *= 3.5 + rng.f64();

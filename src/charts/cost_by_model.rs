@@ -56,7 +56,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 (0.0, SegmentValue::Exact(k)),
                 (*cost, SegmentValue::Exact(k + 1)),
             ],
-            theme.palette[k % theme.palette.len()].filled(),
+            theme.palette[0].filled(),
         );
         bar.set_margin(pad, pad, 0, 0);
         bar

@@ -1,9 +1,10 @@
-//! Latency p50 / p95 / p99 over time, one line each; gaps where a bucket has no latency.
+//! Latency p50 / p95 / p99 over time, one line each, on a log scale (so a p50 of 800 ms and a
+//! p99 of 30 s both read); gaps where a bucket has no latency.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+use super::{duration, no_data, ChartData, DrawResult, Theme, TimeAxis};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -12,25 +13,27 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let s = &data.series;
     let lines = [("p50", &s.p50_ms), ("p95", &s.p95_ms), ("p99", &s.p99_ms)];
-    let max = lines
-        .iter()
-        .flat_map(|(_, v)| v.iter().flatten())
-        .fold(f64::NAN, |a, &b| a.max(b));
-    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max.is_finite()) else {
+    let values = || lines.iter().flat_map(|(_, v)| v.iter().flatten().copied());
+    let max = values().fold(f64::NAN, f64::max);
+    // The axis spans whole decades; zero latencies sit on its floor.
+    let min = values().filter(|v| *v > 0.0).fold(f64::NAN, f64::min);
+    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max.is_finite() && max > 0.0) else {
         return no_data(root, theme);
     };
+    let lo = 10f64.powf(min.log10().floor());
+    let hi = 10f64.powf(max.log10().ceil()).max(lo * 10.0);
     let mut chart = ChartBuilder::on(root)
         .margin(theme.px(8.0))
         .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(48.0))
-        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+        .y_label_area_size(theme.px(52.0))
+        .build_cartesian_2d(xr, (lo..hi).log_scale())?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(6)
         .y_labels(5)
         .x_label_formatter(&|x| axis.label(*x))
-        .y_label_formatter(&|y| format!("{} ms", compact(*y)))
+        .y_label_formatter(&|y| duration(*y))
         .label_style(theme.font(11.0))
         .axis_style(theme.grid)
         .bold_line_style(theme.grid)
@@ -54,7 +57,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         for (i, run) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
             let series = chart.draw_series(LineSeries::new(run, style))?;
             if i == 0 {
-                let legend_px = theme.px(14.0) as i32;
+                let legend_px = theme.px(12.0) as i32;
                 series.label(*name).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + legend_px, y)], style)
                 });
@@ -63,6 +66,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
+        .legend_area_size(super::legend_area(theme))
         .position(SeriesLabelPosition::UpperLeft)
         .label_font(theme.font(11.0))
         .background_style(theme.background.mix(0.85))

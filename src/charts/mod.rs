@@ -154,6 +154,11 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(|e| format!("drawing {name}: {e}"))
 }
 
+/// Width of the legend's colour sample, so its label never touches it.
+fn legend_area(theme: &Theme) -> u32 {
+    theme.px(22.0)
+}
+
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Writes "No data" in the middle of an empty chart.
@@ -231,6 +236,30 @@ pub fn compact(v: f64) -> String {
     }
 }
 
+/// A duration for an axis: "850 ms", "1.5 s", "12 s", "2 min".
+pub fn duration(ms: f64) -> String {
+    if ms < 1_000.0 {
+        format!("{} ms", compact(ms))
+    } else if ms < 10_000.0 {
+        format!("{} s", ((ms / 100.0).round() / 10.0))
+    } else if ms < 120_000.0 {
+        format!("{:.0} s", ms / 1_000.0)
+    } else {
+        format!("{:.0} min", ms / 60_000.0)
+    }
+}
+
+/// `color` laid over `background` at opacity `alpha`, as one opaque colour, so overlapping
+/// areas never mix into grey.
+fn tint(color: RGBColor, background: RGBColor, alpha: f64) -> RGBColor {
+    let mix = |c: u8, b: u8| (f64::from(c) * alpha + f64::from(b) * (1.0 - alpha)).round() as u8;
+    RGBColor(
+        mix(color.0, background.0),
+        mix(color.1, background.1),
+        mix(color.2, background.2),
+    )
+}
+
 /// The upper end of a y axis showing `max`: a little headroom, never empty.
 fn y_top(max: f64) -> f64 {
     if max.is_finite() && max > 0.0 {
@@ -264,5 +293,14 @@ mod tests {
         assert_eq!(compact(1_234.0), "1.2k");
         assert_eq!(compact(3_400_000.0), "3.4M");
         assert_eq!(compact(0.25), "0.25");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(850.0), "850 ms");
+        assert_eq!(duration(1_500.0), "1.5 s");
+        assert_eq!(duration(10_000.0), "10 s");
+        assert_eq!(duration(100_000.0), "100 s");
+        assert_eq!(duration(600_000.0), "10 min");
     }
 }

@@ -55,6 +55,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], bad.filled()));
     chart
         .configure_series_labels()
+        .legend_area_size(super::legend_area(theme))
         .position(SeriesLabelPosition::UpperLeft)
         .label_font(theme.font(11.0))
         .background_style(theme.background.mix(0.85))

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+use super::{compact, no_data, tint, y_top, ChartData, DrawResult, Theme, TimeAxis};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -47,7 +47,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             AreaSeries::new(
                 xs.iter().copied().zip(total.iter().copied()),
                 0.0,
-                output.mix(0.35),
+                tint(output, theme.background, 0.35),
             )
             .border_style(theme.line(output, 1.0)),
         )?
@@ -60,7 +60,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                     .copied()
                     .zip(s.input_tokens.iter().map(|&v| v as f64)),
                 0.0,
-                input.mix(0.35),
+                tint(input, theme.background, 0.35),
             )
             .border_style(theme.line(input, 1.0)),
         )?
@@ -68,6 +68,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], input.filled()));
     chart
         .configure_series_labels()
+        .legend_area_size(super::legend_area(theme))
         .position(SeriesLabelPosition::UpperLeft)
         .label_font(theme.font(11.0))
         .background_style(theme.background.mix(0.85))

@@ -1,0 +1,526 @@
+// Browser tests for the static page: Playwright (playwright-core) driving Debian's Chromium
+// against scripts/serve.mjs on a free 127.0.0.1 port. Expected numbers come from the native
+// CLI (`tokenlens summary --json`), which shares the engine but not the page's code path.
+//
+//   node --test tests/e2e/
+//
+// Needs: target/release/tokenlens, pkg/ (wasm-bindgen output), node_modules/playwright-core,
+// /usr/bin/chromium (or CHROMIUM=/path). Writes screenshots to test-output/.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(ROOT, 'target', 'release', 'tokenlens');
+const PKG_JS = path.join(ROOT, 'pkg', 'tokenlens.js');
+const DEMO = path.join(ROOT, 'www', 'demo.jsonl');
+const OUT = path.join(ROOT, 'test-output');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const XSS_MODEL = '<img src=x onerror=alert(1)>';
+const XSS_APP = '<b id="injected">bold</b>';
+const TIMEOUT = 120_000;
+
+let tmp;
+let server;
+let origin;
+let context;
+/** Every URL any page or worker of the browser asked for. */
+const requests = [];
+let bigFile;
+let bigSummary;
+
+// ---------- helpers ----------
+
+function cli(...args) {
+  return execFileSync(CLI, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+function summaryJson(file) {
+  return JSON.parse(cli('summary', file, '--json'));
+}
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), '--port', '0', '--host', '127.0.0.1'], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve.mjs did not start: ${out}`)), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, origin: `http://127.0.0.1:${m[1]}` });
+      }
+    });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve.mjs exited with ${code}: ${out}`));
+    });
+  });
+}
+
+async function openPage({ dpr } = {}) {
+  const page = await context.newPage();
+  if (dpr) {
+    // A HiDPI screen, set before the page loads (headless Chromium does not tell a page
+    // that its pixel ratio changed later).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: dpr, mobile: false });
+  }
+  const problems = { pageErrors: [], dialogs: [] };
+  page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
+  page.on('dialog', (d) => {
+    problems.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.tokenlensDebug !== undefined);
+  return { page, problems };
+}
+
+async function state(page) {
+  return page.evaluate(() => document.body.dataset.state);
+}
+
+async function errorText(page) {
+  return page.evaluate(() => document.getElementById('error').textContent);
+}
+
+/** Waits for ready (or error, which fails with the page's message). */
+async function waitReady(page, timeout = 90_000) {
+  await page.waitForFunction(
+    () => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout, polling: 50 },
+  );
+  const s = await state(page);
+  assert.equal(s, 'ready', `expected state ready, got ${s}: ${await errorText(page)}`);
+}
+
+/** Builds a File in the page from the bytes of `filePath` and drops it on the body. */
+async function dropFile(page, filePath, name = path.basename(filePath), repeat = 1) {
+  const buf = fs.readFileSync(filePath);
+  await page.evaluate(() => { window.__testParts = []; });
+  const CHUNK = 3 << 20;
+  for (let off = 0; off < buf.length; off += CHUNK) {
+    await page.evaluate((b64) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      window.__testParts.push(bytes);
+    }, buf.subarray(off, off + CHUNK).toString('base64'));
+  }
+  await page.evaluate(([fileName, times]) => {
+    const parts = [];
+    for (let i = 0; i < times; i++) parts.push(...window.__testParts);
+    const file = new File(parts, fileName, { type: 'application/x-ndjson' });
+    delete window.__testParts;
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, [name, repeat]);
+}
+
+async function kpis(page) {
+  return page.$$eval('[data-kpi]', (els) => els.map((e) => ({
+    kpi: e.dataset.kpi,
+    value: e.dataset.value,
+    text: e.querySelector('.kpi-value').textContent,
+  })));
+}
+
+async function kpiValue(page, name) {
+  return page.$eval(`[data-kpi="${name}"]`, (e) => e.dataset.value);
+}
+
+const EXACT = new Set(['requests', 'input_tokens', 'output_tokens']);
+const KPI_FROM_SUMMARY = {
+  requests: (s) => s.requests,
+  error_rate: (s) => s.error_rate,
+  p50_ms: (s) => s.latency_ms?.p50 ?? null,
+  p95_ms: (s) => s.latency_ms?.p95 ?? null,
+  p99_ms: (s) => s.latency_ms?.p99 ?? null,
+  input_tokens: (s) => s.input_tokens,
+  output_tokens: (s) => s.output_tokens,
+  cost_usd: (s) => s.cost_usd,
+  throughput_rps: (s) => s.throughput_rps,
+};
+
+function assertKpisMatch(cards, summary) {
+  const names = cards.map((c) => c.kpi);
+  for (const required of ['requests', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'input_tokens', 'output_tokens', 'cost_usd']) {
+    assert.ok(names.includes(required), `KPI ${required} missing from the page`);
+  }
+  for (const card of cards) {
+    const from = KPI_FROM_SUMMARY[card.kpi];
+    assert.ok(from, `no CLI counterpart known for KPI ${card.kpi}`);
+    const want = from(summary);
+    if (want === null || want === undefined) {
+      assert.equal(card.value, '', `${card.kpi}: CLI says null, page data-value is ${card.value}`);
+      assert.equal(card.text, '—', `${card.kpi}: null must show as —`);
+      continue;
+    }
+    assert.notEqual(card.value, '', `${card.kpi}: page shows null, CLI says ${want}`);
+    const got = Number(card.value);
+    if (EXACT.has(card.kpi)) {
+      assert.equal(got, want, `${card.kpi}: page ${got} != CLI ${want}`);
+    } else {
+      const tol = 1e-9 * Math.max(Math.abs(want), Number.MIN_VALUE);
+      assert.ok(Math.abs(got - want) <= tol || got === want, `${card.kpi}: page ${got} != CLI ${want} (rel 1e-9)`);
+    }
+    assert.ok(card.text.trim().length > 0 && card.text !== '—', `${card.kpi}: visible text missing`);
+  }
+}
+
+/** Pixel statistics of every chart canvas. */
+async function chartStats(page) {
+  return page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => {
+    const ctx = c.getContext('2d');
+    const { data } = ctx.getImageData(0, 0, c.width, c.height);
+    const counts = new Map();
+    for (let i = 0; i < data.length; i += 4) {
+      const key = ((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0;
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    let bg = 0;
+    let bgCount = 0;
+    for (const [k, n] of counts) if (n > bgCount) { bg = k; bgCount = n; }
+    const total = data.length / 4;
+    return {
+      name: c.dataset.chart,
+      width: c.width,
+      height: c.height,
+      cssWidth: c.getBoundingClientRect().width,
+      distinct: counts.size,
+      nonBackground: total ? (total - bgCount) / total : 0,
+      background: bg.toString(16).padStart(8, '0'),
+    };
+  }));
+}
+
+async function assertChartsDrawn(page) {
+  const stats = await chartStats(page);
+  const names = stats.map((s) => s.name).sort();
+  assert.deepEqual(names, ['cost_by_model', 'latency', 'requests', 'tokens'], 'chart canvases');
+  const dpr = await page.evaluate(() => window.devicePixelRatio);
+  for (const s of stats) {
+    assert.ok(s.width > 100 && s.height > 100, `${s.name}: canvas too small ${s.width}x${s.height}`);
+    assert.ok(Math.abs(s.width - s.cssWidth * dpr) <= 2, `${s.name}: canvas not sized for devicePixelRatio (${s.width} vs ${s.cssWidth}×${dpr})`);
+    assert.ok(s.distinct > 6, `${s.name}: only ${s.distinct} distinct colours — blank?`);
+    assert.ok(s.nonBackground > 0.005, `${s.name}: only ${(s.nonBackground * 100).toFixed(2)}% non-background pixels — blank?`);
+  }
+  return stats;
+}
+
+function readLines(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Writes lines joined by "\n" (with a final newline); returns the path. */
+function writeLines(name, lines) {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, lines.map((l) => `${l}\n`).join(''));
+  return p;
+}
+
+// ---------- setup ----------
+
+describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    for (const [p, hint] of [
+      [CLI, 'cargo build --release --bin tokenlens'],
+      [PKG_JS, 'cargo build --release --lib --target wasm32-unknown-unknown && wasm-bindgen --target web --out-dir pkg target/wasm32-unknown-unknown/release/tokenlens.wasm'],
+      [CHROMIUM, 'apt-get install chromium'],
+    ]) {
+      if (!fs.existsSync(p)) throw new Error(`${p} is missing; build it first: ${hint}`);
+    }
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenlens-e2e-'));
+    fs.mkdirSync(OUT, { recursive: true });
+    if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--out', DEMO);
+
+    bigFile = path.join(tmp, 'traffic-20k.jsonl');
+    cli('generate', '--records', '20000', '--seed', '11', '--out', bigFile);
+    bigSummary = summaryJson(bigFile);
+
+    ({ child: server, origin } = await startServer());
+
+    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1366, height: 768 },
+      deviceScaleFactor: 1,
+      colorScheme: 'light',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context.on('request', (r) => requests.push(r.url()));
+    // Close the blank tab a persistent context opens with.
+    for (const p of context.pages()) await p.close();
+  });
+
+  after(async () => {
+    if (context) await context.close().catch(() => {});
+    if (server) server.kill();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('(a) a dropped file shows the CLI numbers, drawn charts, and a screenshot', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    assert.equal(await state(page), 'empty');
+    const emptyText = await page.textContent('#empty-state');
+    assert.match(emptyText, /never leaves/i, 'the empty state says data stays local');
+    await page.screenshot({ path: path.join(OUT, 'empty.png') });
+
+    await dropFile(page, bigFile);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), 20000);
+    assertKpisMatch(await kpis(page), bigSummary);
+    await assertChartsDrawn(page);
+
+    // Tables follow the CLI's grouping and order.
+    const rows = await page.$$eval('#by-model tbody tr', (trs) => trs.map((tr) => ({
+      name: tr.dataset.name, requests: Number(tr.children[1].dataset.value),
+    })));
+    assert.deepEqual(rows, bigSummary.by_model.map((m) => ({ name: m.model, requests: m.requests })));
+    const apps = await page.$$eval('#by-application tbody tr', (trs) => trs.map((tr) => tr.dataset.name));
+    assert.deepEqual(apps, bigSummary.by_application.map((a) => a.application));
+    assert.match(await page.textContent('body'), /UTC/);
+
+    await page.screenshot({ path: path.join(OUT, 'dashboard.png'), fullPage: true });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(b) file picker + model filter: requests equal the CLI by_model count', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', bigFile);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), bigSummary.requests);
+
+    const options = await page.$$eval('#filter-model option', (os) => os.map((o) => o.value));
+    assert.equal(options[0], '', 'first option is "all"');
+    assert.deepEqual(options.slice(1).sort(), bigSummary.by_model.map((m) => m.model).sort());
+
+    const pick = bigSummary.by_model[bigSummary.by_model.length > 1 ? 1 : 0];
+    await page.selectOption('#filter-model', pick.model);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), pick.requests, `requests for model ${pick.model}`);
+    assert.equal(Number(await kpiValue(page, 'error_rate')), pick.error_rate);
+    await assertChartsDrawn(page);
+
+    // Back to all, then one application.
+    await page.selectOption('#filter-model', '');
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), bigSummary.requests);
+    const app = bigSummary.by_application[0];
+    await page.selectOption('#filter-application', app.application);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), app.requests, `requests for application ${app.application}`);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(c) the demo button loads demo data and draws every chart (light and dark, 2× pixels)', { timeout: TIMEOUT }, async () => {
+    const demoSummary = summaryJson(DEMO);
+    const { page, problems } = await openPage({ dpr: 2 });
+    assert.equal(await page.evaluate(() => window.devicePixelRatio), 2);
+    await page.click('#demo-button');
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), demoSummary.requests);
+    const light = await assertChartsDrawn(page);
+
+    // The colour scheme flips: charts are redrawn for it.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction((before) => {
+      const c = document.querySelector('canvas[data-chart="latency"]');
+      const [r, g, b, a] = c.getContext('2d').getImageData(2, 2, 1, 1).data;
+      const now = (((r << 24) | (g << 16) | (b << 8) | a) >>> 0).toString(16).padStart(8, '0');
+      return now !== before;
+    }, light.find((s) => s.name === 'latency').background, { timeout: 10_000 });
+    await assertChartsDrawn(page);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-dark-2x.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(d) malformed lines are reported with line numbers; good records are kept', { timeout: TIMEOUT }, async () => {
+    const good = readLines(bigFile).slice(0, 300);
+    const lines = [];
+    const expectedBad = [];
+    const bad = (text) => {
+      lines.push(text);
+      expectedBad.push(lines.length);
+    };
+    const mutate = (line, patch) => JSON.stringify({ ...JSON.parse(line), ...patch });
+    good.forEach((line, i) => {
+      if (i === 2) bad('this is not json');
+      if (i === 10) bad('[1, 2, 3]');
+      if (i === 50) bad(mutate(good[0], { latency_ms: 'fast' }));
+      if (i === 60) lines.push(''); // Blank lines are ignored, not errors.
+      if (i === 120) bad(mutate(good[1], { prompt_tokens: -5 }));
+      if (i === 200) bad('{"timestamp": 1790000000.0, "model_name": "gpt-4o", ');
+      lines.push(line);
+    });
+    const file = writeLines('malformed.jsonl', lines);
+    const offsets = [];
+    let off = 0;
+    for (const l of lines) {
+      offsets.push(off);
+      off += Buffer.byteLength(l) + 1;
+    }
+
+    // The CLI agrees on what is bad (a check on the test's own expectations).
+    const s = summaryJson(file);
+    assert.equal(s.requests, good.length);
+    assert.deepEqual(s.import.errors.map((e) => e.line), expectedBad);
+
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), good.length);
+    const rows = await page.$$eval('#import-report tbody tr', (trs) => trs.map((tr) => ({
+      line: Number(tr.children[0].dataset.value),
+      offset: Number(tr.children[1].dataset.value),
+      reason: tr.children[2].textContent,
+    })));
+    assert.deepEqual(rows.map((r) => r.line), expectedBad);
+    assert.deepEqual(rows.map((r) => r.offset), expectedBad.map((n) => offsets[n - 1]));
+    for (const r of rows) assert.ok(r.reason.trim().length > 0, `line ${r.line}: reason missing`);
+    const reportText = await page.textContent('#import-report');
+    assert.match(reportText, new RegExp(`${expectedBad.length} skipped`));
+    await page.locator('#import-report').screenshot({ path: path.join(OUT, 'import-report.png') });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(e) text from the log is shown as text, never as HTML', { timeout: TIMEOUT }, async () => {
+    const lines = readLines(bigFile).slice(0, 80).map((line, i) => {
+      const rec = JSON.parse(line);
+      if (i % 3 === 0) rec.model_name = XSS_MODEL;
+      if (i % 4 === 0) rec.application = XSS_APP;
+      return JSON.stringify(rec);
+    });
+    const file = writeLines('xss.jsonl', lines);
+    const { page, problems } = await openPage();
+    const imgsBefore = await page.$$eval('img', (els) => els.length);
+    await dropFile(page, file);
+    await waitReady(page);
+
+    assert.equal(await page.$$eval('img', (els) => els.length), imgsBefore, 'no img element created');
+    assert.equal(await page.$('#injected'), null, 'no b element created');
+    const names = await page.$$eval('#by-model tbody td.name', (tds) => tds.map((td) => td.textContent));
+    assert.ok(names.includes(XSS_MODEL), `model name shown literally: ${JSON.stringify(names)}`);
+    const appNames = await page.$$eval('#by-application tbody td.name', (tds) => tds.map((td) => td.textContent));
+    assert.ok(appNames.includes(XSS_APP), 'application name shown literally');
+    const optionTexts = await page.$$eval('#filter-model option', (os) => os.map((o) => o.textContent));
+    assert.ok(optionTexts.includes(XSS_MODEL), 'model name literal in the filter');
+    await page.selectOption('#filter-model', XSS_MODEL);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), lines.filter((_, i) => i % 3 === 0).length);
+    await page.waitForTimeout(200);
+    assert.deepEqual(problems.dialogs, [], 'no script ran');
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(f) a wasm panic in the worker shows its message; the next file still loads', { timeout: TIMEOUT }, async () => {
+    const small = writeLines('small.jsonl', readLines(bigFile).slice(0, 500));
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', small);
+    await waitReady(page);
+
+    await page.evaluate(() => window.tokenlensDebug.testPanic());
+    await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 30_000 });
+    const message = await errorText(page);
+    assert.ok(await page.isVisible('#error'), '#error is visible');
+    assert.match(message, /crashed/i);
+    assert.doesNotMatch(message, /^\s*$/);
+    // The panic's own message, not just "unreachable".
+    assert.ok(!/^[^:]*:\s*unreachable\b/i.test(message.split('\n')[0]), `panic message not read: ${message}`);
+    assert.match(message, /panic/i, `the message names the panic: ${message}`);
+    await page.screenshot({ path: path.join(OUT, 'error.png') });
+
+    // The page still works: another file reaches ready with the right numbers.
+    await page.setInputFiles('#file-input', bigFile);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), bigSummary.requests);
+    assert.equal(await page.isVisible('#error'), false, 'the error is cleared');
+    await assertChartsDrawn(page);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(h) cancel stops a load mid-stream; the next load starts from nothing', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    const repeat = 24; // ~230 MB: several seconds of parsing, so there is time to cancel.
+    await dropFile(page, bigFile, 'huge.jsonl', repeat);
+    await page.waitForFunction(() => {
+      const bar = document.getElementById('progress');
+      return document.body.dataset.state !== 'loading' || (bar.hasAttribute('value') && bar.value > 0);
+    }, null, { timeout: 30_000, polling: 20 });
+    assert.equal(await state(page), 'loading', 'still loading when cancel is pressed');
+    await page.screenshot({ path: path.join(OUT, 'loading.png') });
+    const fraction = await page.$eval('#progress', (b) => b.value);
+    assert.ok(fraction > 0 && fraction < 1, `cancelled mid-stream (progress ${fraction})`);
+    await page.click('#cancel-button');
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 10_000 });
+    assert.equal(await state(page), 'empty', `state after cancel: ${await errorText(page)}`);
+    assert.equal(await page.isVisible('#empty-state'), true, 'the drop invitation is back');
+
+    // Nothing of the cancelled file is left in the engine.
+    await dropFile(page, bigFile);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), bigSummary.requests);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(i) missing values show as —, never as 0', { timeout: TIMEOUT }, async () => {
+    const lines = readLines(bigFile).slice(0, 40).map((line) => {
+      const rec = JSON.parse(line);
+      delete rec.latency_ms;
+      delete rec.estimated_cost_usd;
+      return JSON.stringify(rec);
+    });
+    const file = writeLines('no-latency-no-cost.jsonl', lines);
+    const s = summaryJson(file);
+    assert.equal(s.latency_ms.p50, null, 'the CLI agrees there is no latency');
+    assert.equal(s.cost_usd, null, 'the CLI agrees there is no cost');
+
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), s);
+    for (const k of ['p50_ms', 'p95_ms', 'p99_ms', 'cost_usd']) {
+      const card = await page.$eval(`[data-kpi="${k}"]`, (e) => ({ value: e.dataset.value, text: e.querySelector('.kpi-value').textContent }));
+      assert.deepEqual(card, { value: '', text: '—' }, k);
+    }
+    const cells = await page.$$eval('#by-model tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(cells.slice(4, 7), ['—', '—', '—'], 'latency cells of a model');
+    assert.equal(cells[9], '—', 'cost cell of a model');
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(g) no request leaves 127.0.0.1', () => {
+    assert.ok(requests.length > 0, 'requests were recorded');
+    const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));
+    assert.deepEqual(foreign, []);
+    // Worker requests are recorded too (the demo file is fetched by the worker).
+    assert.ok(requests.some((u) => u.endsWith('/pkg/tokenlens_bg.wasm')), 'wasm fetch recorded');
+    assert.ok(requests.some((u) => u.endsWith('/demo.jsonl')), 'demo fetch from the worker recorded');
+  });
+});

@@ -1,0 +1,482 @@
+"""DuckDB as the correctness oracle for `tokenlens summary --json`.
+
+Every figure the CLI reports is computed a second time, independently, with DuckDB over the
+same JSONL file, and the two must agree: counts exactly, floats within 1e-9 relative.
+Metric definitions are the ones in the repo's contract (see README.md, "Metric definitions"):
+
+- error: status_code >= 400, or status_code = 0, or a non-empty error_message
+- latency percentiles: DuckDB quantile_cont (linear interpolation) over records with latency_ms
+- input_tokens / output_tokens / cost_usd: sums of prompt_tokens / completion_tokens /
+  estimated_cost_usd (cost is null when no record has one); a record with total_tokens but
+  neither part counts its total as input (the engine's rule, src/ingest/jsonl.rs)
+- timestamp: an epoch number (unit from its magnitude) or an ISO 8601 string (no zone = UTC)
+- a missing model_name / application is grouped as "(none)"
+- first_ts / last_ts: ISO 8601 UTC with microseconds, compared as microseconds since the epoch
+
+Run with `python3 -m pytest -q tests/oracle` after `cargo build --release --bin tokenlens`
+(or set TOKENLENS_BIN to another binary).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("TOKENLENS_BIN", ROOT / "target" / "release" / "tokenlens"))
+FIXTURES = ROOT / "tests" / "fixtures"
+
+REL_TOL = 1e-9
+# Only for figures whose true value is 0: relative tolerance alone would demand bit equality.
+ABS_TOL = 1e-12
+
+# The source article's log record, with explicit types so DuckDB guesses nothing. The
+# timestamp stays JSON: it may be an epoch number or an ISO 8601 string (see TS_US below).
+ARTICLE_COLUMNS = {
+    "timestamp": "JSON",
+    "request_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "application": "VARCHAR",
+    "model_name": "VARCHAR",
+    "input_prompt": "VARCHAR",
+    "llm_output": "VARCHAR",
+    "latency_ms": "DOUBLE",
+    "status_code": "BIGINT",
+    "error_message": "VARCHAR",
+    "prompt_tokens": "BIGINT",
+    "completion_tokens": "BIGINT",
+    "total_tokens": "BIGINT",
+    "estimated_cost_usd": "DOUBLE",
+}
+
+LATENCY_KEYS = ("p50", "p90", "p95", "p99", "max", "mean")
+ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+GENERATOR_START = datetime(2026, 11, 9, tzinfo=timezone.utc)
+
+
+# --- running the CLI ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    if not BIN.is_file():
+        pytest.fail(
+            f"tokenlens binary not found at {BIN}. Build it first: "
+            "cargo build --release --bin tokenlens (or set TOKENLENS_BIN)",
+            pytrace=False,
+        )
+    return BIN
+
+
+def run(cli: Path, *args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(cli), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def summary(cli: Path, *paths: Path) -> dict:
+    proc = run(cli, "summary", *paths, "--json")
+    assert proc.returncode == 0, (
+        f"tokenlens summary {' '.join(map(str, paths))} --json exited {proc.returncode}\n"
+        f"stderr: {proc.stderr}"
+    )
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        raise AssertionError(f"summary --json did not print JSON ({e}):\n{proc.stdout[:2000]}")
+
+
+def generate(cli: Path, records: int, seed: int, out: Path) -> Path:
+    proc = run(cli, "generate", "--records", str(records), "--seed", str(seed), "--out", out)
+    assert proc.returncode == 0, f"tokenlens generate exited {proc.returncode}\nstderr: {proc.stderr}"
+    assert out.is_file(), f"tokenlens generate exited 0 but wrote no {out}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated_100k(cli: Path, tmp_path_factory) -> Path:
+    return generate(cli, 100_000, 42, tmp_path_factory.mktemp("gen") / "gen-100k-seed42.jsonl")
+
+
+# --- the oracle -----------------------------------------------------------------------------
+
+
+def sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def oracle(path: Path) -> dict:
+    """The summary of `path` as DuckDB computes it, shaped like the CLI's JSON."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # An ISO timestamp without a zone is UTC.
+    # An epoch number's unit follows from its magnitude (s < 1e11 <= ms < 1e14 <= us < 1e17 <= ns),
+    # rounded to the microsecond, as DuckDB's to_timestamp(double) rounds.
+    con.execute(
+        """
+        CREATE MACRO epoch_to_us(x) AS round(CASE
+            WHEN abs(x) < 1e11 THEN x * 1e6
+            WHEN abs(x) < 1e14 THEN x * 1e3
+            WHEN abs(x) < 1e17 THEN x
+            ELSE x / 1e3 END)::BIGINT
+        """
+    )
+    columns = "{" + ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in ARTICLE_COLUMNS.items()) + "}"
+    con.execute(
+        f"""
+        CREATE VIEW r AS
+        SELECT *,
+               CASE
+                 WHEN json_type(timestamp) = 'VARCHAR' THEN coalesce(
+                   epoch_to_us(try_cast(timestamp ->> '$' AS DOUBLE)),
+                   epoch_us(CAST(timestamp ->> '$' AS TIMESTAMPTZ)))
+                 WHEN json_type(timestamp) IN ('BIGINT', 'UBIGINT', 'DOUBLE')
+                   THEN epoch_to_us(timestamp::DOUBLE)
+               END AS ts_us,
+               coalesce(status_code >= 400 OR status_code = 0, false)
+                 OR coalesce(length(error_message) > 0, false) AS is_error,
+               -- Only a total and no parts: the engine counts the total as input tokens.
+               CASE WHEN prompt_tokens IS NULL AND completion_tokens IS NULL
+                    THEN total_tokens ELSE prompt_tokens END AS input_tokens,
+               coalesce(model_name, '(none)') AS model_key,
+               coalesce(application, '(none)') AS application_key
+        FROM read_json({sql_str(str(path))}, format = 'newline_delimited', columns = {columns})
+        """
+    )
+    aggregates = """
+        count(*) AS requests,
+        count(*) FILTER (WHERE is_error) AS errors,
+        quantile_cont(latency_ms, 0.50) AS p50,
+        quantile_cont(latency_ms, 0.90) AS p90,
+        quantile_cont(latency_ms, 0.95) AS p95,
+        quantile_cont(latency_ms, 0.99) AS p99,
+        max(latency_ms) AS max,
+        avg(latency_ms) AS mean,
+        coalesce(sum(input_tokens), 0) AS input_tokens,
+        coalesce(sum(completion_tokens), 0) AS output_tokens,
+        sum(estimated_cost_usd) AS cost_usd,
+        min(ts_us) AS first_us,
+        max(ts_us) AS last_us
+    """
+
+    def rows(sql: str) -> list[dict]:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def shape(row: dict) -> dict:
+        out = {
+            "requests": int(row["requests"]),
+            "errors": int(row["errors"]),
+            "error_rate": row["errors"] / row["requests"] if row["requests"] else None,
+            "latency_ms": {k: row[k] for k in LATENCY_KEYS},
+            "input_tokens": int(row["input_tokens"]),
+            "output_tokens": int(row["output_tokens"]),
+            "cost_usd": row["cost_usd"],
+            "first_us": row["first_us"],
+            "last_us": row["last_us"],
+        }
+        for key in ("model_key", "application_key"):
+            if key in row:
+                out[key.removesuffix("_key")] = row[key]
+        return out
+
+    total = shape(rows(f"SELECT {aggregates} FROM r")[0])
+    by_model = [shape(r) for r in rows(f"SELECT model_key, {aggregates} FROM r GROUP BY ALL")]
+    by_app = [shape(r) for r in rows(f"SELECT application_key, {aggregates} FROM r GROUP BY ALL")]
+    by_model.sort(key=lambda g: (-g["requests"], g["model"]))
+    by_app.sort(key=lambda g: (-g["requests"], g["application"]))
+    return {"summary": total, "by_model": by_model, "by_application": by_app}
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+
+def iso_to_us(value: str) -> int:
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (dt - EPOCH) // timedelta(microseconds=1)
+
+
+def us_to_iso(us: int) -> str:
+    return (EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Diff:
+    """Collects every mismatch so that one run reports all of them, not just the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def count(self, where: str, got, want: int) -> None:
+        if not (isinstance(got, int) and not isinstance(got, bool) and got == want):
+            self.problems.append(f"{where}: expected {want!r} (DuckDB), got {got!r}")
+
+    def float(self, where: str, got, want) -> None:
+        if want is None:
+            if got is not None:
+                self.problems.append(f"{where}: expected null (no data), got {got!r}")
+            return
+        ok = (
+            isinstance(got, (int, float))
+            and not isinstance(got, bool)
+            and math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        )
+        if not ok:
+            rel = ""
+            if isinstance(got, (int, float)) and want:
+                rel = f" (relative difference {abs(got - want) / abs(want):.3g})"
+            self.problems.append(f"{where}: expected {want!r} (DuckDB), got {got!r}{rel}")
+
+    def ts(self, where: str, got, want_us) -> None:
+        if want_us is None:
+            if got is not None:
+                self.problems.append(f"{where}: expected null (no timestamps), got {got!r}")
+            return
+        if not isinstance(got, str) or not ISO_RE.match(got):
+            self.problems.append(
+                f"{where}: expected ISO 8601 UTC with microseconds like {us_to_iso(want_us)!r}, got {got!r}"
+            )
+            return
+        got_us = iso_to_us(got)
+        if got_us != want_us:
+            self.problems.append(
+                f"{where}: expected {us_to_iso(want_us)} ({want_us} us), got {got} ({got_us} us), "
+                f"off by {got_us - want_us} us"
+            )
+
+    def check(self) -> None:
+        assert not self.problems, f"{len(self.problems)} mismatch(es):\n  " + "\n  ".join(self.problems)
+
+
+def latency_of(obj: dict, key: str):
+    lat = obj.get("latency_ms")
+    # Either `latency_ms: null` or every field null is fine when no record has a latency.
+    return None if lat is None else lat.get(key, "<missing>")
+
+
+def compare_group(diff: Diff, where: str, got: dict, want: dict) -> None:
+    diff.count(f"{where}.requests", got.get("requests"), want["requests"])
+    diff.count(f"{where}.errors", got.get("errors"), want["errors"])
+    diff.float(f"{where}.error_rate", got.get("error_rate"), want["error_rate"])
+    for key in LATENCY_KEYS:
+        diff.float(f"{where}.latency_ms.{key}", latency_of(got, key), want["latency_ms"][key])
+    diff.count(f"{where}.input_tokens", got.get("input_tokens"), want["input_tokens"])
+    diff.count(f"{where}.output_tokens", got.get("output_tokens"), want["output_tokens"])
+    diff.float(f"{where}.cost_usd", got.get("cost_usd"), want["cost_usd"])
+
+
+def compare_groups(diff: Diff, field: str, key: str, got_list, want_list: list[dict]) -> None:
+    if not isinstance(got_list, list):
+        diff.problems.append(f"{field}: expected a list, got {got_list!r}")
+        return
+    got_names = [g.get(key) for g in got_list]
+    want_names = [w[key] for w in want_list]
+    if sorted(map(str, got_names)) != sorted(map(str, want_names)):
+        diff.problems.append(f"{field}: expected groups {sorted(want_names)}, got {sorted(map(str, got_names))}")
+    elif got_names != want_names:
+        diff.problems.append(
+            f"{field}: expected order (requests desc, then {key}) {want_names}, got {got_names}"
+        )
+    got_by_name = {g.get(key): g for g in got_list}
+    for want in want_list:
+        got = got_by_name.get(want[key])
+        if got is not None:
+            compare_group(diff, f"{field}[{want[key]}]", got, want)
+
+
+def compare_summary(got: dict, want: dict, *, skipped: int = 0) -> Diff:
+    diff = Diff()
+    total = want["summary"]
+    compare_group(diff, "summary", got, total)
+    diff.ts("first_ts", got.get("first_ts"), total["first_us"])
+    diff.ts("last_ts", got.get("last_ts"), total["last_us"])
+    diff.count("skipped_lines", got.get("skipped_lines"), skipped)
+    rps = got.get("throughput_rps")
+    if not (isinstance(rps, (int, float)) and not isinstance(rps, bool) and rps >= 0) and rps is not None:
+        diff.problems.append(f"throughput_rps: expected a non-negative number, got {rps!r}")
+    compare_groups(diff, "by_model", "model", got.get("by_model"), want["by_model"])
+    compare_groups(diff, "by_application", "application", got.get("by_application"), want["by_application"])
+    imp = got.get("import")
+    if not isinstance(imp, dict):
+        diff.problems.append(f"import: expected an object, got {imp!r}")
+    else:
+        diff.count("import.records", imp.get("records"), total["requests"])
+        diff.count("import.skipped_lines", imp.get("skipped_lines"), skipped)
+    return diff
+
+
+def physical_lines(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_generated_100k_matches_duckdb(cli: Path, generated_100k: Path):
+    got = summary(cli, generated_100k)
+    want = oracle(generated_100k)
+    data = generated_100k.read_bytes()
+    diff = compare_summary(got, want)
+    diff.count("summary.requests (lines in the file)", got.get("requests"), 100_000)
+    imp = got.get("import") or {}
+    diff.count("import.bytes", imp.get("bytes"), len(data))
+    diff.count("import.lines", imp.get("lines"), physical_lines(data))
+    if imp.get("errors") != []:
+        diff.problems.append(f"import.errors: expected [], got {str(imp.get('errors'))[:500]}")
+    diff.check()
+
+
+def test_generated_data_has_the_contract_shape(cli: Path, generated_100k: Path):
+    """Two weeks from 2026-11-09T00:00:00Z, the article's fields, several models and apps."""
+    want = oracle(generated_100k)
+    start_us = (GENERATOR_START - EPOCH) // timedelta(microseconds=1)
+    two_weeks_us = 14 * 86_400 * 1_000_000
+    first, last = want["summary"]["first_us"], want["summary"]["last_us"]
+    assert start_us <= first < start_us + 86_400 * 1_000_000, us_to_iso(first)
+    assert last < start_us + two_weeks_us, us_to_iso(last)
+    assert last - first > 13 * 86_400 * 1_000_000, "traffic should span about two weeks"
+    assert len(want["by_model"]) >= 3, [g["model"] for g in want["by_model"]]
+    assert len(want["by_application"]) >= 3, [g["application"] for g in want["by_application"]]
+    assert "gpt-4o" in {g["model"] for g in want["by_model"]}
+
+    seen: set[str] = set()
+    with generated_100k.open("rb") as f:
+        for n, line in enumerate(f, 1):
+            record = json.loads(line)
+            assert isinstance(record, dict), f"line {n} is not an object"
+            extra = set(record) - set(ARTICLE_COLUMNS)
+            assert not extra, f"line {n}: fields outside the article's record: {sorted(extra)}"
+            seen |= set(record)
+            if n == 5_000:
+                break
+    assert seen == set(ARTICLE_COLUMNS), f"fields never seen: {sorted(set(ARTICLE_COLUMNS) - seen)}"
+
+
+def test_generate_is_deterministic(cli: Path, tmp_path: Path):
+    a = generate(cli, 2_000, 42, tmp_path / "a.jsonl").read_bytes()
+    b = generate(cli, 2_000, 42, tmp_path / "b.jsonl").read_bytes()
+    c = generate(cli, 2_000, 43, tmp_path / "c.jsonl").read_bytes()
+    assert a == b, "same --seed must give byte-identical output"
+    assert a != c, "a different --seed should give different output"
+    assert physical_lines(a) == 2_000
+
+
+def article_fixtures() -> list[Path]:
+    return sorted(FIXTURES.glob("*.jsonl"))
+
+
+def test_there_is_an_article_fixture():
+    assert article_fixtures(), f"no valid fixtures (*.jsonl) in {FIXTURES}"
+
+
+@pytest.mark.parametrize("fixture", article_fixtures(), ids=lambda p: p.name)
+def test_fixture_matches_duckdb(cli: Path, fixture: Path):
+    keys: set[str] = set()
+    for line in fixture.read_bytes().splitlines():
+        if line.strip():
+            keys |= set(json.loads(line))
+    # The oracle knows the article's field names only (the engine also takes synonyms).
+    if keys - set(ARTICLE_COLUMNS):
+        pytest.skip(f"{fixture.name} has fields outside the article's record: {sorted(keys - set(ARTICLE_COLUMNS))}")
+    got = summary(cli, fixture)
+    want = oracle(fixture)
+    diff = compare_summary(got, want)
+    data = fixture.read_bytes()
+    diff.count("import.bytes", (got.get("import") or {}).get("bytes"), len(data))
+    diff.check()
+
+
+def test_malformed_lines_are_skipped_and_reported(cli: Path, generated_100k: Path, tmp_path: Path):
+    with generated_100k.open("rb") as f:
+        good = [next(f).rstrip(b"\n") for _ in range(3_000)]
+    template = json.loads(good[10])
+
+    def with_field(**fields) -> bytes:
+        return json.dumps({**template, **fields}).encode()
+
+    # (line, is_bad, field the reason should name). None as the line = a blank line.
+    bad_lines: list[tuple[bytes, str | None]] = [
+        (b"this is not json", None),
+        (b'{"timestamp": 1794182400.5, "model_name": "gpt-4o"', None),  # truncated
+        (b"[1, 2, 3]", None),  # not an object
+        (b'"just a string"', None),
+        (b"null", None),
+        (b"42", None),
+        (with_field(latency_ms="fast"), "latency_ms"),
+        (with_field(prompt_tokens=-5), "prompt_tokens"),
+        (with_field(completion_tokens=-1), "completion_tokens"),
+        (b'{"model_name": "\xff\xfe not utf-8", "latency_ms": 1.0}', None),
+    ]
+
+    # Interleave: a bad line first (line 1, byte 0), blank lines here and there, the rest
+    # spread through the good lines, and a good last line with no trailing newline.
+    lines: list[tuple[bytes, str, str | None]] = [(bad_lines[0][0], "bad", None)]
+    rest = iter(bad_lines[1:])
+    for i, g in enumerate(good):
+        lines.append((g, "good", None))
+        if i in (0, 1500):
+            lines.append((b"", "blank", None))
+        if i % 250 == 100:
+            b = next(rest, None)
+            if b is not None:
+                lines.append((b[0], "bad", b[1]))
+    assert next(rest, None) is None
+    lines.append((b"{}", "good", None))  # every field missing is still a record
+    lines.append((good[0], "good", None))
+
+    data = b"\n".join(text for text, _, _ in lines)  # no trailing newline
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(data)
+    only_good = tmp_path / "only-good.jsonl"
+    only_good.write_bytes(b"\n".join(text for text, kind, _ in lines if kind == "good") + b"\n")
+
+    expected_errors = []
+    offset = 0
+    for number, (text, kind, field) in enumerate(lines, 1):
+        if kind == "bad":
+            expected_errors.append((number, offset, field))
+        offset += len(text) + 1
+
+    got = summary(cli, mixed)
+    want = oracle(only_good)
+    diff = compare_summary(got, want, skipped=len(expected_errors))
+    imp = got.get("import") or {}
+    diff.count("import.bytes", imp.get("bytes"), len(data))
+    diff.count("import.lines", imp.get("lines"), len(lines))
+    errors = imp.get("errors")
+    if not isinstance(errors, list):
+        diff.problems.append(f"import.errors: expected a list, got {errors!r}")
+        errors = []
+    got_where = [(e.get("line"), e.get("byte_offset")) for e in errors]
+    want_where = [(line, off) for line, off, _ in expected_errors]
+    if got_where != want_where:
+        diff.problems.append(f"import.errors (line, byte_offset): expected {want_where}, got {got_where}")
+    by_line = {e.get("line"): e for e in errors}
+    for line, _, field in expected_errors:
+        reason = (by_line.get(line) or {}).get("reason")
+        if line in by_line and not (isinstance(reason, str) and reason.strip()):
+            diff.problems.append(f"import.errors[line {line}].reason: expected a message, got {reason!r}")
+        elif field and isinstance(reason, str) and field not in reason:
+            diff.problems.append(f"import.errors[line {line}].reason should name the field {field!r}: {reason!r}")
+    diff.check()
+
+
+def test_missing_file_fails_with_its_name(cli: Path, tmp_path: Path):
+    missing = tmp_path / "no-such-dir" / "does-not-exist.jsonl"
+    proc = run(cli, "summary", missing, "--json")
+    assert proc.returncode != 0, f"expected a non-zero exit for a missing file; stdout: {proc.stdout[:500]}"
+    output = proc.stderr + proc.stdout
+    assert "does-not-exist.jsonl" in output, f"the message should name the file; got: {output!r}"
+    assert "panicked" not in output, f"a missing file must not panic: {output!r}"

@@ -1,0 +1,188 @@
+// Chart drawing on the page thread: sizes each [data-chart] canvas for devicePixelRatio and
+// asks the wasm module's draw_chart to paint it. Redraws on resize (ResizeObserver) and when
+// the colour scheme flips between light and dark.
+//
+// The page thread loads its own copy of the wasm module, only for drawing. If a draw panics,
+// that instance is unusable, so the next draw imports a fresh copy of the module.
+
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+
+let wasmPromise = null;
+let generation = 0;
+let dashboard = null;
+let onError = () => {};
+/** canvas -> {width, height} in device pixels, as last measured. */
+const sizes = new Map();
+const pending = new Set();
+let frame = 0;
+
+/** Loads (or reloads after a panic) the wasm module used for drawing. */
+function loadWasm() {
+  if (!wasmPromise) {
+    const url = generation === 0 ? './pkg/tokenlens.js' : `./pkg/tokenlens.js?instance=${generation}`;
+    wasmPromise = import(url).then(async (mod) => {
+      await mod.default();
+      return mod;
+    });
+    wasmPromise.catch(() => { wasmPromise = null; });
+  }
+  return wasmPromise;
+}
+
+function canvases() {
+  return Array.from(document.querySelectorAll('canvas[data-chart]'));
+}
+
+function measure(canvas, entry) {
+  const dpr = window.devicePixelRatio || 1;
+  const rect = canvas.getBoundingClientRect();
+  let w = Math.round(rect.width * dpr);
+  let h = Math.round(rect.height * dpr);
+  // The exact device-pixel box, where the browser reports one that agrees with the CSS box
+  // (emulated pixel ratios, as in headless tests, can report CSS pixels there).
+  const box = entry && entry.devicePixelContentBoxSize && entry.devicePixelContentBoxSize[0];
+  if (box && Math.abs(box.inlineSize - w) <= 2 && Math.abs(box.blockSize - h) <= 2) {
+    w = box.inlineSize;
+    h = box.blockSize;
+  }
+  sizes.set(canvas, { width: w, height: h });
+}
+
+/** Re-measures every canvas when the pixel ratio changes (zoom, moving to another screen). */
+function watchPixelRatio() {
+  const mq = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+  mq.addEventListener('change', () => {
+    const all = canvases();
+    for (const c of all) measure(c, null);
+    schedule(all);
+    watchPixelRatio();
+  }, { once: true });
+}
+
+/**
+ * Runs `fn` with element.setAttribute('style', …) routed through the CSSOM.
+ *
+ * Why: plotters measures text on the web by appending a <span> whose style *attribute*
+ * sets the font, and reading its size. The page's CSP (style-src 'self') blocks style
+ * attributes, so the span would be measured in the default font and labels would be
+ * placed and clipped wrongly. Setting element.style.cssText is not subject to CSP, so
+ * only while a chart draws (synchronously), style attributes go that way instead.
+ */
+function withCssomStyles(fn) {
+  const proto = Element.prototype;
+  const original = proto.setAttribute;
+  proto.setAttribute = function setAttribute(name, value) {
+    if (this instanceof HTMLElement && String(name).toLowerCase() === 'style') {
+      this.style.cssText = String(value);
+      return undefined;
+    }
+    return original.call(this, name, value);
+  };
+  try {
+    return fn();
+  } finally {
+    proto.setAttribute = original;
+  }
+}
+
+function drawOne(mod, canvas) {
+  const size = sizes.get(canvas);
+  if (!size || size.width < 2 || size.height < 2 || !dashboard) return;
+  if (canvas.width !== size.width) canvas.width = size.width;
+  if (canvas.height !== size.height) canvas.height = size.height;
+  const name = canvas.dataset.chart;
+  try {
+    const options = { dpr: window.devicePixelRatio || 1, dark: darkQuery.matches };
+    withCssomStyles(() => mod.draw_chart(canvas, name, dashboard, options));
+  } catch (err) {
+    let message = err && err.message ? err.message : String(err);
+    if (err instanceof WebAssembly.RuntimeError) {
+      let panic;
+      try { panic = mod.last_panic(); } catch { /* instance is gone */ }
+      if (panic) message = panic;
+      // The instance is poisoned: use a fresh one next time.
+      generation += 1;
+      wasmPromise = null;
+    }
+    throw new Error(`Drawing chart "${name}" failed: ${message}`);
+  }
+}
+
+function flush() {
+  frame = 0;
+  if (!dashboard || pending.size === 0) return;
+  const todo = Array.from(pending);
+  pending.clear();
+  loadWasm().then((mod) => {
+    for (const c of todo) {
+      try {
+        drawOne(mod, c);
+      } catch (err) {
+        onError(err);
+        return;
+      }
+    }
+  }, (err) => onError(new Error(`Could not load the chart module: ${err.message || err}`)));
+}
+
+function schedule(list) {
+  for (const c of list) pending.add(c);
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
+const observer = new ResizeObserver((entries) => {
+  const changed = [];
+  for (const entry of entries) {
+    const canvas = entry.target;
+    const before = sizes.get(canvas);
+    measure(canvas, entry);
+    const after = sizes.get(canvas);
+    if (!before || before.width !== after.width || before.height !== after.height) changed.push(canvas);
+  }
+  schedule(changed);
+});
+
+/** Starts observing the canvases; `errorHandler(err)` is told about failed draws. */
+export function initCharts(errorHandler) {
+  onError = errorHandler;
+  for (const c of canvases()) {
+    try {
+      observer.observe(c, { box: 'device-pixel-content-box' });
+    } catch {
+      observer.observe(c);
+    }
+  }
+  darkQuery.addEventListener('change', () => schedule(canvases()));
+  watchPixelRatio();
+  // Warm up the module so the first dashboard draws without waiting for it.
+  loadWasm().catch(() => {});
+}
+
+/**
+ * Draws every chart for `dash` now (synchronously after the module is ready), so the
+ * caller can mark the page ready once this resolves. Canvases that are not laid out yet
+ * are drawn by the ResizeObserver when they are.
+ */
+export async function drawCharts(dash, bucketLabel) {
+  dashboard = dash;
+  for (const el of document.querySelectorAll('.bucket-label')) {
+    el.textContent = bucketLabel ? `· per ${bucketLabel}, UTC` : '· UTC';
+  }
+  const mod = await loadWasm();
+  for (const c of canvases()) {
+    measure(c, null);
+    drawOne(mod, c);
+  }
+}
+
+/** Forgets the current dashboard (charts are hidden with the dashboard anyway). */
+export function clearCharts() {
+  dashboard = null;
+  pending.clear();
+}
+
+/** The chart names the engine knows, for a sanity check against the page. */
+export async function chartNames() {
+  const mod = await loadWasm();
+  return mod.chart_names();
+}

@@ -59,32 +59,6 @@ function watchPixelRatio() {
   }, { once: true });
 }
 
-/**
- * Runs `fn` with element.setAttribute('style', …) routed through the CSSOM.
- *
- * Why: plotters measures text on the web by appending a <span> whose style *attribute*
- * sets the font, and reading its size. The page's CSP (style-src 'self') blocks style
- * attributes, so the span would be measured in the default font and labels would be
- * placed and clipped wrongly. Setting element.style.cssText is not subject to CSP, so
- * only while a chart draws (synchronously), style attributes go that way instead.
- */
-function withCssomStyles(fn) {
-  const proto = Element.prototype;
-  const original = proto.setAttribute;
-  proto.setAttribute = function setAttribute(name, value) {
-    if (this instanceof HTMLElement && String(name).toLowerCase() === 'style') {
-      this.style.cssText = String(value);
-      return undefined;
-    }
-    return original.call(this, name, value);
-  };
-  try {
-    return fn();
-  } finally {
-    proto.setAttribute = original;
-  }
-}
-
 function drawOne(mod, canvas) {
   const size = sizes.get(canvas);
   if (!size || size.width < 2 || size.height < 2 || !dashboard) return;
@@ -93,7 +67,7 @@ function drawOne(mod, canvas) {
   const name = canvas.dataset.chart;
   try {
     const options = { dpr: window.devicePixelRatio || 1, dark: darkQuery.matches };
-    withCssomStyles(() => mod.draw_chart(canvas, name, dashboard, options));
+    mod.draw_chart(canvas, name, dashboard, options);
   } catch (err) {
     let message = err && err.message ? err.message : String(err);
     if (err instanceof WebAssembly.RuntimeError) {

@@ -40,7 +40,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .draw()?;
     let half = s.bucket_secs as f64 * 500.0;
-    for (k, (name, values)) in lines.iter().enumerate() {
+    for (k, (_, values)) in lines.iter().enumerate() {
         let color = theme.palette[k];
         let style = theme.line(color, 1.5);
         // Each run of buckets that have a value is its own line, so gaps stay gaps.
@@ -49,27 +49,19 @@ pub(super) fn draw<DB: DrawingBackend>(
             match v {
                 Some(v) => runs
                     .last_mut()
-                    .map_or((), |r| r.push((axis.x(t + half), *v))),
+                    .map_or((), |r| r.push((axis.x(t + half), v.max(lo)))),
                 None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
                 None => {}
             }
         }
-        for (i, run) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
-            let series = chart.draw_series(LineSeries::new(run, style))?;
-            if i == 0 {
-                let legend_px = theme.px(12.0) as i32;
-                series.label(*name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + legend_px, y)], style)
-                });
-            }
+        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart.draw_series(LineSeries::new(run, style))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .legend_area_size(super::legend_area(theme))
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(theme.font(11.0))
-        .background_style(theme.background.mix(0.85))
-        .border_style(theme.grid)
-        .draw()
+    let items: Vec<(&str, RGBColor)> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (*name, theme.palette[k]))
+        .collect();
+    super::legend(&chart.plotting_area().strip_coord_spec(), &items, theme)
 }

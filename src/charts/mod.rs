@@ -154,9 +154,47 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(|e| format!("drawing {name}: {e}"))
 }
 
-/// Width of the legend's colour sample, so its label never touches it.
-fn legend_area(theme: &Theme) -> u32 {
-    theme.px(22.0)
+/// Series names with colour swatches in one row at the top left of the plotting area.
+/// Drawn here rather than with plotters' series labels, which measure text through the
+/// DOM in the browser (blocked by our CSP, and slow); this measures through the backend.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(&str, RGBColor)],
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let font = theme.font(11.0);
+    let (swatch, gap, pad) = (
+        theme.px(9.0) as i32,
+        theme.px(5.0) as i32,
+        theme.px(6.0) as i32,
+    );
+    let mut placed = Vec::with_capacity(items.len());
+    let mut x = pad;
+    let mut height = swatch;
+    for (label, color) in items {
+        let (w, h) = area.estimate_text_size(label, &font)?;
+        placed.push((x, *label, *color));
+        x += swatch + gap + w as i32 + 2 * gap;
+        height = height.max(h as i32);
+    }
+    let (top, bottom) = (pad / 2, pad / 2 + height + pad);
+    area.draw(&Rectangle::new(
+        [(0, top), (x, bottom)],
+        theme.background.mix(0.85).filled(),
+    ))?;
+    let mid = (top + bottom) / 2;
+    for (x, label, color) in placed {
+        area.draw(&Rectangle::new(
+            [(x, mid - swatch / 2), (x + swatch, mid + swatch / 2)],
+            color.filled(),
+        ))?;
+        let style = font.pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        area.draw_text(label, &style, (x + swatch + gap, mid))?;
+    }
+    Ok(())
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;

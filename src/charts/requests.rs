@@ -38,27 +38,18 @@ pub(super) fn draw<DB: DrawingBackend>(
     };
     let ok = theme.palette[0];
     let bars = s.start_ms.iter().zip(&s.requests).zip(&s.errors);
-    chart
-        .draw_series(
-            bars.clone()
-                .map(|((&t, &r), &e)| bar(t, e as f64, r as f64, ok)),
-        )?
-        .label("requests")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], ok.filled()));
+    chart.draw_series(
+        bars.clone()
+            .map(|((&t, &r), &e)| bar(t, e as f64, r as f64, ok)),
+    )?;
     let bad = theme.bad;
-    chart
-        .draw_series(
-            bars.filter(|(_, &e)| e > 0)
-                .map(|((&t, _), &e)| bar(t, 0.0, e as f64, bad)),
-        )?
-        .label("errors")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], bad.filled()));
-    chart
-        .configure_series_labels()
-        .legend_area_size(super::legend_area(theme))
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(theme.font(11.0))
-        .background_style(theme.background.mix(0.85))
-        .border_style(theme.grid)
-        .draw()
+    chart.draw_series(
+        bars.filter(|(_, &e)| e > 0)
+            .map(|((&t, _), &e)| bar(t, 0.0, e as f64, bad)),
+    )?;
+    super::legend(
+        &chart.plotting_area().strip_coord_spec(),
+        &[("requests", ok), ("errors", bad)],
+        theme,
+    )
 }

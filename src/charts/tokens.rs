@@ -42,36 +42,27 @@ pub(super) fn draw<DB: DrawingBackend>(
     let xs: Vec<f64> = s.start_ms.iter().map(|t| axis.x(t + half)).collect();
     let (input, output) = (theme.palette[0], theme.palette[1]);
     // Output is stacked on input: the top area is drawn first, input over it.
-    chart
-        .draw_series(
-            AreaSeries::new(
-                xs.iter().copied().zip(total.iter().copied()),
-                0.0,
-                tint(output, theme.background, 0.35),
-            )
-            .border_style(theme.line(output, 1.0)),
-        )?
-        .label("output")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], output.filled()));
-    chart
-        .draw_series(
-            AreaSeries::new(
-                xs.iter()
-                    .copied()
-                    .zip(s.input_tokens.iter().map(|&v| v as f64)),
-                0.0,
-                tint(input, theme.background, 0.35),
-            )
-            .border_style(theme.line(input, 1.0)),
-        )?
-        .label("input")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], input.filled()));
-    chart
-        .configure_series_labels()
-        .legend_area_size(super::legend_area(theme))
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(theme.font(11.0))
-        .background_style(theme.background.mix(0.85))
-        .border_style(theme.grid)
-        .draw()
+    chart.draw_series(
+        AreaSeries::new(
+            xs.iter().copied().zip(total.iter().copied()),
+            0.0,
+            tint(output, theme.background, 0.35),
+        )
+        .border_style(theme.line(output, 1.0)),
+    )?;
+    chart.draw_series(
+        AreaSeries::new(
+            xs.iter()
+                .copied()
+                .zip(s.input_tokens.iter().map(|&v| v as f64)),
+            0.0,
+            tint(input, theme.background, 0.35),
+        )
+        .border_style(theme.line(input, 1.0)),
+    )?;
+    super::legend(
+        &chart.plotting_area().strip_coord_spec(),
+        &[("input", input), ("output", output)],
+        theme,
+    )
 }

@@ -59,5 +59,6 @@ if tti is not None:
     print(f"\nPage load to interactive (module, wasm, worker started): {tti} ms.\n")
 print("## Wasm size (after `wasm-opt -Oz`)\n")
 print("```")
+print(f"{'file'.ljust(24)}{'raw'.rjust(11)}{'gzip -9'.rjust(11)}{'brotli 11'.rjust(11)}")
 print(sizes)
 print("```")

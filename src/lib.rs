@@ -5,6 +5,7 @@ mod dashboard;
 pub mod generate;
 pub mod ingest;
 pub mod metrics;
+pub mod pricing;
 pub mod query;
 pub mod schema;
 mod table;

@@ -30,21 +30,22 @@ pub enum Field {
     CostUsd,
 }
 
-/// The source article's `log_entry` record (and the obvious synonyms of its names).
-pub fn article_field(key: &str) -> Option<Field> {
+/// The source article's `log_entry` record (and the obvious synonyms of its names). Names
+/// are matched as bytes, as they appear in the file.
+pub fn article_field(key: &[u8]) -> Option<Field> {
     Some(match key {
-        "timestamp" | "ts" | "time" | "created_at" => Field::Timestamp,
-        "latency_ms" => Field::LatencyMs,
-        "status_code" | "status" => Field::Status,
-        "error_message" | "error" => Field::ErrorMessage,
-        "model_name" | "model" => Field::Model,
-        "application" | "app" => Field::Application,
-        "user_id" | "user" => Field::UserId,
-        "request_id" | "id" => Field::RequestId,
-        "prompt_tokens" | "input_tokens" => Field::InputTokens,
-        "completion_tokens" | "output_tokens" => Field::OutputTokens,
-        "total_tokens" => Field::TotalTokens,
-        "estimated_cost_usd" | "cost_usd" | "cost" => Field::CostUsd,
+        b"timestamp" | b"ts" | b"time" | b"created_at" => Field::Timestamp,
+        b"latency_ms" => Field::LatencyMs,
+        b"status_code" | b"status" => Field::Status,
+        b"error_message" | b"error" => Field::ErrorMessage,
+        b"model_name" | b"model" => Field::Model,
+        b"application" | b"app" => Field::Application,
+        b"user_id" | b"user" => Field::UserId,
+        b"request_id" | b"id" => Field::RequestId,
+        b"prompt_tokens" | b"input_tokens" => Field::InputTokens,
+        b"completion_tokens" | b"output_tokens" => Field::OutputTokens,
+        b"total_tokens" => Field::TotalTokens,
+        b"estimated_cost_usd" | b"cost_usd" | b"cost" => Field::CostUsd,
         _ => return None,
     })
 }
@@ -55,9 +56,9 @@ mod tests {
 
     #[test]
     fn article_names_map() {
-        assert_eq!(article_field("model_name"), Some(Field::Model));
-        assert_eq!(article_field("estimated_cost_usd"), Some(Field::CostUsd));
-        assert_eq!(article_field("input_prompt"), None);
-        assert_eq!(article_field("llm_output"), None);
+        assert_eq!(article_field(b"model_name"), Some(Field::Model));
+        assert_eq!(article_field(b"estimated_cost_usd"), Some(Field::CostUsd));
+        assert_eq!(article_field(b"input_prompt"), None);
+        assert_eq!(article_field(b"llm_output"), None);
     }
 }

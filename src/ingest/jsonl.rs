@@ -1,14 +1,12 @@
 //! JSON Lines push decoder: one JSON object per line. Lines are cut at `\n` across any chunk
 //! boundary (so a UTF-8 character split between chunks is whole again before parsing);
-//! each object is read field by field with serde, skipping fields we do not keep (prompts,
-//! outputs) without building them.
+//! each object is read field by field with [`super::scan`], skipping the fields we do not
+//! keep (prompts, outputs) without decoding them.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Unexpected, Visitor};
 
 use super::fields::{article_field, Field};
+use super::scan::{ErrorKind, ScanResult, Scanner, Value};
 use super::{error_type, is_error, time, Sink};
 use crate::table::Row;
 
@@ -103,27 +101,8 @@ impl JsonlDecoder {
                 };
                 sink.record(&row);
             }
-            Err(e) => sink.skip(self.line_no, line_start, reason(&e)),
+            Err(e) => sink.skip(self.line_no, line_start, e.reason()),
         }
-    }
-}
-
-/// serde_json's message, without its "at line 1 column N" (the line is ours to name) and
-/// with the kind of problem said first.
-fn reason(e: &serde_json::Error) -> String {
-    let mut msg = e.to_string();
-    if let Some(i) = msg.rfind(" at line ") {
-        msg.truncate(i);
-    }
-    if msg == "invalid unicode code point" {
-        msg = "bytes that are not valid UTF-8".to_string();
-    }
-    match e.classify() {
-        serde_json::error::Category::Eof => format!("the line ends inside a JSON value ({msg})"),
-        serde_json::error::Category::Syntax => {
-            format!("not valid JSON: {msg} at column {}", e.column())
-        }
-        _ => format!("{msg} at column {}", e.column()),
     }
 }
 
@@ -144,94 +123,89 @@ struct LineRecord<'a> {
     cost_usd: Option<f64>,
 }
 
-fn parse_line(bytes: &[u8]) -> Result<LineRecord<'_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut rec = de::Deserializer::deserialize_map(&mut de, RecordVisitor)?;
-    de.end()?;
+fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
+    let mut sc = Scanner::new(bytes);
+    let mut rec = LineRecord::default();
+    sc.object(|key, sc| {
+        let Some(field) = article_field(key) else {
+            return sc.skip_value();
+        };
+        if field == Field::RequestId {
+            // Not resident: drill-down reads it back from the line.
+            return sc.skip_value();
+        }
+        let v = sc.value()?;
+        // The name is only made text for an error message.
+        let name = || String::from_utf8_lossy(key);
+        let bad = |sc: &Scanner, expected: &str| {
+            sc.fail(
+                ErrorKind::Data,
+                format!(
+                    "field `{}`: expected {expected}, found {}",
+                    name(),
+                    v.describe()
+                ),
+            )
+        };
+        let num = |sc: &Scanner, kind: Kind| number(&v, kind).map_err(|_| bad(sc, kind.expected()));
+        match field {
+            Field::Timestamp => {
+                rec.ts = match &v {
+                    Value::Null => None,
+                    Value::Number(n) => match n.parse::<f64>().ok().and_then(time::epoch_to_micros)
+                    {
+                        Some(us) => Some(us),
+                        None => return Err(bad(sc, "a timestamp in range")),
+                    },
+                    Value::String(s) => match time::parse_timestamp(s) {
+                        Ok(us) => Some(us),
+                        Err(why) => {
+                            return sc.error(ErrorKind::Data, format!("field `{}`: {why}", name()))
+                        }
+                    },
+                    _ => return Err(bad(sc, "a timestamp (epoch number or ISO 8601)")),
+                }
+            }
+            Field::LatencyMs => rec.latency_ms = num(sc, Kind::NonNeg)?,
+            Field::CostUsd => rec.cost_usd = num(sc, Kind::NonNeg)?,
+            Field::Status => rec.status = num(sc, Kind::Status)?.map(|s| s as u16),
+            // Counts were checked to be whole numbers within u32.
+            Field::InputTokens => rec.input_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
+            Field::OutputTokens => rec.output_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
+            Field::TotalTokens => rec.total_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
+            Field::ErrorMessage => match v {
+                Value::Null => {}
+                Value::Bool(b) => rec.error_object = b,
+                Value::String(s) => rec.error = Some(s),
+                Value::Number(n) => rec.error = Some(Cow::Borrowed(n)),
+                // An error object or list (some tools nest it) counts unless it is empty.
+                Value::Object(raw) | Value::Array(raw) => {
+                    rec.error_object = raw.bytes().any(|c| !b"{}[] \t\r\n".contains(&c))
+                }
+            },
+            Field::Model | Field::Application | Field::UserId => {
+                let text = match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s),
+                    Value::Number(n) => Some(Cow::Borrowed(n)),
+                    _ => return Err(bad(sc, "a string")),
+                };
+                match field {
+                    Field::Model => rec.model = text,
+                    Field::Application => rec.application = text,
+                    _ => rec.user_id = text,
+                }
+            }
+            Field::RequestId => {}
+        }
+        Ok(())
+    })?;
+    sc.end()?;
     // Only a total: nothing to split it by, so it counts as input (it is billed at least so).
     if rec.input_tokens.is_none() && rec.output_tokens.is_none() {
         rec.input_tokens = rec.total_tokens;
     }
     Ok(rec)
-}
-
-struct RecordVisitor;
-
-impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = LineRecord<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut rec = LineRecord::default();
-        while let Some(Key(key)) = map.next_key()? {
-            let Some(field) = article_field(&key) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            let num = |kind| NumSeed { key: &key, kind };
-            match field {
-                Field::Timestamp => rec.ts = map.next_value_seed(TsSeed { key: &key })?,
-                Field::LatencyMs => rec.latency_ms = map.next_value_seed(num(Kind::NonNeg))?,
-                Field::Status => {
-                    rec.status = map.next_value_seed(num(Kind::Status))?.map(|s| s as u16)
-                }
-                Field::ErrorMessage => {
-                    let v = map.next_value_seed(ErrorSeed)?;
-                    rec.error = v.text;
-                    rec.error_object = v.object;
-                }
-                Field::Model => rec.model = map.next_value_seed(StrSeed { key: &key })?,
-                Field::Application => {
-                    rec.application = map.next_value_seed(StrSeed { key: &key })?
-                }
-                Field::UserId => rec.user_id = map.next_value_seed(StrSeed { key: &key })?,
-                Field::RequestId => {
-                    map.next_value_seed(StrSeed { key: &key })?;
-                }
-                Field::InputTokens => {
-                    rec.input_tokens = count(map.next_value_seed(num(Kind::Count))?)
-                }
-                Field::OutputTokens => {
-                    rec.output_tokens = count(map.next_value_seed(num(Kind::Count))?)
-                }
-                Field::TotalTokens => {
-                    rec.total_tokens = count(map.next_value_seed(num(Kind::Count))?)
-                }
-                Field::CostUsd => rec.cost_usd = map.next_value_seed(num(Kind::NonNeg))?,
-            }
-        }
-        Ok(rec)
-    }
-}
-
-// Counts were checked to be whole numbers within u32 by NumSeed.
-fn count(x: Option<f64>) -> Option<u32> {
-    x.map(|v| v as u32)
-}
-
-/// An object key, borrowed from the line when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -244,205 +218,35 @@ enum Kind {
     Status,
 }
 
-/// A number (or a number written as a string) for field `key`, or null.
-struct NumSeed<'k> {
-    key: &'k str,
-    kind: Kind,
-}
-
-impl NumSeed<'_> {
-    fn check<E: de::Error>(&self, x: f64) -> Result<Option<f64>, E> {
-        let ok = match self.kind {
-            Kind::NonNeg => x.is_finite() && x >= 0.0,
-            Kind::Count => x >= 0.0 && x <= f64::from(u32::MAX) && x.fract() == 0.0,
-            Kind::Status => (0.0..=999.0).contains(&x) && x.fract() == 0.0,
-        };
-        if ok {
-            Ok(Some(x))
-        } else if x.fract() == 0.0 && x.abs() < 9e15 {
-            Err(E::invalid_value(Unexpected::Signed(x as i64), self))
-        } else {
-            Err(E::invalid_value(Unexpected::Float(x), self))
-        }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for NumSeed<'_> {
-    type Value = Option<f64>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for NumSeed<'_> {
-    type Value = Option<f64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let what = match self.kind {
+impl Kind {
+    fn expected(self) -> &'static str {
+        match self {
             Kind::NonNeg => "a non-negative number",
             Kind::Count => "a non-negative whole number",
             Kind::Status => "an HTTP status code (0-999)",
-        };
-        write!(f, "{what} for `{}`", self.key)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        self.check(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        self.check(v as f64)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        self.check(v as f64)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        match v.trim().parse::<f64>() {
-            Ok(x) => self.check(x),
-            Err(_) => Err(E::invalid_type(Unexpected::Str(v), &self)),
         }
     }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-}
 
-/// A text value (numbers are taken as their text), or null.
-struct StrSeed<'k> {
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for StrSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StrSeed<'_> {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a string for `{}`", self.key)
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-}
-
-/// An epoch number (unit inferred) or an ISO 8601 string, or null.
-struct TsSeed<'k> {
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for TsSeed<'_> {
-    type Value = Option<i64>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TsSeed<'_> {
-    type Value = Option<i64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(
-            f,
-            "a timestamp (epoch number or ISO 8601) for `{}`",
-            self.key
-        )
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        time::epoch_to_micros(v)
-            .map(Some)
-            .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        self.visit_f64(v as f64)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        self.visit_f64(v as f64)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        time::parse_timestamp(v)
-            .map(Some)
-            .map_err(|why| E::custom(format!("field `{}`: {why}", self.key)))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-}
-
-/// An error field: a message, or an error object/array (some tools nest it), or null/false.
-struct ErrorValue<'de> {
-    text: Option<Cow<'de, str>>,
-    object: bool,
-}
-
-struct ErrorSeed;
-
-impl<'de> DeserializeSeed<'de> for ErrorSeed {
-    type Value = ErrorValue<'de>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ErrorSeed {
-    type Value = ErrorValue<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an error message")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(ErrorValue {
-            text: Some(Cow::Borrowed(v)),
-            object: false,
-        })
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(ErrorValue {
-            text: Some(Cow::Owned(v.to_string())),
-            object: false,
-        })
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(ErrorValue {
-            text: None,
-            object: v,
-        })
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(ErrorValue {
-            text: None,
-            object: false,
-        })
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(ErrorValue {
-            text: None,
-            object: true,
-        })
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut any = false;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            any = true;
+    fn accepts(self, x: f64) -> bool {
+        match self {
+            Kind::NonNeg => x.is_finite() && x >= 0.0,
+            Kind::Count => x >= 0.0 && x <= f64::from(u32::MAX) && x.fract() == 0.0,
+            Kind::Status => (0.0..=999.0).contains(&x) && x.fract() == 0.0,
         }
-        Ok(ErrorValue {
-            text: None,
-            object: any,
-        })
+    }
+}
+
+/// A number (or a number written as a string) of `kind`, or null; `Err` otherwise.
+fn number(v: &Value<'_>, kind: Kind) -> Result<Option<f64>, ()> {
+    let x = match v {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.parse::<f64>().map_err(|_| ())?,
+        Value::String(s) => s.trim().parse::<f64>().map_err(|_| ())?,
+        _ => return Err(()),
+    };
+    if kind.accepts(x) {
+        Ok(Some(x))
+    } else {
+        Err(())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod fields;
 pub mod jsonl;
+pub mod scan;
 pub mod time;
 
 use arrow::array::Array;

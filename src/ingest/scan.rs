@@ -1,0 +1,510 @@
+//! A JSON reader specialised for log lines: one object per line, a few fields read, and the
+//! rest (prompts and outputs, most of the bytes) skipped at memchr speed without decoding.
+//! Keys and the values of fields we read are checked as strictly as JSON asks (UTF-8,
+//! escapes, control characters); values we skip are only delimited (strings to their
+//! closing quote, containers to their matching bracket), so a stray byte inside a prompt
+//! does not cost the record its latency and cost.
+
+use std::borrow::Cow;
+
+/// What kind of problem a line has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The line is not JSON.
+    Syntax,
+    /// The line ends inside a value.
+    Eof,
+    /// JSON, but a field holds something we cannot use.
+    Data,
+}
+
+/// Why a line cannot be read, and where (1-based column, in bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    /// The kind of problem.
+    pub kind: ErrorKind,
+    /// 1-based byte column.
+    pub col: usize,
+    /// What is wrong.
+    pub msg: String,
+}
+
+impl ScanError {
+    /// The reason shown to people.
+    pub fn reason(&self) -> String {
+        match self.kind {
+            ErrorKind::Eof => format!("the line ends inside a JSON value ({})", self.msg),
+            ErrorKind::Syntax => format!("not valid JSON: {} at column {}", self.msg, self.col),
+            ErrorKind::Data => format!("{} at column {}", self.msg, self.col),
+        }
+    }
+}
+
+/// A scanner result.
+pub type ScanResult<T> = Result<T, ScanError>;
+
+/// A value of a field we read. Containers are not decoded: they keep their raw text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as written.
+    Number(&'a str),
+    /// A string, unescaped.
+    String(Cow<'a, str>),
+    /// An object, as written.
+    Object(Cow<'a, str>),
+    /// An array, as written.
+    Array(Cow<'a, str>),
+}
+
+impl Value<'_> {
+    /// How the value is named in an error message: `-5`, `"fast"`, `true`, `an object`.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Null => "null".into(),
+            Value::Bool(b) => format!("`{b}`"),
+            Value::Number(n) => format!("`{n}`"),
+            Value::String(s) => format!("{:?}", s.chars().take(60).collect::<String>()),
+            Value::Object(_) => "an object".into(),
+            Value::Array(_) => "an array".into(),
+        }
+    }
+}
+
+/// A position in one line.
+pub struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// ASCII text of a line (number characters, hex digits) as `&str`.
+fn text(b: &[u8]) -> &str {
+    // Callers pass only ASCII they have checked; anything else becomes "" rather than a panic.
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `b`.
+    pub fn new(b: &'a [u8]) -> Self {
+        Scanner { b, i: 0 }
+    }
+
+    /// An error of `kind` at the current position.
+    pub fn error<T>(&self, kind: ErrorKind, msg: impl Into<String>) -> ScanResult<T> {
+        Err(self.fail(kind, msg))
+    }
+
+    /// The error of `kind` at the current position (a syntax error at the end of the line
+    /// is the line ending early).
+    pub fn fail(&self, kind: ErrorKind, msg: impl Into<String>) -> ScanError {
+        let kind = if self.i >= self.b.len() && kind == ErrorKind::Syntax {
+            ErrorKind::Eof
+        } else {
+            kind
+        };
+        ScanError {
+            kind,
+            col: self.i + 1,
+            msg: msg.into(),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.i += 1;
+        }
+    }
+
+    /// Only whitespace may follow.
+    pub fn end(&mut self) -> ScanResult<()> {
+        self.ws();
+        if self.i < self.b.len() {
+            return self.error(ErrorKind::Syntax, "trailing characters");
+        }
+        Ok(())
+    }
+
+    /// Reads an object, calling `field(key, scanner)` for each member; `field` must consume
+    /// the value (with [`Scanner::value`] or [`Scanner::skip_value`]).
+    pub fn object(
+        &mut self,
+        mut field: impl FnMut(&[u8], &mut Self) -> ScanResult<()>,
+    ) -> ScanResult<()> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return self.not_an_object();
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return self.error(ErrorKind::Syntax, "expected a field name");
+            }
+            let key = self.key()?;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return self.error(ErrorKind::Syntax, "expected `:`");
+            }
+            self.i += 1;
+            self.ws();
+            field(&key, self)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.error(ErrorKind::Syntax, "expected `,` or `}`"),
+            }
+        }
+    }
+
+    /// The error for a line that is JSON but not an object, or not JSON at all.
+    fn not_an_object<T>(&mut self) -> ScanResult<T> {
+        let start = self.i;
+        let found = self.value()?.describe();
+        self.end()?;
+        self.i = start;
+        self.error(
+            ErrorKind::Data,
+            format!("expected a JSON object, found {found}"),
+        )
+    }
+
+    /// Reads one value.
+    pub fn value(&mut self) -> ScanResult<Value<'a>> {
+        self.ws();
+        let start = self.i;
+        match self.peek() {
+            Some(b'"') => self.string().map(Value::String),
+            Some(b'{') => {
+                self.skip_value()?;
+                Ok(Value::Object(String::from_utf8_lossy(
+                    &self.b[start..self.i],
+                )))
+            }
+            Some(b'[') => {
+                self.skip_value()?;
+                Ok(Value::Array(String::from_utf8_lossy(
+                    &self.b[start..self.i],
+                )))
+            }
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
+            _ => self.error(ErrorKind::Syntax, "expected a value"),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value<'a>) -> ScanResult<Value<'a>> {
+        if self.b[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            self.error(ErrorKind::Syntax, format!("expected `{word}`"))
+        }
+    }
+
+    /// A number's text, checked against JSON's grammar (it is parsed only if it is used).
+    fn number(&mut self) -> ScanResult<&'a str> {
+        let start = self.i;
+        let digits = |sc: &mut Self| {
+            let from = sc.i;
+            while matches!(sc.peek(), Some(b'0'..=b'9')) {
+                sc.i += 1;
+            }
+            sc.i > from
+        };
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let mut ok = digits(self);
+        if ok && self.peek() == Some(b'.') {
+            self.i += 1;
+            ok = digits(self);
+        }
+        if ok && matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            ok = digits(self);
+        }
+        while matches!(
+            self.peek(),
+            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        ) {
+            self.i += 1;
+            ok = false;
+        }
+        let b: &'a [u8] = self.b;
+        let written = text(&b[start..self.i]);
+        if !ok {
+            self.i = start;
+            return self.error(ErrorKind::Syntax, format!("invalid number `{written}`"));
+        }
+        Ok(written)
+    }
+
+    /// Skips one value without decoding it.
+    pub fn skip_value(&mut self) -> ScanResult<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{' | b'[') => {
+                let mut depth = 0usize;
+                while let Some(c) = self.peek() {
+                    match c {
+                        b'"' => {
+                            self.skip_string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return Ok(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+                self.error(ErrorKind::Eof, "unclosed object or array")
+            }
+            _ => self.value().map(|_| ()),
+        }
+    }
+
+    /// Skips a string: the next unescaped quote ends it.
+    fn skip_string(&mut self) -> ScanResult<()> {
+        self.i += 1;
+        loop {
+            let rest = self.b.get(self.i..).unwrap_or_default();
+            match memchr::memchr2(b'"', b'\\', rest) {
+                None => {
+                    self.i = self.b.len();
+                    return self.error(ErrorKind::Eof, "unclosed string");
+                }
+                Some(p) if rest[p] == b'"' => {
+                    self.i += p + 1;
+                    return Ok(());
+                }
+                Some(p) => self.i += p + 2,
+            }
+        }
+    }
+
+    /// Reads a field name as bytes: names are only compared, so they need no UTF-8 check
+    /// (a name with invalid bytes matches no field we read).
+    fn key(&mut self) -> ScanResult<Cow<'a, [u8]>> {
+        self.i += 1;
+        let start = self.i;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(Cow::Borrowed(&self.b[start..self.i - 1]));
+                }
+                b'\\' => {
+                    self.i = start - 1;
+                    let s = self.string()?;
+                    return Ok(Cow::Owned(s.into_owned().into_bytes()));
+                }
+                _ => self.i += 1,
+            }
+        }
+        self.error(ErrorKind::Eof, "unclosed string")
+    }
+
+    /// Reads a string, borrowing it when it has no escapes.
+    fn string(&mut self) -> ScanResult<Cow<'a, str>> {
+        self.i += 1;
+        let start = self.i;
+        // Keys and the values we read are short: a plain loop beats memchr's set-up.
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'"' => {
+                    let raw = &self.b[start..self.i];
+                    self.i += 1;
+                    return match std::str::from_utf8(raw) {
+                        Ok(s) => Ok(Cow::Borrowed(s)),
+                        Err(e) => {
+                            self.i = start + e.valid_up_to();
+                            self.error(ErrorKind::Syntax, "bytes that are not valid UTF-8")
+                        }
+                    };
+                }
+                b'\\' => return self.escaped_string(start),
+                0..=0x1f => return self.control_character(),
+                _ => self.i += 1,
+            }
+        }
+        self.error(ErrorKind::Eof, "unclosed string")
+    }
+
+    /// The rest of a string that has escapes, from its first byte at `start`.
+    fn escaped_string(&mut self, start: usize) -> ScanResult<Cow<'a, str>> {
+        let mut out: Vec<u8> = self.b[start..self.i].to_vec();
+        loop {
+            let Some(&c) = self.b.get(self.i) else {
+                return self.error(ErrorKind::Eof, "unclosed string");
+            };
+            self.i += 1;
+            match c {
+                b'"' => break,
+                0..=0x1f => {
+                    self.i -= 1;
+                    return self.control_character();
+                }
+                b'\\' => {
+                    let esc = self.peek();
+                    self.i += 1;
+                    let c = match esc {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => {
+                            self.i -= 1;
+                            return self.error(ErrorKind::Syntax, "invalid escape");
+                        }
+                    };
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                _ => out.push(c),
+            }
+        }
+        String::from_utf8(out).map(Cow::Owned).or_else(|_| {
+            self.i = start;
+            self.error(ErrorKind::Syntax, "bytes that are not valid UTF-8")
+        })
+    }
+
+    fn control_character<T>(&self) -> ScanResult<T> {
+        self.error(
+            ErrorKind::Syntax,
+            "control character (\\u0000-\\u001F) found while parsing a string",
+        )
+    }
+
+    /// `\uXXXX` (the `\u` already read), joining surrogate pairs; a lone surrogate becomes
+    /// U+FFFD rather than losing the record.
+    fn unicode_escape(&mut self) -> ScanResult<char> {
+        let hi = self.hex4()?;
+        if (0xD800..0xDC00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
+            let save = self.i;
+            self.i += 2;
+            let lo = self.hex4()?;
+            if (0xDC00..0xE000).contains(&lo) {
+                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Ok(char::from_u32(c).unwrap_or('\u{FFFD}'));
+            }
+            self.i = save;
+        }
+        Ok(char::from_u32(hi).unwrap_or('\u{FFFD}'))
+    }
+
+    fn hex4(&mut self) -> ScanResult<u32> {
+        let digits = self.b.get(self.i..self.i + 4).unwrap_or_default();
+        if digits.len() == 4 && digits.iter().all(u8::is_ascii_hexdigit) {
+            self.i += 4;
+            Ok(u32::from_str_radix(text(digits), 16).unwrap_or(0xFFFD))
+        } else {
+            self.error(ErrorKind::Syntax, "invalid \\u escape")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(line: &str) -> ScanResult<Vec<(String, Value<'_>)>> {
+        let mut sc = Scanner::new(line.as_bytes());
+        let mut out = Vec::new();
+        sc.object(|k, sc| {
+            let v = sc.value()?;
+            out.push((String::from_utf8_lossy(k).into_owned(), v));
+            Ok(())
+        })?;
+        sc.end()?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_values() {
+        let v = fields(r#" {"a": 1.5e3, "b": "x\"y\u00e9\ud83d\ude00", "c": null, "d": [1, {"e": "]"}], "f": true} "#)
+            .unwrap();
+        assert_eq!(v[0].1, Value::Number("1.5e3"));
+        assert_eq!(v[1].1, Value::String(Cow::Owned("x\"yé😀".into())));
+        assert_eq!(v[2].1, Value::Null);
+        assert_eq!(v[3].1, Value::Array(r#"[1, {"e": "]"}]"#.into()));
+        assert_eq!(v[4].1, Value::Bool(true));
+        assert_eq!(fields("{}").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn skips_long_strings_with_escapes() {
+        let line = r#"{"skip": "a \\\" b \\\\", "k": 1}"#;
+        let mut sc = Scanner::new(line.as_bytes());
+        let mut seen = Vec::new();
+        sc.object(|k, sc| {
+            seen.push(String::from_utf8_lossy(k).into_owned());
+            sc.skip_value()
+        })
+        .unwrap();
+        assert_eq!(seen, ["skip", "k"]);
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        let e = |line| fields(line).unwrap_err();
+        assert_eq!(e(r#"{"a": 1"#).kind, ErrorKind::Eof);
+        assert_eq!(e(r#"{"a": "x"#).kind, ErrorKind::Eof);
+        assert_eq!(
+            e("[1, 2]").reason(),
+            "expected a JSON object, found an array at column 1"
+        );
+        assert_eq!(
+            e("nope").reason(),
+            "not valid JSON: expected `null` at column 1"
+        );
+        assert_eq!(
+            e(r#"{"a": 1} x"#).reason(),
+            "not valid JSON: trailing characters at column 10"
+        );
+        assert_eq!(
+            e(r#"{"a": 1..2}"#).reason(),
+            "not valid JSON: invalid number `1..2` at column 7"
+        );
+        assert_eq!(
+            e(r#"{"a" 1}"#).reason(),
+            "not valid JSON: expected `:` at column 6"
+        );
+        assert!(e("{\"a\": \"x\u{1}\"}")
+            .reason()
+            .contains("control character"));
+        assert!(e(r#"{"a": "\q"}"#).reason().contains("invalid escape"));
+    }
+}

@@ -3,7 +3,7 @@
 use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
-use super::latency::quantile_sorted;
+use super::latency::quantiles;
 use crate::ingest::time::US_PER_S;
 use crate::query::Buckets;
 use crate::table::Table;
@@ -97,11 +97,10 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets) -> Series {
         }
     }
     for k in 0..n {
-        let v = &mut lat[lat_count[k]..lat_count[k + 1]];
-        v.sort_unstable_by(f64::total_cmp);
-        s.p50_ms.push(quantile_sorted(v, 0.5));
-        s.p95_ms.push(quantile_sorted(v, 0.95));
-        s.p99_ms.push(quantile_sorted(v, 0.99));
+        let q = quantiles(&mut lat[lat_count[k]..lat_count[k + 1]], &[0.5, 0.95, 0.99]);
+        s.p50_ms.push(q[0]);
+        s.p95_ms.push(q[1]);
+        s.p99_ms.push(q[2]);
     }
     let secs = (b.width_us / US_PER_S) as f64;
     s.throughput_rps = s.requests.iter().map(|&r| r as f64 / secs).collect();

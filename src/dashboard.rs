@@ -1,7 +1,8 @@
 //! One call computes every panel of the dashboard for a view; the CLI's summary is the
 //! same computation over the whole table.
 
-use serde::Serialize;
+use arrow::array::Array;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::ingest::ImportReport;
@@ -141,6 +142,121 @@ pub fn dashboard(t: &Table, view: &View) -> Dashboard {
             applications: present_labels(&apps),
         },
     }
+}
+
+/// Which requests a drill-down list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestOrder {
+    /// Slowest first.
+    #[default]
+    Slowest,
+    /// Most recent first.
+    Latest,
+    /// Failed requests only, most recent first.
+    Errors,
+    /// Most expensive first.
+    Costliest,
+}
+
+/// One request of a drill-down list: its figures and where its line is in the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRow {
+    /// Row number in the table.
+    pub row: u32,
+    /// Request start, ISO 8601 UTC.
+    pub ts: Option<String>,
+    /// Model.
+    pub model: String,
+    /// Application.
+    pub application: String,
+    /// User.
+    pub user_id: Option<String>,
+    /// Latency, ms.
+    pub latency_ms: Option<f64>,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// Whether it failed.
+    pub error: bool,
+    /// The class of failure.
+    pub error_type: Option<String>,
+    /// Prompt tokens.
+    pub input_tokens: Option<u32>,
+    /// Completion tokens.
+    pub output_tokens: Option<u32>,
+    /// Reported cost, USD.
+    pub cost_usd: Option<f64>,
+    /// Byte offset of the source line (read it back with `Blob.slice`).
+    pub span_offset: u64,
+    /// Byte length of the source line.
+    pub span_len: u32,
+}
+
+/// Up to `limit` requests of the view, in `order`.
+pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Vec<RequestRow> {
+    let mut rows = select(t, view);
+    let ts = |i: u32| t.ts.is_valid(i as usize).then(|| t.ts.value(i as usize));
+    let opt_f64 = |a: &arrow::array::Float64Array, i: u32| {
+        a.is_valid(i as usize).then(|| a.value(i as usize))
+    };
+    match order {
+        RequestOrder::Slowest => {
+            rows.retain(|&i| t.latency_ms.is_valid(i as usize));
+            rows.sort_by(|&a, &b| {
+                t.latency_ms
+                    .value(b as usize)
+                    .total_cmp(&t.latency_ms.value(a as usize))
+            });
+        }
+        RequestOrder::Costliest => {
+            rows.retain(|&i| t.cost_usd.is_valid(i as usize));
+            rows.sort_by(|&a, &b| {
+                t.cost_usd
+                    .value(b as usize)
+                    .total_cmp(&t.cost_usd.value(a as usize))
+            });
+        }
+        RequestOrder::Latest | RequestOrder::Errors => {
+            if order == RequestOrder::Errors {
+                rows.retain(|&i| t.error.value(i as usize));
+            }
+            // Newest first; rows without a time last.
+            rows.sort_by_key(|&i| std::cmp::Reverse(ts(i).unwrap_or(i64::MIN)));
+        }
+    }
+    rows.truncate(limit);
+    let models = Groups::of(&t.model);
+    let apps = Groups::of(&t.application);
+    let users = Groups::of(&t.user_id);
+    let types = Groups::of(&t.error_type);
+    let label = |g: &Groups, i: u32| g.labels[g.of_row[i as usize] as usize].clone();
+    let opt_label = |g: &Groups, col: &crate::table::DictColumn, i: u32| {
+        col.is_valid(i as usize).then(|| label(g, i))
+    };
+    rows.into_iter()
+        .map(|i| {
+            let u = i as usize;
+            RequestRow {
+                row: i,
+                ts: ts(i).map(format_iso_micros),
+                model: label(&models, i),
+                application: label(&apps, i),
+                user_id: opt_label(&users, &t.user_id, i),
+                latency_ms: opt_f64(&t.latency_ms, i),
+                status: t.status.is_valid(u).then(|| t.status.value(u)),
+                error: t.error.value(u),
+                error_type: opt_label(&types, &t.error_type, i),
+                input_tokens: t.input_tokens.is_valid(u).then(|| t.input_tokens.value(u)),
+                output_tokens: t
+                    .output_tokens
+                    .is_valid(u)
+                    .then(|| t.output_tokens.value(u)),
+                cost_usd: opt_f64(&t.cost_usd, i),
+                span_offset: t.span_offset.value(u),
+                span_len: t.span_len.value(u),
+            }
+        })
+        .collect()
 }
 
 /// What `tokenlens summary --json` prints.

@@ -13,8 +13,8 @@ mod table;
 mod web;
 
 pub use dashboard::{
-    dashboard, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals, Options,
-    Summary, SummaryReport,
+    dashboard, requests, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals,
+    Options, RequestOrder, RequestRow, Summary, SummaryReport,
 };
 pub use ingest::{ImportReport, Ingest, LineError};
 pub use query::View;

@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::charts::{self, ChartData, Theme, CHART_NAMES};
-use crate::{dashboard, ImportReport, Ingest, Table, View};
+use crate::{dashboard, requests, ImportReport, Ingest, RequestOrder, Table, View};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -127,6 +127,19 @@ impl Engine {
             serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?
         };
         to_js(&dashboard(&self.table, &view))
+    }
+
+    /// Up to `limit` requests of a view for drill-down, `order` one of "slowest", "latest",
+    /// "errors", "costliest"; each with the byte span of its line in the file.
+    pub fn requests(&self, view: JsValue, order: &str, limit: usize) -> Result<JsValue, JsError> {
+        let view: View = if view.is_undefined() || view.is_null() {
+            View::default()
+        } else {
+            serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?
+        };
+        let order: RequestOrder = serde_wasm_bindgen::from_value(JsValue::from_str(order))
+            .map_err(|_| JsError::new(&format!("no request order is called {order:?}")))?;
+        to_js(&requests(&self.table, &view, order, limit))
     }
 
     /// Forgets everything.

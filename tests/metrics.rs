@@ -100,3 +100,38 @@ fn summary_snapshot() {
     let (t, import) = load("article_small.jsonl");
     insta::assert_json_snapshot!(SummaryReport::new(&t, import));
 }
+
+#[test]
+fn drill_down_lists() {
+    use tokenlens::{requests, RequestOrder};
+    let (t, _) = load("article_tiny.jsonl");
+    let all = View::default();
+    let ids = |order, limit| -> Vec<u32> {
+        requests(&t, &all, order, limit)
+            .iter()
+            .map(|r| r.row)
+            .collect()
+    };
+    assert_eq!(ids(RequestOrder::Slowest, 10), [3, 1, 2, 0]); // 1000, 300, 200, 100 ms
+    assert_eq!(ids(RequestOrder::Latest, 2), [4, 3]);
+    assert_eq!(ids(RequestOrder::Errors, 10), [3, 1]);
+    assert_eq!(ids(RequestOrder::Costliest, 10), [0, 2, 1]);
+    let r = &requests(&t, &all, RequestOrder::Slowest, 1)[0];
+    assert_eq!((r.model.as_str(), r.status, r.error), ("m2", Some(0), true));
+    assert_eq!(r.error_type.as_deref(), Some("timeout"));
+    assert_eq!(r.ts.as_deref(), Some("2026-11-09T00:03:00.000000Z"));
+    // The span is the record's line in the file.
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/article_tiny.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let line = &bytes[r.span_offset as usize..(r.span_offset + u64::from(r.span_len)) as usize];
+    let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+    assert_eq!(v["request_id"], "d");
+    let only_m1 = View {
+        models: vec!["m1".into()],
+        applications: vec![],
+    };
+    assert_eq!(requests(&t, &only_m1, RequestOrder::Errors, 10).len(), 1);
+}

@@ -91,6 +91,34 @@ impl TableBuilder {
         self.span_len.append_value(r.span.1);
     }
 
+    /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries).
+    pub fn append(&mut self, t: &Table) {
+        let dicts = [&t.error_type, &t.user_id, &t.application, &t.model].map(Groups::of);
+        let cols = [&t.error_type, &t.user_id, &t.application, &t.model];
+        let text = |k: usize, i: usize| {
+            cols[k]
+                .is_valid(i)
+                .then(|| dicts[k].labels[dicts[k].of_row[i] as usize].as_str())
+        };
+        let num = |a: &dyn Array, i: usize| a.is_valid(i);
+        for i in 0..t.len() {
+            self.push(&Row {
+                ts: num(&t.ts, i).then(|| t.ts.value(i)),
+                latency_ms: num(&t.latency_ms, i).then(|| t.latency_ms.value(i)),
+                status: num(&t.status, i).then(|| t.status.value(i)),
+                error: t.error.value(i),
+                error_type: text(0, i),
+                user_id: text(1, i),
+                application: text(2, i),
+                model: text(3, i),
+                input_tokens: num(&t.input_tokens, i).then(|| t.input_tokens.value(i)),
+                output_tokens: num(&t.output_tokens, i).then(|| t.output_tokens.value(i)),
+                cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
+                span: (t.span_offset.value(i), t.span_len.value(i)),
+            });
+        }
+    }
+
     /// The finished table; the builder is left empty.
     pub fn finish(&mut self) -> Table {
         Table {

@@ -106,3 +106,52 @@ fn generate_is_deterministic() {
     assert_eq!(v["skipped_lines"], 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Any split of a file between threads gives exactly the single-threaded report:
+/// the same records in the same order, the same line numbers and offsets for bad lines.
+#[test]
+fn threads_do_not_change_the_report() {
+    let dir = std::env::temp_dir().join(format!("tokenlens-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mixed.jsonl");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    for name in [
+        "article_small.jsonl",
+        "invalid/bad_lines.jsonl",
+        "invalid/bad_bytes.jsonl",
+        "article_tiny.jsonl",
+    ] {
+        bytes.extend(std::fs::read(fixture(name)).unwrap());
+        bytes.extend(b"\r\n");
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let p = path.to_str().unwrap();
+    let json = |threads: &str| {
+        let out = tokenlens(&["summary", p, "--json", "--threads", threads]);
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = json("1");
+    for threads in ["2", "3", "7", "64"] {
+        assert_eq!(json(threads), one, "{threads} threads");
+    }
+    // Two files, each split: lines count per file.
+    let out = tokenlens(&[
+        "summary",
+        p,
+        &fixture("invalid/bad_lines.jsonl"),
+        "--json",
+        "--threads",
+        "3",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = v["import"]["errors"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["line"], 11);
+    assert!(last["file"].as_str().unwrap().ends_with("bad_lines.jsonl"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,13 +1,13 @@
 //! The `tokenlens` command line: the browser's engine, natively.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokenlens::generate::{generate, GenOptions};
-use tokenlens::{Ingest, SummaryReport};
+use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder};
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +30,9 @@ enum Command {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// Threads reading each file (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Write a realistic, deterministic demo log in the source article's record shape.
     Generate {
@@ -47,7 +50,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Summary { files, json } => summary(&files, json),
+        Command::Summary {
+            files,
+            json,
+            threads,
+        } => summary(&files, json, threads),
         Command::Generate { records, out, seed } => write_generated(records, &out, seed),
     };
     match result {
@@ -59,23 +66,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn summary(files: &[PathBuf], json: bool) -> Result<(), String> {
-    let mut ingest = Ingest::new();
-    let mut buf = vec![0u8; 1 << 20];
+fn summary(files: &[PathBuf], json: bool, threads: Option<usize>) -> Result<(), String> {
+    let mut parts = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let mut file = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-        ingest.start_file(&name);
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => ingest.feed(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot read {name}: {e}")),
-            }
+        let read =
+            read_file(path, &name, threads).map_err(|e| format!("cannot read {name}: {e}"))?;
+        // Parts of one file are consecutive: each one's line numbers start after the last.
+        let mut shift = 0;
+        for (table, report) in read {
+            let lines = report.lines;
+            parts.push((table, report, shift));
+            shift += lines;
         }
     }
-    let (table, import) = ingest.finish();
+    let (table, import) = if parts.len() == 1 {
+        let (table, report, _) = parts.remove(0);
+        (table, report)
+    } else {
+        let mut builder = TableBuilder::default();
+        let mut import = ImportReport::default();
+        for (table, report, shift) in parts {
+            builder.append(&table);
+            import.absorb(report, shift);
+        }
+        (builder.finish(), import)
+    };
     let report = SummaryReport::new(&table, import);
     let out = if json {
         serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
@@ -85,6 +101,90 @@ fn summary(files: &[PathBuf], json: bool) -> Result<(), String> {
     io::stdout()
         .write_all(out.as_bytes())
         .map_err(|e| format!("cannot write the summary: {e}"))
+}
+
+/// Reads a file with `threads` threads (default: one per core, one for files under 4 MiB,
+/// which are not worth a thread), each decoding one contiguous run of whole lines; the
+/// parts come back in file order.
+fn read_file(
+    path: &Path,
+    name: &str,
+    threads: Option<usize>,
+) -> io::Result<Vec<(Table, ImportReport)>> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match threads {
+        Some(n) => n.clamp(1, 64),
+        None if len < (4 << 20) => 1,
+        None => cores.min(64),
+    };
+    let mut bounds = vec![0];
+    for i in 1..threads as u64 {
+        let at = line_start_at_or_after(&mut file, len * i / threads as u64, len)?;
+        if at > *bounds.last().unwrap_or(&0) && at < len {
+            bounds.push(at);
+        }
+    }
+    bounds.push(len);
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                scope.spawn(move || read_part(path, name, start, end))
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a reader thread failed")))
+            })
+            .collect()
+    })
+}
+
+/// Decodes bytes `start..end` of a file (both line starts).
+fn read_part(path: &Path, name: &str, start: u64, end: u64) -> io::Result<(Table, ImportReport)> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut ingest = Ingest::for_part(name, start);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = end - start;
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        match file.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => {
+                ingest.feed(&buf[..n]);
+                left -= n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ingest.finish())
+}
+
+/// The first line start at or after byte `pos`: `pos` itself when a line ends just before.
+fn line_start_at_or_after(file: &mut File, pos: u64, len: u64) -> io::Result<u64> {
+    if pos == 0 {
+        return Ok(0);
+    }
+    file.seek(SeekFrom::Start(pos - 1))?;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut at = pos - 1;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(len);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(at + i as u64 + 1);
+        }
+        at += n as u64;
+    }
 }
 
 fn write_generated(records: u64, out: &PathBuf, seed: u64) -> Result<(), String> {

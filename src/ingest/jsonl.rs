@@ -21,9 +21,21 @@ pub struct JsonlDecoder {
     consumed: u64,
     /// Lines seen so far.
     line_no: u64,
+    /// Whether this decoder starts mid-file (no byte-order mark can come).
+    mid_file: bool,
 }
 
 impl JsonlDecoder {
+    /// A decoder for the part of a file that starts at byte `offset`, at a line start.
+    /// Its line numbers count from the part's start.
+    pub fn for_part(offset: u64) -> Self {
+        JsonlDecoder {
+            consumed: offset,
+            mid_file: offset > 0,
+            ..JsonlDecoder::default()
+        }
+    }
+
     /// Decodes every line completed by `chunk`; keeps the unfinished tail for later.
     pub fn feed(&mut self, chunk: &[u8], sink: &mut Sink) {
         let mut start = 0;
@@ -69,7 +81,7 @@ impl JsonlDecoder {
         self.line_no += 1;
         sink.report.lines += 1;
         let line_start = offset;
-        if self.line_no == 1 {
+        if self.line_no == 1 && !self.mid_file {
             if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
                 bytes = rest;
                 offset += 3;

@@ -93,6 +93,16 @@ impl Ingest {
         self.sink.file = name.to_string();
     }
 
+    /// An import of one part of file `name`: the bytes from `offset` (a line start) to a
+    /// later line start, for readers that split a file between threads. Its line numbers
+    /// count from the part's start; [`ImportReport::absorb`] shifts them when parts join.
+    pub fn for_part(name: &str, offset: u64) -> Self {
+        let mut ingest = Ingest::new();
+        ingest.sink.file = name.to_string();
+        ingest.decoder = jsonl::JsonlDecoder::for_part(offset);
+        ingest
+    }
+
     /// Feeds the next chunk of the current file; a chunk may end anywhere.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.sink.report.bytes += chunk.len() as u64;
@@ -111,6 +121,24 @@ impl Ingest {
         let mut report = self.sink.report;
         report.has_latency = table.latency_ms.null_count() < table.len();
         (table, report)
+    }
+}
+
+impl ImportReport {
+    /// Adds the report of the next part or file. `line_shift` is the number of lines before
+    /// that part in its file (0 for a whole file), so its errors keep their true line numbers.
+    pub fn absorb(&mut self, other: ImportReport, line_shift: u64) {
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        self.records += other.records;
+        self.skipped_lines += other.skipped_lines;
+        self.has_latency |= other.has_latency;
+        let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors
+            .extend(other.errors.into_iter().take(room).map(|mut e| {
+                e.line += line_shift;
+                e
+            }));
     }
 }
 

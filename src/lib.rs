@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod pricing;
 pub mod query;
+mod redact;
 pub mod schema;
 mod table;
 #[cfg(target_arch = "wasm32")]
@@ -18,4 +19,5 @@ pub use dashboard::{
 };
 pub use ingest::{ImportReport, Ingest, LineError};
 pub use query::View;
+pub use redact::redact;
 pub use table::{Groups, Row, Table, TableBuilder};

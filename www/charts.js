@@ -2,32 +2,19 @@
 // asks the wasm module's draw_chart to paint it. Redraws on resize (ResizeObserver) and when
 // the colour scheme flips between light and dark.
 //
-// The page thread loads its own copy of the wasm module, only for drawing. If a draw panics,
-// that instance is unusable, so the next draw imports a fresh copy of the module.
+// The page's own copy of the wasm module comes from wasm.js, which replaces it after a
+// panic.
+
+import { pageWasm, wasmErrorMessage } from './wasm.js';
 
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 
-let wasmPromise = null;
-let generation = 0;
 let dashboard = null;
 let onError = () => {};
 /** canvas -> {width, height} in device pixels, as last measured. */
 const sizes = new Map();
 const pending = new Set();
 let frame = 0;
-
-/** Loads (or reloads after a panic) the wasm module used for drawing. */
-function loadWasm() {
-  if (!wasmPromise) {
-    const url = generation === 0 ? './pkg/tokenlens.js' : `./pkg/tokenlens.js?instance=${generation}`;
-    wasmPromise = import(url).then(async (mod) => {
-      await mod.default();
-      return mod;
-    });
-    wasmPromise.catch(() => { wasmPromise = null; });
-  }
-  return wasmPromise;
-}
 
 function canvases() {
   return Array.from(document.querySelectorAll('canvas[data-chart]'));
@@ -69,16 +56,7 @@ function drawOne(mod, canvas) {
     const options = { dpr: window.devicePixelRatio || 1, dark: darkQuery.matches };
     mod.draw_chart(canvas, name, dashboard, options);
   } catch (err) {
-    let message = err && err.message ? err.message : String(err);
-    if (err instanceof WebAssembly.RuntimeError) {
-      let panic;
-      try { panic = mod.last_panic(); } catch { /* instance is gone */ }
-      if (panic) message = panic;
-      // The instance is poisoned: use a fresh one next time.
-      generation += 1;
-      wasmPromise = null;
-    }
-    throw new Error(`Drawing chart "${name}" failed: ${message}`);
+    throw new Error(`Drawing chart "${name}" failed: ${wasmErrorMessage(mod, err)}`);
   }
 }
 
@@ -87,7 +65,7 @@ function flush() {
   if (!dashboard || pending.size === 0) return;
   const todo = Array.from(pending);
   pending.clear();
-  loadWasm().then((mod) => {
+  pageWasm().then((mod) => {
     for (const c of todo) {
       try {
         drawOne(mod, c);
@@ -129,7 +107,7 @@ export function initCharts(errorHandler) {
   darkQuery.addEventListener('change', () => schedule(canvases()));
   watchPixelRatio();
   // Warm up the module so the first dashboard draws without waiting for it.
-  loadWasm().catch(() => {});
+  pageWasm().catch(() => {});
 }
 
 /**
@@ -142,7 +120,7 @@ export async function drawCharts(dash, bucketLabel) {
   for (const el of document.querySelectorAll('.bucket-label')) {
     el.textContent = bucketLabel ? `· per ${bucketLabel}, UTC` : '· UTC';
   }
-  const mod = await loadWasm();
+  const mod = await pageWasm();
   for (const c of canvases()) {
     measure(c, null);
     drawOne(mod, c);
@@ -157,6 +135,6 @@ export function clearCharts() {
 
 /** The chart names the engine knows, for a sanity check against the page. */
 export async function chartNames() {
-  const mod = await loadWasm();
+  const mod = await pageWasm();
   return mod.chart_names();
 }

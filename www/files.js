@@ -1,4 +1,5 @@
-// Where files come from: drop anywhere on the page, the file picker, the demo button.
+// Where files come from: drop anywhere on the page, the file picker, the demo button (whose
+// file the page fetches itself, so that it holds every loaded file as a Blob).
 
 const DEMO_URL = './demo.jsonl';
 

@@ -104,6 +104,12 @@ export function formatTs(iso) {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
+/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00:01" (UTC; the page says so). */
+export function formatTsSeconds(iso) {
+  if (typeof iso !== 'string' || iso.length < 19) return NULL_TEXT;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
 /** Raw value for a data-value attribute: the number as JS prints it, "" for null. */
 export function rawValue(v) {
   return isNum(v) ? String(v) : '';

@@ -1,14 +1,17 @@
-// The engine's worker: owns the wasm Engine, streams a File or a fetch() body into it chunk
-// by chunk, reports throttled progress, supports cancel, and answers dashboard queries.
+// The engine's worker: owns the wasm Engine, streams a File into it chunk by chunk,
+// reports throttled progress, supports cancel, and answers dashboard and drill-down
+// queries. Files always come from the page (dropped, picked, or the demo fetched by the
+// page), because the page keeps the File to read single lines back for drill-down.
 //
-// Messages in:  {type:'load', id, file}    | {type:'load', id, url}
-//               {type:'cancel', id}        | {type:'view', id, view}
+// Messages in:  {type:'load', id, file}    | {type:'cancel', id}
+//               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
 //               {type:'test-panic'}
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate}
 //               {type:'loaded', id, report, dashboard, bytes, elapsedMs, name}
 //               {type:'cancelled', id}
 //               {type:'dashboard', id, dashboard}
+//               {type:'requests', id, order, rows}
 //               {type:'error', id, message, panic, fatal}
 //
 // After a wasm panic the instance is unusable (the release build aborts), so the worker
@@ -89,22 +92,9 @@ async function load(msg) {
   job = mine;
   try {
     engine.reset();
-    let stream;
-    let total = null;
-    let name;
-    if (msg.file) {
-      stream = msg.file.stream();
-      total = msg.file.size;
-      name = msg.file.name;
-    } else {
-      const resp = await fetch(msg.url, { cache: 'no-store' });
-      if (!resp.ok) throw new Error(`Could not fetch ${msg.url}: HTTP ${resp.status} ${resp.statusText}`.trim());
-      if (!resp.body) throw new Error(`Could not fetch ${msg.url}: empty response`);
-      const len = Number(resp.headers.get('content-length'));
-      total = Number.isFinite(len) && len > 0 && !resp.headers.get('content-encoding') ? len : null;
-      stream = resp.body;
-      name = msg.url;
-    }
+    const stream = msg.file.stream();
+    const total = msg.file.size;
+    const name = msg.file.name;
     // Names the file in the engine's error reports (optional in the contract).
     if (typeof engine.start_file === 'function') engine.start_file(name);
     if (mine.cancelled) {
@@ -180,6 +170,16 @@ function view(msg) {
   }
 }
 
+/** Up to `limit` requests of a view for the drill-down list, each with its line's span. */
+function requests(msg) {
+  try {
+    const rows = plain(engine.requests(msg.view, msg.order, msg.limit));
+    self.postMessage({ type: 'requests', id: msg.id, order: msg.order, rows });
+  } catch (err) {
+    reportError(msg.id, err);
+  }
+}
+
 function enqueue(fn) {
   queue = queue.then(async () => {
     if (!(await started) || dead) return;
@@ -208,6 +208,9 @@ self.onmessage = (e) => {
       break;
     case 'view':
       enqueue(() => view(msg));
+      break;
+    case 'requests':
+      enqueue(() => requests(msg));
       break;
     case 'test-panic':
       enqueue(() => {

@@ -24,6 +24,7 @@ const OUT = path.join(ROOT, 'test-output');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const XSS_MODEL = '<img src=x onerror=alert(1)>';
 const XSS_APP = '<b id="injected">bold</b>';
+const EMAIL = 'jane.doe@example.com';
 const TIMEOUT = 120_000;
 
 let tmp;
@@ -233,6 +234,95 @@ function writeLines(name, lines) {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, lines.map((l) => `${l}\n`).join(''));
   return p;
+}
+
+/** The bytes [offset, offset + len) of a file, as text: the line a request row points at. */
+function lineAt(file, offset, len) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, offset);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether a log record counts as an error (README: status >= 400 or 0, or a message). */
+function isErrorRecord(rec) {
+  const msg = typeof rec.error_message === 'string' ? rec.error_message.trim() : '';
+  return msg !== '' || rec.status_code === 0 || rec.status_code >= 400;
+}
+
+/** Picks an order in the Requests panel and waits for its list. */
+async function showRequests(page, order) {
+  await page.check(`input[name="requests-order"][value="${order}"]`);
+  await waitRequests(page, order);
+}
+
+async function waitRequests(page, order) {
+  await page.waitForFunction(
+    (o) => {
+      const s = document.getElementById('requests');
+      return (s.dataset.state === 'ready' && s.dataset.order === o) || s.dataset.state === 'error';
+    },
+    order, { timeout: 30_000, polling: 50 },
+  );
+  assert.equal(await page.$eval('#requests', (s) => s.dataset.state), 'ready', `requests list: ${await errorText(page)}`);
+}
+
+/** The rows of the Requests panel, as the page holds them. */
+async function requestRows(page) {
+  return page.$$eval('#requests-table tbody tr[data-index]', (trs) => trs.map((tr) => {
+    const num = (td) => (td.dataset.value === '' ? null : Number(td.dataset.value));
+    const c = tr.children;
+    return {
+      index: Number(tr.dataset.index),
+      offset: Number(tr.dataset.offset),
+      len: Number(tr.dataset.len),
+      error: tr.dataset.error === 'true',
+      ts: c[0].dataset.value,
+      model: c[1].textContent,
+      application: c[2].textContent,
+      latency: num(c[3]),
+      status: num(c[4]),
+      statusText: c[4].textContent,
+      inputTokens: num(c[5]),
+      outputTokens: num(c[6]),
+      cost: num(c[7]),
+    };
+  }));
+}
+
+/** Clicks row `index` and waits for the drawer to show it. */
+async function openRequest(page, index) {
+  await page.click(`#requests-table tbody tr[data-index="${index}"] td:nth-child(2)`);
+  await waitDetail(page);
+}
+
+async function waitDetail(page) {
+  await page.waitForFunction(
+    () => ['ready', 'raw', 'error'].includes(document.getElementById('detail').dataset.state),
+    null, { timeout: 30_000, polling: 50 },
+  );
+  assert.equal(await page.evaluate(() => document.getElementById('detail').open), true, 'the drawer is open');
+}
+
+/** The text of one long-text block of the drawer (input_prompt, llm_output, error_message, raw). */
+async function detailText(page, field) {
+  return page.$eval(`#detail .detail-text[data-field="${field}"] pre`, (pre) => pre.textContent);
+}
+
+/** The fields table of the drawer: {name: shown text}. */
+async function detailFields(page) {
+  return Object.fromEntries(await page.$$eval('#detail .detail-fields tr', (trs) => trs.map((tr) => [
+    tr.dataset.field, tr.querySelector('td').textContent,
+  ])));
+}
+
+async function setUnmasked(page, on) {
+  await page.setChecked('#detail-unmask', on);
+  await page.waitForFunction((want) => document.getElementById('detail').dataset.masked === want, on ? 'false' : 'true');
 }
 
 // ---------- setup ----------
@@ -515,12 +605,251 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(j) the Requests list agrees with the CLI in every order and follows the filters', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await dropFile(page, bigFile);
+    await waitReady(page);
+    await waitRequests(page, 'slowest');
+
+    // Slowest: the first is the CLI's maximum latency; each row is the line it points at.
+    let rows = await requestRows(page);
+    assert.equal(rows.length, 50);
+    assert.equal(rows[0].latency, bigSummary.latency_ms.max, 'slowest latency = CLI latency_ms.max');
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i].latency <= rows[i - 1].latency, `slowest order at row ${i}`);
+    for (const r of rows) {
+      const rec = JSON.parse(lineAt(bigFile, r.offset, r.len));
+      assert.equal(rec.latency_ms, r.latency, `row at byte ${r.offset}: latency of its line`);
+      assert.equal(rec.model_name, r.model);
+      assert.equal(rec.application, r.application);
+    }
+
+    await page.locator('#requests').screenshot({ path: path.join(OUT, 'requests.png') });
+
+    // Latest: the first is the CLI's last request.
+    await showRequests(page, 'latest');
+    rows = await requestRows(page);
+    assert.equal(rows.length, 50);
+    assert.equal(rows[0].ts, bigSummary.last_ts, 'latest = CLI last_ts');
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i].ts <= rows[i - 1].ts, `latest order at row ${i}`);
+
+    // Errors: every row failed (in the file too), and there are no more than the CLI counts.
+    await showRequests(page, 'errors');
+    rows = await requestRows(page);
+    assert.equal(rows.length, Math.min(50, bigSummary.errors), 'error rows vs CLI errors');
+    assert.ok(rows.length <= bigSummary.errors);
+    for (const r of rows) {
+      assert.equal(r.error, true, `row at byte ${r.offset} is marked as an error`);
+      assert.ok(isErrorRecord(JSON.parse(lineAt(bigFile, r.offset, r.len))), `line at byte ${r.offset} is an error`);
+    }
+    assert.equal(await page.$$eval('#requests-table tbody tr.is-error', (trs) => trs.length), rows.length, 'error rows are marked');
+
+    // Costliest: sorted by the cost written in each line.
+    await showRequests(page, 'costliest');
+    rows = await requestRows(page);
+    assert.equal(rows.length, 50);
+    for (let i = 1; i < rows.length; i++) assert.ok(rows[i].cost <= rows[i - 1].cost, `costliest order at row ${i}`);
+    for (const r of rows) assert.equal(JSON.parse(lineAt(bigFile, r.offset, r.len)).estimated_cost_usd, r.cost);
+
+    // A model filter: the list follows it (the order picked stays).
+    const pick = bigSummary.by_model[1];
+    await page.selectOption('#filter-model', pick.model);
+    await waitReady(page);
+    await waitRequests(page, 'costliest');
+    await showRequests(page, 'slowest');
+    rows = await requestRows(page);
+    assert.ok(rows.length > 0);
+    assert.ok(rows.every((r) => r.model === pick.model), `every row is ${pick.model}`);
+    assert.equal(rows[0].latency, pick.latency_ms.max, `slowest of ${pick.model} = CLI by_model max`);
+    await showRequests(page, 'errors');
+    rows = await requestRows(page);
+    assert.equal(rows.length, Math.min(50, pick.errors), `errors of ${pick.model}`);
+    assert.ok(rows.every((r) => r.error && r.model === pick.model));
+
+    // And an application filter on top.
+    const app = bigSummary.by_application[0];
+    await page.selectOption('#filter-application', app.application);
+    await waitReady(page);
+    await waitRequests(page, 'errors');
+    rows = await requestRows(page);
+    assert.ok(rows.every((r) => r.model === pick.model && r.application === app.application));
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(k) a row opens the drawer with exactly its line; keyboard opens and Esc closes it', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', bigFile);
+    await waitReady(page);
+    await waitRequests(page, 'slowest');
+    const rows = await requestRows(page);
+
+    for (const index of [0, 7, 31]) {
+      const r = rows[index];
+      const rec = JSON.parse(lineAt(bigFile, r.offset, r.len));
+      await openRequest(page, index);
+      assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+      await setUnmasked(page, true);
+      assert.equal(await detailText(page, 'input_prompt'), rec.input_prompt, `prompt of the line at byte ${r.offset}`);
+      if (rec.llm_output) assert.equal(await detailText(page, 'llm_output'), rec.llm_output);
+      if (rec.error_message) assert.equal(await detailText(page, 'error_message'), rec.error_message);
+      const fields = await detailFields(page);
+      assert.equal(fields.request_id, rec.request_id, 'request_id of that line');
+      assert.equal(fields.latency_ms, String(rec.latency_ms));
+      assert.equal(fields.status_code, String(rec.status_code));
+      assert.equal(fields.prompt_tokens, String(rec.prompt_tokens));
+      // Every field of the line is shown (the long texts in their own blocks).
+      const shownKeys = [...Object.keys(fields),
+        ...await page.$$eval('#detail .detail-text', (els) => els.map((e) => e.dataset.field))];
+      assert.deepEqual(shownKeys.sort(), Object.keys(rec).sort());
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('detail').open);
+    }
+
+    // Keyboard only: the row's time is a button; Enter opens, Esc closes, focus comes back.
+    await page.focus('#requests-table tbody tr[data-index="2"] .row-open');
+    await page.keyboard.press('Enter');
+    await waitDetail(page);
+    const rec2 = JSON.parse(lineAt(bigFile, rows[2].offset, rows[2].len));
+    assert.equal(await page.$eval('#detail-title', (h) => h.textContent), `Request at ${rows[2].ts.slice(0, 10)} ${rows[2].ts.slice(11, 19)} UTC`);
+    assert.equal((await detailFields(page)).request_id, rec2.request_id);
+    assert.equal(await page.evaluate(() => document.getElementById('detail').contains(document.activeElement)), true, 'focus is in the drawer');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('detail').open);
+    assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.index), '2', 'focus back on the row');
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(l) PII in a prompt is masked by default, shown after "Show unmasked"; a screenshot', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await dropFile(page, bigFile);
+    await waitReady(page);
+    await page.selectOption('#filter-application', 'support-bot');
+    await waitReady(page);
+    await showRequests(page, 'latest');
+    const rows = await requestRows(page);
+    const withEmail = rows.find((r) => JSON.parse(lineAt(bigFile, r.offset, r.len)).input_prompt.includes(EMAIL));
+    assert.ok(withEmail, 'a support-bot prompt with the email among the latest 50');
+    const rec = JSON.parse(lineAt(bigFile, withEmail.offset, withEmail.len));
+
+    await openRequest(page, withEmail.index);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.masked), 'true', 'masked by default');
+    assert.equal(await page.isChecked('#detail-unmask'), false);
+    assert.match(await page.textContent('#detail .drawer-mask'), /locally/i, 'says masking is local');
+    const masked = await detailText(page, 'input_prompt');
+    assert.equal(masked, rec.input_prompt.replace(EMAIL, '[email]'));
+    assert.ok(!(await page.textContent('#detail')).includes(EMAIL), 'the address appears nowhere in the drawer');
+    await page.screenshot({ path: path.join(OUT, 'drilldown.png') });
+
+    await setUnmasked(page, true);
+    assert.equal(await detailText(page, 'input_prompt'), rec.input_prompt, 'unmasked after the toggle');
+    assert.ok(rec.input_prompt.includes(EMAIL));
+    await setUnmasked(page, false);
+    assert.equal(await detailText(page, 'input_prompt'), masked, 'masked again');
+
+    // Each opening starts masked, even after unmasking the previous one.
+    await setUnmasked(page, true);
+    await page.click('#detail-close');
+    await page.waitForFunction(() => !document.getElementById('detail').open);
+    await openRequest(page, withEmail.index);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.masked), 'true');
+    assert.equal(await detailText(page, 'input_prompt'), masked);
+
+    // The same in dark mode, for a look.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(OUT, 'drilldown-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(m) drill-down text is shown as text; a line that is not JSON here is shown raw, masked', { timeout: TIMEOUT }, async () => {
+    const base = JSON.parse(readLines(bigFile)[0]);
+    const mk = (patch) => JSON.stringify({ ...base, ...patch });
+    const lines = [
+      mk({ latency_ms: 900001, input_prompt: XSS_MODEL, llm_output: '<script>alert(2)</script>', error_message: XSS_APP, status_code: 500 }),
+      mk({
+        latency_ms: 900000,
+        input_prompt: 'Call +1 (415) 555-0132 or pay with 4111 1111 1111 1111; key sk-proj-AbCdEf0123456789AbCdEf0123456789',
+        user_id: 'ops@corp.example',
+        metadata: { client_ip: '203.0.113.9', nested: ['<i id="inj2">x</i>'] },
+      }),
+      // A raw tab inside the prompt: the engine skips over prompts, JSON.parse refuses it.
+      mk({ latency_ms: 899999, input_prompt: 'PLACEHOLDER' }).replace('PLACEHOLDER', `tab\there	and ${EMAIL}`),
+      ...readLines(bigFile).slice(1, 20),
+    ];
+    const file = writeLines('drilldown.jsonl', lines);
+    const { page, problems } = await openPage();
+    const imgsBefore = await page.$$eval('img', (els) => els.length);
+    await dropFile(page, file);
+    await waitReady(page);
+    await waitRequests(page, 'slowest');
+    const rows = await requestRows(page);
+    assert.deepEqual(rows.slice(0, 3).map((r) => r.latency), [900001, 900000, 899999]);
+
+    // Markup from the log stays text.
+    await openRequest(page, 0);
+    assert.equal(await detailText(page, 'input_prompt'), XSS_MODEL);
+    assert.equal(await detailText(page, 'llm_output'), '<script>alert(2)</script>');
+    assert.equal(await detailText(page, 'error_message'), XSS_APP);
+    await setUnmasked(page, true);
+    assert.equal(await detailText(page, 'input_prompt'), XSS_MODEL);
+    assert.equal(await page.$$eval('img', (els) => els.length), imgsBefore, 'no img element created');
+    assert.equal(await page.$('#injected'), null, 'no b element created');
+    assert.equal(await page.$$eval('#detail script', (els) => els.length), 0, 'no script element created');
+    await page.keyboard.press('Escape');
+
+    // Phone, card, key, user id, and an IP inside a nested object: all masked by default.
+    await openRequest(page, 1);
+    assert.equal(await detailText(page, 'input_prompt'), 'Call [phone] or pay with [card]; key [api-key]');
+    const fields = await detailFields(page);
+    assert.equal(fields.user_id, '[email]');
+    assert.ok(fields.metadata.includes('"client_ip": "[ip]"'), fields.metadata);
+    assert.ok(fields.metadata.includes(String.raw`<i id=\"inj2\">x</i>`), `nested markup as text: ${fields.metadata}`);
+    assert.equal(await page.$('#inj2'), null);
+    await page.keyboard.press('Escape');
+
+    // Not JSON for the browser: the raw line, masked, with a note.
+    await openRequest(page, 2);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'raw');
+    assert.match(await page.textContent('#detail .detail-note'), /could not be read back as a JSON object/);
+    const raw = await detailText(page, 'raw');
+    assert.ok(raw.includes('[email]') && !raw.includes(EMAIL), `raw line masked: ${raw}`);
+    assert.equal(raw, lineAt(file, rows[2].offset, rows[2].len).replace(EMAIL, '[email]'));
+    await setUnmasked(page, true);
+    assert.ok((await detailText(page, 'raw')).includes(EMAIL));
+    await page.keyboard.press('Escape');
+
+    await page.waitForTimeout(200);
+    assert.deepEqual(problems.dialogs, [], 'no script ran');
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(n) the demo drills down too: the page fetched demo.jsonl and holds it as a File', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await page.click('#demo-button');
+    await waitReady(page);
+    await waitRequests(page, 'slowest');
+    const demoSummary = summaryJson(DEMO);
+    const rows = await requestRows(page);
+    assert.equal(rows[0].latency, demoSummary.latency_ms.max);
+    const rec = JSON.parse(lineAt(DEMO, rows[0].offset, rows[0].len));
+    await openRequest(page, 0);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+    assert.equal((await detailFields(page)).request_id, rec.request_id);
+    await setUnmasked(page, true);
+    assert.equal(await detailText(page, 'input_prompt'), rec.input_prompt);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(g) no request leaves 127.0.0.1', () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));
     assert.deepEqual(foreign, []);
-    // Worker requests are recorded too (the demo file is fetched by the worker).
+    // Worker requests are recorded too (the wasm module is fetched by the worker and the page).
     assert.ok(requests.some((u) => u.endsWith('/pkg/tokenlens_bg.wasm')), 'wasm fetch recorded');
-    assert.ok(requests.some((u) => u.endsWith('/demo.jsonl')), 'demo fetch from the worker recorded');
+    assert.ok(requests.some((u) => u.endsWith('/demo.jsonl')), 'demo fetch from the page recorded');
   });
 });

@@ -1,0 +1,280 @@
+// The request detail drawer (#detail, a modal <dialog>: focus stays inside, Esc closes).
+// The engine keeps no text, so the record's source line is read back from the loaded File
+// (Blob.slice over the line's byte span), parsed here and shown field by field: prompt,
+// output and error in scrollable blocks, every other field in a table.
+//
+// Masking: every string from the line goes through the engine's redact_text (emails,
+// phone and card numbers, API keys, IP addresses) before it is shown, in this tab, unless
+// "Show unmasked" is ticked; each opening starts masked again. Text is inserted with
+// textContent only.
+//
+// #detail[data-state] is loading | ready | raw (shown as text, not JSON) | error, and
+// [data-masked] true | false, for the browser tests.
+
+import { pageWasm, wasmErrorMessage } from './wasm.js';
+import {
+  NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds,
+} from './format.js';
+
+/** Field names of the long texts, in the order they are shown (first found wins). */
+const TEXT_FIELDS = [
+  { label: 'Prompt', keys: ['input_prompt', 'prompt', 'input'] },
+  { label: 'Output', keys: ['llm_output', 'output', 'completion', 'response'] },
+  { label: 'Error', keys: ['error_message', 'error'] },
+];
+
+/** The engine's placeholders, highlighted where they replace text. */
+const PLACEHOLDER = /(\[(?:email|phone|card|api-key|secret|ip)\])/;
+
+/** Field names of the request start: its UTC time is shown beside the raw value. */
+const TIME_FIELDS = new Set(['timestamp', 'ts', 'time', 'created_at']);
+
+const $ = (id) => document.getElementById(id);
+
+/** What is shown: {row, fileName, text, record | null, reason} — kept to re-render. */
+let current = null;
+/** Bumped on each opening, so a slow read for an earlier row is dropped. */
+let token = 0;
+/** The element to give the focus back to on close. */
+let opener = null;
+/** redact_text of the page's wasm module, or the reason it is unavailable. */
+let redactor = null;
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+function masked() {
+  return !$('detail-unmask').checked;
+}
+
+/** `s` as it may be shown now: masked unless "Show unmasked" is on. */
+function shown(s) {
+  if (!masked()) return s;
+  if (typeof redactor === 'function') {
+    try {
+      return redactor(s);
+    } catch (err) {
+      redactor = `masking failed: ${err && err.message ? err.message : err}`;
+    }
+  }
+  // Never show unmasked text because masking is unavailable.
+  return `[hidden: ${redactor || 'masking is unavailable'}]`;
+}
+
+/**
+ * Puts `s` (as shown()) into `target` as text; in masked mode each placeholder becomes a
+ * <mark>, so what was masked stands out. Still text nodes only: no markup from the log.
+ */
+function fillText(target, s) {
+  const text = shown(s);
+  if (!masked()) {
+    target.textContent = text;
+    return;
+  }
+  const parts = text.split(PLACEHOLDER);
+  target.replaceChildren(...parts.map((part, i) => (i % 2 === 1 ? el('mark', part, 'masked') : document.createTextNode(part))));
+}
+
+async function loadRedactor() {
+  if (typeof redactor === 'function') return;
+  let mod = null;
+  try {
+    mod = await pageWasm();
+    const fn = mod.redact_text;
+    redactor = (s) => {
+      try {
+        return fn(s);
+      } catch (err) {
+        throw new Error(wasmErrorMessage(mod, err));
+      }
+    };
+  } catch (err) {
+    redactor = `the masking module could not be loaded (${err && err.message ? err.message : err})`;
+  }
+}
+
+/** A scrollable block of long text. */
+function textBlock(label, key, value) {
+  const section = el('section', null, 'detail-text');
+  section.dataset.field = key;
+  const head = el('h3', label);
+  head.append(el('span', key, 'detail-key'));
+  const pre = el('pre', null, 'detail-pre');
+  fillText(pre, value);
+  pre.tabIndex = 0; // Scrollable by keyboard.
+  section.append(head, pre);
+  return section;
+}
+
+/** The table cell of any JSON value: strings and containers masked, numbers as written. */
+function valueCell(key, v, row) {
+  const td = document.createElement('td');
+  if (v === null || v === '') {
+    td.className = 'null';
+    td.textContent = v === null ? 'null' : '""';
+  } else if (typeof v === 'string') {
+    td.className = 'str';
+    fillText(td, v);
+  } else if (typeof v === 'number' || typeof v === 'boolean') {
+    td.className = 'num';
+    td.textContent = String(v);
+    if (TIME_FIELDS.has(key) && row.ts) td.append(el('span', `${row.ts.replace('T', ' ').replace('Z', '')} UTC`, 'detail-hint'));
+  } else {
+    td.className = 'json';
+    const pre = el('pre', null, 'detail-pre detail-pre-small');
+    fillText(pre, JSON.stringify(v, null, 2));
+    td.append(pre);
+  }
+  return td;
+}
+
+function figure(label, text, bad) {
+  const d = el('div', null, 'detail-figure');
+  d.append(el('div', label, 'detail-figure-label'), el('div', text, `detail-figure-value${bad ? ' bad-text' : ''}`));
+  return d;
+}
+
+/** The engine's figures of the row: what the dashboard counted. */
+function figures(row) {
+  const box = el('div', null, 'detail-figures');
+  const status = [typeof row.status === 'number' ? String(row.status) : null, row.error ? (row.error_type || 'error') : null]
+    .filter(Boolean).join(' · ') || NULL_TEXT;
+  box.append(
+    figure('Latency', formatMs(row.latency_ms)),
+    figure('Status', status, row.error),
+    figure('Tokens in', formatInt(row.input_tokens)),
+    figure('Tokens out', formatInt(row.output_tokens)),
+    figure('Cost', formatUsd(row.cost_usd)),
+  );
+  return box;
+}
+
+function render() {
+  if (!current) return;
+  const { row, record, text, reason, fileName } = current;
+  const dialog = $('detail');
+  dialog.dataset.masked = masked() ? 'true' : 'false';
+  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
+  $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
+  const where = `Line at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) of ${fileName}`;
+
+  const body = [figures(row)];
+  if (record) {
+    const used = new Set();
+    for (const t of TEXT_FIELDS) {
+      const key = t.keys.find((k) => typeof record[k] === 'string' && record[k] !== '');
+      if (key) {
+        used.add(key);
+        body.push(textBlock(t.label, key, record[key]));
+      }
+    }
+    const table = el('table', null, 'detail-fields');
+    const caption = el('caption', 'All fields of the line, in file order');
+    const tbody = document.createElement('tbody');
+    for (const [k, v] of Object.entries(record)) {
+      if (used.has(k)) continue;
+      const tr = document.createElement('tr');
+      tr.dataset.field = k;
+      const th = el('th', k);
+      th.scope = 'row';
+      tr.append(th, valueCell(k, v, row));
+      tbody.append(tr);
+    }
+    table.append(caption, tbody);
+    body.push(table);
+  } else if (text !== null) {
+    const note = el('p', `This line could not be read back as a JSON object (${reason}), so its raw text is shown.`, 'detail-note');
+    body.push(note, textBlock('Raw line', 'raw', text));
+  } else {
+    body.push(el('p', reason, 'detail-note detail-note-error'));
+  }
+  body.push(el('p', where, 'detail-where'));
+  $('detail-body').replaceChildren(...body);
+}
+
+/** Reads the line of `row` back from `file`, then shows it. */
+async function load(file, row, fileName) {
+  const mine = ++token;
+  const dialog = $('detail');
+  dialog.dataset.state = 'loading';
+  $('detail-body').replaceChildren(el('p', 'Reading the line from the file…', 'detail-note'));
+  const start = Number(row.span_offset);
+  const end = start + Number(row.span_len);
+  let text = null;
+  let record = null;
+  let reason = '';
+  let state = 'ready';
+  await loadRedactor();
+  if (!file) {
+    state = 'error';
+    reason = 'The file is no longer available in this tab, so the line cannot be read back.';
+  } else {
+    try {
+      text = await file.slice(start, end).text();
+    } catch (err) {
+      state = 'error';
+      reason = 'Could not read the line from the file (it may have been changed or moved since it was loaded): '
+        + `${err && err.message ? err.message : err}`;
+    }
+  }
+  if (text !== null) {
+    // A byte-order mark or a CR of a CRLF file is not part of the record.
+    const json = text.replace(/^\uFEFF/, '').replace(/\r$/, '');
+    try {
+      const v = JSON.parse(json);
+      if (v && typeof v === 'object' && !Array.isArray(v)) record = v;
+      else reason = 'not an object';
+    } catch (err) {
+      reason = err && err.message ? err.message : String(err);
+    }
+    if (!record) state = 'raw';
+  }
+  if (mine !== token) return; // Another row was opened meanwhile.
+  current = { row, record, text, reason, fileName };
+  render();
+  dialog.dataset.state = state;
+}
+
+/** Opens the drawer for `row` (a RequestRow) of `file`; `from` gets the focus back. */
+export function openDetail(file, row, from) {
+  const dialog = $('detail');
+  opener = from || document.activeElement;
+  $('detail-unmask').checked = false; // Every opening starts masked.
+  dialog.dataset.masked = 'true';
+  current = null;
+  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
+  $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
+  if (!dialog.open) dialog.showModal();
+  load(file, row, file ? file.name : '');
+}
+
+/** Closes the drawer if it is open. */
+export function closeDetail() {
+  const dialog = $('detail');
+  token += 1;
+  if (dialog.open) dialog.close();
+}
+
+export function initDetail() {
+  const dialog = $('detail');
+  $('detail-close').addEventListener('click', () => closeDetail());
+  $('detail-unmask').addEventListener('change', render);
+  dialog.addEventListener('close', () => {
+    current = null;
+    $('detail-body').replaceChildren();
+    dialog.dataset.state = 'closed';
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+  });
+  // A click on the backdrop (outside the drawer's box) closes it too.
+  dialog.addEventListener('click', (e) => {
+    if (e.target !== dialog) return;
+    const r = dialog.getBoundingClientRect();
+    const inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
+    if (!inside) closeDetail();
+  });
+}

@@ -844,6 +844,31 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(o) a 100k-record file picked on the page gives the numbers DuckDB computes', { timeout: 4 * TIMEOUT }, async () => {
+    const file = path.join(tmp, 'article-100k.jsonl');
+    cli('generate', '--records', '100000', '--seed', '42', '--out', file);
+    // DuckDB (PyPI) computes the figures independently: tests/oracle/test_oracle.py's oracle().
+    const script = [
+      'import json, sys',
+      'from pathlib import Path',
+      "sys.path.insert(0, 'tests/oracle')",
+      'from test_oracle import oracle',
+      "print(json.dumps(oracle(Path(sys.argv[1]))['summary']))",
+    ].join('\n');
+    const duck = JSON.parse(execFileSync('python3', ['-c', script, file], { cwd: ROOT, encoding: 'utf8' }));
+    const want = {
+      ...duck,
+      throughput_rps: duck.requests / ((duck.last_us - duck.first_us) / 1e6),
+    };
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), want);
+    await assertChartsDrawn(page);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(g) no request leaves 127.0.0.1', () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));

@@ -199,21 +199,20 @@ pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Ve
     let opt_f64 = |a: &arrow::array::Float64Array, i: u32| {
         a.is_valid(i as usize).then(|| a.value(i as usize))
     };
+    let latency = |i: u32| t.latency_ms.value(i as usize);
+    let cost = |i: u32| t.cost_usd.value(i as usize);
+    // Ties go to the earlier row, so the list is the same on every run.
     match order {
         RequestOrder::Slowest => {
             rows.retain(|&i| t.latency_ms.is_valid(i as usize));
-            rows.sort_by(|&a, &b| {
-                t.latency_ms
-                    .value(b as usize)
-                    .total_cmp(&t.latency_ms.value(a as usize))
+            top(&mut rows, limit, |a, b| {
+                latency(*b).total_cmp(&latency(*a)).then(a.cmp(b))
             });
         }
         RequestOrder::Costliest => {
             rows.retain(|&i| t.cost_usd.is_valid(i as usize));
-            rows.sort_by(|&a, &b| {
-                t.cost_usd
-                    .value(b as usize)
-                    .total_cmp(&t.cost_usd.value(a as usize))
+            top(&mut rows, limit, |a, b| {
+                cost(*b).total_cmp(&cost(*a)).then(a.cmp(b))
             });
         }
         RequestOrder::Latest | RequestOrder::Errors => {
@@ -221,10 +220,12 @@ pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Ve
                 rows.retain(|&i| t.error.value(i as usize));
             }
             // Newest first; rows without a time last.
-            rows.sort_by_key(|&i| std::cmp::Reverse(ts(i).unwrap_or(i64::MIN)));
+            let newest = |i: u32| std::cmp::Reverse(ts(i).unwrap_or(i64::MIN));
+            top(&mut rows, limit, |a, b| {
+                newest(*a).cmp(&newest(*b)).then(a.cmp(b))
+            });
         }
     }
-    rows.truncate(limit);
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
     let users = Groups::of(&t.user_id);
@@ -257,6 +258,16 @@ pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Ve
             }
         })
         .collect()
+}
+
+/// The first `limit` rows in `cmp` order, sorted: a selection, then a sort of only those,
+/// so a list of 50 out of a million rows costs a pass, not a full sort.
+fn top(rows: &mut Vec<u32>, limit: usize, cmp: impl Fn(&u32, &u32) -> std::cmp::Ordering) {
+    if rows.len() > limit && limit > 0 {
+        rows.select_nth_unstable_by(limit, &cmp);
+    }
+    rows.truncate(limit);
+    rows.sort_unstable_by(&cmp);
 }
 
 /// What `tokenlens summary --json` prints.

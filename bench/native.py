@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,22 +21,9 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / "target" / "release" / "tokenlens"
 
-COLUMNS = {
-    "timestamp": "DOUBLE",
-    "request_id": "VARCHAR",
-    "user_id": "VARCHAR",
-    "application": "VARCHAR",
-    "model_name": "VARCHAR",
-    "input_prompt": "VARCHAR",
-    "llm_output": "VARCHAR",
-    "latency_ms": "DOUBLE",
-    "status_code": "BIGINT",
-    "error_message": "VARCHAR",
-    "prompt_tokens": "BIGINT",
-    "completion_tokens": "BIGINT",
-    "total_tokens": "BIGINT",
-    "estimated_cost_usd": "DOUBLE",
-}
+# The article's record with explicit types: the same declaration the DuckDB oracle uses.
+sys.path.insert(0, str(ROOT / "tests" / "oracle"))
+from test_oracle import ARTICLE_COLUMNS as COLUMNS  # noqa: E402
 
 FIGURES = """
     count(*) AS requests,

@@ -1,6 +1,6 @@
 //! The only wasm-bindgen boundary: one opaque `Engine` handle (ingest and queries, used in
-//! the Web Worker) and `draw_chart` (used on the page thread). Options come in as plain JS
-//! objects, results go out as small plain objects; records never cross.
+//! the Web Worker), and `draw_chart` and `redact_text` (used on the page thread). Options
+//! come in as plain JS objects, results go out as small plain objects; records never cross.
 
 use std::cell::RefCell;
 

@@ -8,8 +8,9 @@ use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::ingest::ImportReport;
 use crate::metrics::series::{series, Series};
 use crate::metrics::totals::{error_types, totals, totals_by, Totals};
-use crate::query::{select, ts_range_of, Buckets, View};
-use crate::table::{Groups, Table};
+use crate::query::{select, select_in, ts_range_of, Buckets, View};
+use crate::schema::NONE_LABEL;
+use crate::table::{dict_value, DictColumn, Groups, Table};
 
 /// Headline figures of the selected requests.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -118,9 +119,9 @@ fn present_labels(g: &Groups) -> Vec<String> {
 
 /// Every panel for `view`.
 pub fn dashboard(t: &Table, view: &View) -> Dashboard {
-    let rows = select(t, view);
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
+    let rows = select_in(&models, &apps, view);
     Dashboard {
         summary: summary(t, &rows),
         by_model: totals_by(t, &rows, &models)
@@ -226,27 +227,22 @@ pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Ve
             });
         }
     }
-    let models = Groups::of(&t.model);
-    let apps = Groups::of(&t.application);
-    let users = Groups::of(&t.user_id);
-    let types = Groups::of(&t.error_type);
-    let label = |g: &Groups, i: u32| g.labels[g.of_row[i as usize] as usize].clone();
-    let opt_label = |g: &Groups, col: &crate::table::DictColumn, i: u32| {
-        col.is_valid(i as usize).then(|| label(g, i))
-    };
+    // Only the listed rows are labelled: no pass over the whole table.
+    let text = |col: &DictColumn, i: u32| dict_value(col, i as usize).map(str::to_string);
+    let label = |col: &DictColumn, i: u32| text(col, i).unwrap_or_else(|| NONE_LABEL.to_string());
     rows.into_iter()
         .map(|i| {
             let u = i as usize;
             RequestRow {
                 row: i,
                 ts: ts(i).map(format_iso_micros),
-                model: label(&models, i),
-                application: label(&apps, i),
-                user_id: opt_label(&users, &t.user_id, i),
+                model: label(&t.model, i),
+                application: label(&t.application, i),
+                user_id: text(&t.user_id, i),
                 latency_ms: opt_f64(&t.latency_ms, i),
                 status: t.status.is_valid(u).then(|| t.status.value(u)),
                 error: t.error.value(u),
-                error_type: opt_label(&types, &t.error_type, i),
+                error_type: text(&t.error_type, i),
                 input_tokens: t.input_tokens.is_valid(u).then(|| t.input_tokens.value(u)),
                 output_tokens: t
                     .output_tokens

@@ -26,11 +26,14 @@ fn allowed(groups: &Groups, wanted: &[String]) -> Option<Vec<bool>> {
 
 /// The rows of `t` that the view keeps, in ascending order.
 pub fn select(t: &Table, view: &View) -> Vec<u32> {
-    let models = Groups::of(&t.model);
-    let apps = Groups::of(&t.application);
-    let keep_model = allowed(&models, &view.models);
-    let keep_app = allowed(&apps, &view.applications);
-    (0..t.len() as u32)
+    select_in(&Groups::of(&t.model), &Groups::of(&t.application), view)
+}
+
+/// [`select`] for a caller that already has the table's model and application groups.
+pub fn select_in(models: &Groups, apps: &Groups, view: &View) -> Vec<u32> {
+    let keep_model = allowed(models, &view.models);
+    let keep_app = allowed(apps, &view.applications);
+    (0..models.of_row.len() as u32)
         .filter(|&i| {
             let i = i as usize;
             keep_model
@@ -110,14 +113,17 @@ impl Buckets {
 
 /// The first and last timestamp in the table.
 pub fn ts_range(t: &Table) -> Option<(i64, i64)> {
-    ts_range_of(t, (0..t.len() as u32).collect::<Vec<_>>().as_slice())
+    range_over(t, 0..t.len())
 }
 
 /// The first and last timestamp among the selected rows.
 pub fn ts_range_of(t: &Table, rows: &[u32]) -> Option<(i64, i64)> {
+    range_over(t, rows.iter().map(|&i| i as usize))
+}
+
+fn range_over(t: &Table, rows: impl Iterator<Item = usize>) -> Option<(i64, i64)> {
     let mut range: Option<(i64, i64)> = None;
-    for &i in rows {
-        let i = i as usize;
+    for i in rows {
         if t.ts.is_valid(i) {
             let v = t.ts.value(i);
             range = Some(range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));

@@ -93,13 +93,6 @@ impl TableBuilder {
 
     /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries).
     pub fn append(&mut self, t: &Table) {
-        let dicts = [&t.error_type, &t.user_id, &t.application, &t.model].map(Groups::of);
-        let cols = [&t.error_type, &t.user_id, &t.application, &t.model];
-        let text = |k: usize, i: usize| {
-            cols[k]
-                .is_valid(i)
-                .then(|| dicts[k].labels[dicts[k].of_row[i] as usize].as_str())
-        };
         let num = |a: &dyn Array, i: usize| a.is_valid(i);
         for i in 0..t.len() {
             self.push(&Row {
@@ -107,10 +100,10 @@ impl TableBuilder {
                 latency_ms: num(&t.latency_ms, i).then(|| t.latency_ms.value(i)),
                 status: num(&t.status, i).then(|| t.status.value(i)),
                 error: t.error.value(i),
-                error_type: text(0, i),
-                user_id: text(1, i),
-                application: text(2, i),
-                model: text(3, i),
+                error_type: dict_value(&t.error_type, i),
+                user_id: dict_value(&t.user_id, i),
+                application: dict_value(&t.application, i),
+                model: dict_value(&t.model, i),
                 input_tokens: num(&t.input_tokens, i).then(|| t.input_tokens.value(i)),
                 output_tokens: num(&t.output_tokens, i).then(|| t.output_tokens.value(i)),
                 cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
@@ -194,6 +187,16 @@ impl Table {
         ];
         RecordBatch::try_new(arrow_schema(), cols)
     }
+}
+
+/// The text of row `i` of a dictionary column; `None` when the row has none.
+pub fn dict_value(col: &DictColumn, i: usize) -> Option<&str> {
+    if !col.is_valid(i) {
+        return None;
+    }
+    // Every dictionary here is built by StringDictionaryBuilder: values are strings.
+    let values = col.values().as_any().downcast_ref::<StringArray>()?;
+    Some(values.value(col.keys().value(i) as usize))
 }
 
 /// A dictionary column seen as groups: a label per group and a group index per row.

@@ -62,6 +62,14 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// A JS options object as `T`; `undefined` or `null` give the defaults.
+fn from_js_or_default<T: serde::de::DeserializeOwned + Default>(v: JsValue) -> Result<T, JsError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// Progress of an import.
 #[derive(Serialize)]
 struct Progress {
@@ -128,22 +136,14 @@ impl Engine {
 
     /// Every panel for a view `{models: [...], applications: [...]}`.
     pub fn dashboard(&self, view: JsValue) -> Result<JsValue, JsError> {
-        let view: View = if view.is_undefined() || view.is_null() {
-            View::default()
-        } else {
-            serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?
-        };
+        let view: View = from_js_or_default(view)?;
         to_js(&dashboard(&self.table, &view))
     }
 
     /// Up to `limit` requests of a view for drill-down, `order` one of "slowest", "latest",
     /// "errors", "costliest"; each with the byte span of its line in the file.
     pub fn requests(&self, view: JsValue, order: &str, limit: usize) -> Result<JsValue, JsError> {
-        let view: View = if view.is_undefined() || view.is_null() {
-            View::default()
-        } else {
-            serde_wasm_bindgen::from_value(view).map_err(|e| JsError::new(&e.to_string()))?
-        };
+        let view: View = from_js_or_default(view)?;
         let order: RequestOrder = serde_wasm_bindgen::from_value(JsValue::from_str(order))
             .map_err(|_| JsError::new(&format!("no request order is called {order:?}")))?;
         to_js(&requests(&self.table, &view, order, limit))
@@ -182,11 +182,7 @@ pub fn draw_chart(
 ) -> Result<(), JsError> {
     let data: ChartData =
         serde_wasm_bindgen::from_value(dashboard).map_err(|e| JsError::new(&e.to_string()))?;
-    let opts: DrawOptions = if options.is_undefined() || options.is_null() {
-        DrawOptions::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&e.to_string()))?
-    };
+    let opts: DrawOptions = from_js_or_default(options)?;
     let no_context = || JsError::new("the canvas has no 2D context");
     let ctx = canvas
         .get_context("2d")

@@ -189,8 +189,12 @@ pub struct RequestRow {
     pub cost_usd: Option<f64>,
     /// Byte offset of the source line (read it back with `Blob.slice`).
     pub span_offset: u64,
-    /// Byte length of the source line.
+    /// Byte length of the source line (0: the file cannot be read back by span).
     pub span_len: u32,
+    /// Which file of the import it came from (0-based, see `ImportReport::files`).
+    pub file: u16,
+    /// Time to first token, ms.
+    pub ttft_ms: Option<f64>,
 }
 
 /// Up to `limit` requests of the view, in `order`.
@@ -251,6 +255,8 @@ pub fn requests(t: &Table, view: &View, order: RequestOrder, limit: usize) -> Ve
                 cost_usd: opt_f64(&t.cost_usd, i),
                 span_offset: t.span_offset.value(u),
                 span_len: t.span_len.value(u),
+                file: t.file.value(u),
+                ttft_ms: opt_f64(&t.ttft_ms, i),
             }
         })
         .collect()
@@ -274,6 +280,12 @@ pub struct SummaryReport {
     pub summary: Summary,
     /// Malformed lines skipped (also in `import`).
     pub skipped_lines: u64,
+    /// Records left out as not LLM calls (also in `import`).
+    pub ignored_records: u64,
+    /// The input's format (`jsonl`, `csv+gzip`, …); several files' formats joined by `,`.
+    pub format: String,
+    /// The export it was read as (`langfuse`, `otlp`, …); several joined by `,`.
+    pub profile: String,
     /// Per model.
     pub by_model: Vec<ModelTotals>,
     /// Per application.
@@ -289,9 +301,23 @@ impl SummaryReport {
         SummaryReport {
             summary: d.summary,
             skipped_lines: import.skipped_lines,
+            ignored_records: import.ignored_records,
+            format: distinct(import.files.iter().map(|f| f.format.as_str())),
+            profile: distinct(import.files.iter().map(|f| f.profile.as_str())),
             by_model: d.by_model,
             by_application: d.by_application,
             import,
         }
     }
+}
+
+/// The distinct non-empty values, in first-seen order, joined by `,`.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for v in values.filter(|v| !v.is_empty()) {
+        if !seen.contains(&v) {
+            seen.push(v);
+        }
+    }
+    seen.join(",")
 }

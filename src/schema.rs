@@ -10,6 +10,8 @@ pub mod col {
     pub const TS: &str = "ts";
     /// End-to-end duration in milliseconds.
     pub const LATENCY_MS: &str = "latency_ms";
+    /// Time to first token in milliseconds (streaming).
+    pub const TTFT_MS: &str = "ttft_ms";
     /// HTTP status code.
     pub const STATUS: &str = "status";
     /// True when the request failed (see [`crate::ingest::is_error`]).
@@ -22,16 +24,24 @@ pub mod col {
     pub const APPLICATION: &str = "application";
     /// Model name as logged, e.g. gpt-4o.
     pub const MODEL: &str = "model";
+    /// Provider, e.g. openai.
+    pub const PROVIDER: &str = "provider";
     /// Prompt tokens.
     pub const INPUT_TOKENS: &str = "input_tokens";
     /// Completion tokens.
     pub const OUTPUT_TOKENS: &str = "output_tokens";
+    /// Prompt tokens read from the provider's cache (part of the input).
+    pub const CACHED_INPUT_TOKENS: &str = "cached_input_tokens";
+    /// Reasoning tokens (part of the output).
+    pub const REASONING_TOKENS: &str = "reasoning_tokens";
     /// Cost in USD as written in the log.
     pub const COST_USD: &str = "cost_usd";
     /// Byte offset of the record's source line in its file.
     pub const SPAN_OFFSET: &str = "span_offset";
     /// Byte length of the record's source line.
     pub const SPAN_LEN: &str = "span_len";
+    /// Which file of the import the record came from (0-based).
+    pub const FILE: &str = "file";
 }
 
 /// The label shown for a missing dimension value (a record without a model, say).
@@ -43,16 +53,21 @@ pub fn arrow_schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
         Field::new(col::TS, DataType::Int64, true),
         Field::new(col::LATENCY_MS, DataType::Float64, true),
+        Field::new(col::TTFT_MS, DataType::Float64, true),
         Field::new(col::STATUS, DataType::UInt16, true),
         Field::new(col::ERROR, DataType::Boolean, false),
         Field::new(col::ERROR_TYPE, dict(), true),
         Field::new(col::USER_ID, dict(), true),
         Field::new(col::APPLICATION, dict(), true),
         Field::new(col::MODEL, dict(), true),
+        Field::new(col::PROVIDER, dict(), true),
         Field::new(col::INPUT_TOKENS, DataType::UInt32, true),
         Field::new(col::OUTPUT_TOKENS, DataType::UInt32, true),
+        Field::new(col::CACHED_INPUT_TOKENS, DataType::UInt32, true),
+        Field::new(col::REASONING_TOKENS, DataType::UInt32, true),
         Field::new(col::COST_USD, DataType::Float64, true),
         Field::new(col::SPAN_OFFSET, DataType::UInt64, false),
         Field::new(col::SPAN_LEN, DataType::UInt32, false),
+        Field::new(col::FILE, DataType::UInt16, false),
     ]))
 }

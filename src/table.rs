@@ -20,6 +20,8 @@ pub struct Row<'a> {
     pub ts: Option<i64>,
     /// End-to-end latency, ms.
     pub latency_ms: Option<f64>,
+    /// Time to first token, ms.
+    pub ttft_ms: Option<f64>,
     /// HTTP status code.
     pub status: Option<u16>,
     /// Whether the request failed.
@@ -32,14 +34,23 @@ pub struct Row<'a> {
     pub application: Option<&'a str>,
     /// Which model.
     pub model: Option<&'a str>,
+    /// Which provider.
+    pub provider: Option<&'a str>,
     /// Prompt tokens.
     pub input_tokens: Option<u32>,
     /// Completion tokens.
     pub output_tokens: Option<u32>,
+    /// Prompt tokens read from the provider's cache.
+    pub cached_input_tokens: Option<u32>,
+    /// Reasoning tokens (part of the output).
+    pub reasoning_tokens: Option<u32>,
     /// Reported cost, USD.
     pub cost_usd: Option<f64>,
-    /// (byte offset, byte length) of the source line in its file.
+    /// (byte offset, byte length) of the source line in its file; (0, 0) when the file
+    /// cannot be read back by span (compressed, columnar).
     pub span: (u64, u32),
+    /// Which file of the import (0-based, in the order read).
+    pub file: u16,
 }
 
 type DictBuilder = StringDictionaryBuilder<UInt32Type>;
@@ -51,17 +62,22 @@ pub type DictColumn = DictionaryArray<UInt32Type>;
 pub struct TableBuilder {
     ts: Int64Builder,
     latency_ms: Float64Builder,
+    ttft_ms: Float64Builder,
     status: UInt16Builder,
     error: BooleanBuilder,
     error_type: DictBuilder,
     user_id: DictBuilder,
     application: DictBuilder,
     model: DictBuilder,
+    provider: DictBuilder,
     input_tokens: UInt32Builder,
     output_tokens: UInt32Builder,
+    cached_input_tokens: UInt32Builder,
+    reasoning_tokens: UInt32Builder,
     cost_usd: Float64Builder,
     span_offset: UInt64Builder,
     span_len: UInt32Builder,
+    file: UInt16Builder,
 }
 
 fn append_str(b: &mut DictBuilder, v: Option<&str>) {
@@ -78,36 +94,49 @@ impl TableBuilder {
     pub fn push(&mut self, r: &Row<'_>) {
         self.ts.append_option(r.ts);
         self.latency_ms.append_option(r.latency_ms);
+        self.ttft_ms.append_option(r.ttft_ms);
         self.status.append_option(r.status);
         self.error.append_value(r.error);
         append_str(&mut self.error_type, r.error_type);
         append_str(&mut self.user_id, r.user_id);
         append_str(&mut self.application, r.application);
         append_str(&mut self.model, r.model);
+        append_str(&mut self.provider, r.provider);
         self.input_tokens.append_option(r.input_tokens);
         self.output_tokens.append_option(r.output_tokens);
+        self.cached_input_tokens
+            .append_option(r.cached_input_tokens);
+        self.reasoning_tokens.append_option(r.reasoning_tokens);
         self.cost_usd.append_option(r.cost_usd);
         self.span_offset.append_value(r.span.0);
         self.span_len.append_value(r.span.1);
+        self.file.append_value(r.file);
     }
 
-    /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries).
-    pub fn append(&mut self, t: &Table) {
+    /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries);
+    /// its file numbers are shifted by `file_shift` (the files already appended).
+    pub fn append(&mut self, t: &Table, file_shift: u16) {
         let num = |a: &dyn Array, i: usize| a.is_valid(i);
         for i in 0..t.len() {
             self.push(&Row {
                 ts: num(&t.ts, i).then(|| t.ts.value(i)),
                 latency_ms: num(&t.latency_ms, i).then(|| t.latency_ms.value(i)),
+                ttft_ms: num(&t.ttft_ms, i).then(|| t.ttft_ms.value(i)),
                 status: num(&t.status, i).then(|| t.status.value(i)),
                 error: t.error.value(i),
                 error_type: dict_value(&t.error_type, i),
                 user_id: dict_value(&t.user_id, i),
                 application: dict_value(&t.application, i),
                 model: dict_value(&t.model, i),
+                provider: dict_value(&t.provider, i),
                 input_tokens: num(&t.input_tokens, i).then(|| t.input_tokens.value(i)),
                 output_tokens: num(&t.output_tokens, i).then(|| t.output_tokens.value(i)),
+                cached_input_tokens: num(&t.cached_input_tokens, i)
+                    .then(|| t.cached_input_tokens.value(i)),
+                reasoning_tokens: num(&t.reasoning_tokens, i).then(|| t.reasoning_tokens.value(i)),
                 cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
                 span: (t.span_offset.value(i), t.span_len.value(i)),
+                file: t.file.value(i) + file_shift,
             });
         }
     }
@@ -117,17 +146,22 @@ impl TableBuilder {
         Table {
             ts: self.ts.finish(),
             latency_ms: self.latency_ms.finish(),
+            ttft_ms: self.ttft_ms.finish(),
             status: self.status.finish(),
             error: self.error.finish(),
             error_type: self.error_type.finish(),
             user_id: self.user_id.finish(),
             application: self.application.finish(),
             model: self.model.finish(),
+            provider: self.provider.finish(),
             input_tokens: self.input_tokens.finish(),
             output_tokens: self.output_tokens.finish(),
+            cached_input_tokens: self.cached_input_tokens.finish(),
+            reasoning_tokens: self.reasoning_tokens.finish(),
             cost_usd: self.cost_usd.finish(),
             span_offset: self.span_offset.finish(),
             span_len: self.span_len.finish(),
+            file: self.file.finish(),
         }
     }
 }
@@ -138,17 +172,22 @@ impl TableBuilder {
 pub struct Table {
     pub ts: Int64Array,
     pub latency_ms: Float64Array,
+    pub ttft_ms: Float64Array,
     pub status: UInt16Array,
     pub error: BooleanArray,
     pub error_type: DictColumn,
     pub user_id: DictColumn,
     pub application: DictColumn,
     pub model: DictColumn,
+    pub provider: DictColumn,
     pub input_tokens: UInt32Array,
     pub output_tokens: UInt32Array,
+    pub cached_input_tokens: UInt32Array,
+    pub reasoning_tokens: UInt32Array,
     pub cost_usd: Float64Array,
     pub span_offset: UInt64Array,
     pub span_len: UInt32Array,
+    pub file: UInt16Array,
 }
 
 impl Default for Table {
@@ -173,17 +212,22 @@ impl Table {
         let cols: Vec<ArrayRef> = vec![
             std::sync::Arc::new(self.ts.clone()),
             std::sync::Arc::new(self.latency_ms.clone()),
+            std::sync::Arc::new(self.ttft_ms.clone()),
             std::sync::Arc::new(self.status.clone()),
             std::sync::Arc::new(self.error.clone()),
             std::sync::Arc::new(self.error_type.clone()),
             std::sync::Arc::new(self.user_id.clone()),
             std::sync::Arc::new(self.application.clone()),
             std::sync::Arc::new(self.model.clone()),
+            std::sync::Arc::new(self.provider.clone()),
             std::sync::Arc::new(self.input_tokens.clone()),
             std::sync::Arc::new(self.output_tokens.clone()),
+            std::sync::Arc::new(self.cached_input_tokens.clone()),
+            std::sync::Arc::new(self.reasoning_tokens.clone()),
             std::sync::Arc::new(self.cost_usd.clone()),
             std::sync::Arc::new(self.span_offset.clone()),
             std::sync::Arc::new(self.span_len.clone()),
+            std::sync::Arc::new(self.file.clone()),
         ];
         RecordBatch::try_new(arrow_schema(), cols)
     }

@@ -15,6 +15,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::charts::{self, ChartData, Theme, CHART_NAMES};
+use crate::ingest::fields;
+use crate::ingest::record::MapOptions;
 use crate::{dashboard, redact, requests, ImportReport, Ingest, RequestOrder, Table, View};
 
 thread_local! {
@@ -78,10 +80,27 @@ struct Progress {
     skipped_lines: u64,
 }
 
+/// How to read the next import, from the page's mapping dialog (all optional).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportOptions {
+    /// An export name that overrides detection (`langfuse`, …).
+    format: Option<String>,
+    /// `canonical=source` pairs.
+    map: Vec<String>,
+    /// `s`, `ms`, `us` or `ns`.
+    ts_unit: Option<String>,
+    /// ISO 8601 start of relative timestamps.
+    start: Option<String>,
+    /// The model of records that name none.
+    model: Option<String>,
+}
+
 /// Loaded records and the import in progress.
 #[wasm_bindgen]
 pub struct Engine {
     ingest: Option<Ingest>,
+    opts: MapOptions,
     table: Table,
     report: ImportReport,
 }
@@ -99,19 +118,43 @@ impl Engine {
     pub fn new() -> Engine {
         Engine {
             ingest: None,
+            opts: MapOptions::default(),
             table: Table::default(),
             report: ImportReport::default(),
         }
     }
 
-    /// Starts reading a file called `name` (used in error reports).
+    /// How the next import maps fields: `{format, map: ["latency_ms=duration"], ts_unit,
+    /// start, model}` (from the mapping dialog); `undefined` for detection alone. Throws
+    /// with the reason when an option is wrong.
+    pub fn set_options(&mut self, opts: JsValue) -> Result<(), JsError> {
+        let o: ImportOptions = from_js_or_default(opts)?;
+        self.opts = MapOptions::parse(
+            o.format.as_deref(),
+            &o.map,
+            o.ts_unit.as_deref(),
+            o.start.as_deref(),
+            o.model.as_deref(),
+        )
+        .map_err(|e| JsError::new(&e))?;
+        Ok(())
+    }
+
+    /// Starts reading a file called `name` (used in error reports); several files in one
+    /// import are merged.
     pub fn start_file(&mut self, name: &str) {
-        self.ingest.get_or_insert_with(Ingest::new).start_file(name);
+        let opts = &self.opts;
+        self.ingest
+            .get_or_insert_with(|| Ingest::with_options(opts.clone()))
+            .start_file(name);
     }
 
     /// Feeds the next chunk of the current file; chunks may split lines and characters.
     pub fn feed(&mut self, chunk: &[u8]) {
-        self.ingest.get_or_insert_with(Ingest::new).feed(chunk);
+        let opts = &self.opts;
+        self.ingest
+            .get_or_insert_with(|| Ingest::with_options(opts.clone()))
+            .feed(chunk);
     }
 
     /// {bytes, records, skipped_lines} so far.
@@ -149,7 +192,7 @@ impl Engine {
         to_js(&requests(&self.table, &view, order, limit))
     }
 
-    /// Forgets everything.
+    /// Forgets everything (the mapping options too).
     pub fn reset(&mut self) {
         *self = Engine::new();
     }
@@ -288,4 +331,18 @@ impl DrawingBackend for Canvas {
             .unwrap_or(style.size() * 0.6 * text.chars().count() as f64);
         Ok((width.ceil() as u32, style.size().ceil() as u32))
     }
+}
+
+/// What the mapping dialog offers: `{columns: [canonical names], profiles: [{name, title}]}`.
+#[wasm_bindgen]
+pub fn mapping_choices() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Choices {
+        columns: &'static [&'static str],
+        profiles: Vec<(&'static str, &'static str)>,
+    }
+    to_js(&Choices {
+        columns: fields::MAPPABLE,
+        profiles: fields::PROFILES.iter().map(|p| (p.name, p.title)).collect(),
+    })
 }

@@ -140,7 +140,7 @@ fn empty_file_has_no_figures_not_zeros() {
 
 #[test]
 fn only_the_first_100_errors_are_listed() {
-    let bytes = "nope\n".repeat(250);
+    let bytes = "{nope\n".repeat(250);
     let r = report_of(bytes.as_bytes(), &[]);
     assert_eq!(r["skipped_lines"], 250);
     assert_eq!(r["import"]["errors"].as_array().unwrap().len(), 100);

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokenlens::generate::{generate, GenOptions};
+use tokenlens::ingest::fields;
+use tokenlens::ingest::record::MapOptions;
+use tokenlens::ingest::sniff::{self, Format, Sniffed};
 use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder};
 
 #[derive(Parser)]
@@ -24,16 +27,21 @@ struct Cli {
 enum Command {
     /// Headline figures (requests, errors, latency percentiles, tokens, cost) of log files.
     Summary {
-        /// JSONL log files; several are merged.
+        /// Log files (JSONL, JSON, CSV, TSV, gzip of these; any known export); several
+        /// are merged.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
-        /// Threads reading each file (default: one per core).
+        /// Threads reading each JSONL file (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        #[command(flatten)]
+        mapping: MappingArgs,
     },
+    /// Print the table of every known export's fields -> canonical columns (Markdown).
+    Fields,
     /// Write a realistic, deterministic demo log in the source article's record shape.
     Generate {
         /// How many records.
@@ -48,13 +56,55 @@ enum Command {
     },
 }
 
+/// How to read files whose shape detection gets wrong or does not know.
+#[derive(clap::Args, Default)]
+struct MappingArgs {
+    /// Read the records as this export (langfuse, helicone, langsmith, litellm, portkey,
+    /// openai_batch, otlp, article) instead of detecting it.
+    #[arg(long, value_name = "NAME")]
+    format: Option<String>,
+    /// Take a canonical column from a source field: `--map latency_ms=duration`
+    /// (repeatable; a dotted source is a nested field).
+    #[arg(long = "map", value_name = "CANONICAL=SOURCE")]
+    map: Vec<String>,
+    /// The unit of epoch-number timestamps: s, ms, us or ns (default: from the magnitude).
+    #[arg(long, value_name = "UNIT")]
+    ts_unit: Option<String>,
+    /// Timestamps are relative (they start at 0) and count from this ISO 8601 time.
+    #[arg(long, value_name = "ISO8601")]
+    start: Option<String>,
+    /// The model of records that name none.
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+}
+
+impl MappingArgs {
+    fn options(&self) -> Result<MapOptions, String> {
+        MapOptions::parse(
+            self.format.as_deref(),
+            &self.map,
+            self.ts_unit.as_deref(),
+            self.start.as_deref(),
+            self.model.as_deref(),
+        )
+        .map_err(|e| format!("--{e}"))
+    }
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Summary {
             files,
             json,
             threads,
-        } => summary(&files, json, threads),
+            mapping,
+        } => mapping
+            .options()
+            .and_then(|opts| summary(&files, json, threads, &opts)),
+        Command::Fields => {
+            print!("{}", fields::markdown_table());
+            Ok(())
+        }
         Command::Generate { records, out, seed } => write_generated(records, &out, seed),
     };
     match result {
@@ -66,28 +116,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn summary(files: &[PathBuf], json: bool, threads: Option<usize>) -> Result<(), String> {
+fn summary(
+    files: &[PathBuf],
+    json: bool,
+    threads: Option<usize>,
+    opts: &MapOptions,
+) -> Result<(), String> {
     let mut parts = Vec::new();
-    for path in files {
+    for (file_index, path) in (0u16..).zip(files) {
         let name = path.display().to_string();
-        let read =
-            read_file(path, &name, threads).map_err(|e| format!("cannot read {name}: {e}"))?;
+        let read = read_file(path, &name, threads, opts)
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        // A file in no known format is an error, not an empty result.
+        if let Some((_, report)) = read.first() {
+            if report.files.iter().any(|f| f.format.is_empty()) {
+                let why = report
+                    .errors
+                    .first()
+                    .map_or("not a known format", |e| &e.reason);
+                return Err(why.to_string());
+            }
+        }
         // Parts of one file are consecutive: each one's line numbers start after the last.
         let mut shift = 0;
         for (table, report) in read {
             let lines = report.lines;
-            parts.push((table, report, shift));
+            parts.push((table, report, shift, file_index));
             shift += lines;
         }
     }
     let (table, import) = if parts.len() == 1 {
-        let (table, report, _) = parts.remove(0);
+        let (table, report, _, _) = parts.remove(0);
         (table, report)
     } else {
         let mut builder = TableBuilder::default();
         let mut import = ImportReport::default();
-        for (table, report, shift) in parts {
-            builder.append(&table);
+        for (table, report, shift, file_index) in parts {
+            builder.append(&table, file_index);
             import.absorb(report, shift);
         }
         (builder.finish(), import)
@@ -110,6 +175,7 @@ fn read_file(
     path: &Path,
     name: &str,
     threads: Option<usize>,
+    opts: &MapOptions,
 ) -> io::Result<Vec<(Table, ImportReport)>> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -119,6 +185,12 @@ fn read_file(
         None if len < (4 << 20) => 1,
         None => cores.min(64),
     };
+    // Only JSON Lines splits at line starts; anything else is read whole by one thread.
+    let mut head = vec![0u8; sniff::MAX_SNIFF.min(len as usize)];
+    file.read_exact(&mut head)?;
+    let jsonl =
+        sniff::sniff(&head, head.len() as u64 == len, name) == Sniffed::Known(Format::Jsonl);
+    let threads = if jsonl { threads } else { 1 };
     let mut bounds = vec![0];
     for i in 1..threads as u64 {
         let at = line_start_at_or_after(&mut file, len * i / threads as u64, len)?;
@@ -132,7 +204,7 @@ fn read_file(
             .windows(2)
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
-                scope.spawn(move || read_part(path, name, start, end))
+                scope.spawn(move || read_part(path, name, start, end, opts, threads > 1))
             })
             .collect();
         readers
@@ -146,10 +218,23 @@ fn read_file(
 }
 
 /// Decodes bytes `start..end` of a file (both line starts).
-fn read_part(path: &Path, name: &str, start: u64, end: u64) -> io::Result<(Table, ImportReport)> {
+fn read_part(
+    path: &Path,
+    name: &str,
+    start: u64,
+    end: u64,
+    opts: &MapOptions,
+    split: bool,
+) -> io::Result<(Table, ImportReport)> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
-    let mut ingest = Ingest::for_part(name, start);
+    let mut ingest = if split {
+        Ingest::for_part(name, start, opts.clone())
+    } else {
+        let mut ingest = Ingest::with_options(opts.clone());
+        ingest.start_file(name);
+        ingest
+    };
     let mut buf = vec![0u8; 1 << 20];
     let mut left = end - start;
     while left > 0 {
@@ -286,12 +371,34 @@ fn human(r: &SummaryReport) -> String {
     }
     let imp = &r.import;
     line(String::new());
+    for f in &imp.files {
+        line(format!(
+            "{}: {} {}, {} records kept",
+            f.name,
+            if f.format.is_empty() {
+                "unknown format"
+            } else {
+                &f.format
+            },
+            if f.profile.is_empty() { "" } else { &f.profile },
+            thousands(f.records)
+        ));
+    }
     line(format!(
         "read {} lines, kept {} records, skipped {} malformed lines",
         thousands(imp.lines),
         thousands(imp.records),
         thousands(imp.skipped_lines)
     ));
+    if imp.ignored_records > 0 {
+        line(format!(
+            "left out {} records that are not LLM calls (chain or tool runs, non-GenAI spans)",
+            thousands(imp.ignored_records)
+        ));
+    }
+    if imp.records > 0 && !imp.has_latency {
+        line("no record has a latency: this export does not carry one".to_string());
+    }
     for e in imp.errors.iter().take(20) {
         line(format!(
             "  {}:{} (byte {}): {}",

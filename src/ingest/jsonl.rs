@@ -23,6 +23,20 @@ pub struct JsonlDecoder {
     line_no: u64,
     /// Whether this decoder starts mid-file (no byte-order mark can come).
     mid_file: bool,
+    /// How lines are read, once the first record has shown what the file holds.
+    mode: Mode,
+}
+
+/// How a JSONL file's lines are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    /// No record seen yet.
+    #[default]
+    Undecided,
+    /// The article's records: the specialised scanner, fields read in place.
+    Fast,
+    /// Any other export: each line parsed and mapped by its profile.
+    Mapped,
 }
 
 impl JsonlDecoder {
@@ -93,6 +107,21 @@ impl JsonlDecoder {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return;
         }
+        if self.mode == Mode::Undecided {
+            if let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice(bytes) {
+                let keys: Vec<String> = obj.keys().cloned().collect();
+                self.mode = if sink.wants_fast_path(&keys) {
+                    sink.columns(&keys);
+                    sink.fast_path();
+                    Mode::Fast
+                } else {
+                    Mode::Mapped
+                };
+            }
+        }
+        if self.mode == Mode::Mapped {
+            return sink.json_bytes(bytes, self.line_no, offset, None);
+        }
         match parse_line(bytes) {
             Ok(rec) => {
                 let error_message = rec.error.as_deref().filter(|m| !m.trim().is_empty());
@@ -100,16 +129,21 @@ impl JsonlDecoder {
                 let row = Row {
                     ts: rec.ts,
                     latency_ms: rec.latency_ms,
+                    ttft_ms: rec.ttft_ms,
                     status: rec.status,
                     error,
                     error_type: error.then(|| error_type(rec.status, error_message)),
                     user_id: rec.user_id.as_deref(),
                     application: rec.application.as_deref(),
                     model: rec.model.as_deref(),
+                    provider: rec.provider.as_deref(),
                     input_tokens: rec.input_tokens,
                     output_tokens: rec.output_tokens,
+                    cached_input_tokens: rec.cached_input_tokens,
+                    reasoning_tokens: rec.reasoning_tokens,
                     cost_usd: rec.cost_usd,
                     span: (offset, bytes.len() as u32),
+                    file: 0,
                 };
                 sink.record(&row);
             }
@@ -123,16 +157,26 @@ impl JsonlDecoder {
 struct LineRecord<'a> {
     ts: Option<i64>,
     latency_ms: Option<f64>,
+    ttft_ms: Option<f64>,
     status: Option<u16>,
     error: Option<Cow<'a, str>>,
     error_object: bool,
     user_id: Option<Cow<'a, str>>,
     application: Option<Cow<'a, str>>,
     model: Option<Cow<'a, str>>,
+    provider: Option<Cow<'a, str>>,
     input_tokens: Option<u32>,
     output_tokens: Option<u32>,
     total_tokens: Option<u32>,
+    cached_input_tokens: Option<u32>,
+    reasoning_tokens: Option<u32>,
     cost_usd: Option<f64>,
+}
+
+/// Why a line is not a readable record, in the scanner's words (line and column), or
+/// `None` when the scanner reads it.
+pub fn parse_error(bytes: &[u8]) -> Option<String> {
+    parse_line(bytes).err().map(|e| e.reason())
 }
 
 fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
@@ -142,8 +186,12 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
         let Some(field) = article_field(key) else {
             return sc.skip_value();
         };
-        if field == Field::RequestId {
-            // Not resident: drill-down reads it back from the line.
+        if matches!(
+            field,
+            Field::RequestId | Field::Keep | Field::Error | Field::ErrorType
+        ) {
+            // Not resident (drill-down reads the id back from the line), or not an
+            // article field.
             return sc.skip_value();
         }
         let v = sc.value()?;
@@ -179,12 +227,19 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                 }
             }
             Field::LatencyMs => rec.latency_ms = num(sc, Kind::NonNeg)?,
+            Field::TtftMs => rec.ttft_ms = num(sc, Kind::NonNeg)?,
             Field::CostUsd => rec.cost_usd = num(sc, Kind::NonNeg)?,
             Field::Status => rec.status = num(sc, Kind::Status)?.map(|s| s as u16),
             // Counts were checked to be whole numbers within u32.
             Field::InputTokens => rec.input_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
             Field::OutputTokens => rec.output_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
             Field::TotalTokens => rec.total_tokens = num(sc, Kind::Count)?.map(|x| x as u32),
+            Field::CachedInputTokens => {
+                rec.cached_input_tokens = num(sc, Kind::Count)?.map(|x| x as u32)
+            }
+            Field::ReasoningTokens => {
+                rec.reasoning_tokens = num(sc, Kind::Count)?.map(|x| x as u32)
+            }
             Field::ErrorMessage => match v {
                 Value::Null => {}
                 Value::Bool(b) => rec.error_object = b,
@@ -195,7 +250,7 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                     rec.error_object = raw.bytes().any(|c| !b"{}[] \t\r\n".contains(&c))
                 }
             },
-            Field::Model | Field::Application | Field::UserId => {
+            Field::Model | Field::Application | Field::UserId | Field::Provider => {
                 let text = match v {
                     Value::Null => None,
                     Value::String(s) => Some(s),
@@ -205,10 +260,11 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                 match field {
                     Field::Model => rec.model = text,
                     Field::Application => rec.application = text,
+                    Field::Provider => rec.provider = text,
                     _ => rec.user_id = text,
                 }
             }
-            Field::RequestId => {}
+            Field::RequestId | Field::Keep | Field::Error | Field::ErrorType => {}
         }
         Ok(())
     })?;

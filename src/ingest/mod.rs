@@ -1,14 +1,24 @@
 //! Bytes -> records. One push decoder per format (`feed` chunks split anywhere, then
 //! `finish`); every bad record is skipped, counted and reported, every good one kept.
 
+pub mod csv;
 pub mod fields;
+pub mod json;
 pub mod jsonl;
+pub mod otlp;
+pub mod record;
 pub mod scan;
+pub mod sniff;
 pub mod time;
+
+use std::io::Write;
 
 use arrow::array::Array;
 use serde::Serialize;
 
+use self::fields::Profile;
+use self::record::{MapOptions, Mapping, Outcome, Source};
+use self::sniff::{Format, Sniffed};
 use crate::table::{Row, Table, TableBuilder};
 
 /// How many bad lines are listed one by one; the rest are only counted.
@@ -27,41 +37,93 @@ pub struct LineError {
     pub reason: String,
 }
 
+/// What one file of an import was and gave.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The file's name as given.
+    pub name: String,
+    /// Its format (`jsonl`, `csv`, …; `jsonl+gzip` when compressed); empty when unknown.
+    pub format: String,
+    /// The export it was read as ([`fields::Profile::name`]); empty before any record.
+    pub profile: String,
+    /// Bytes read (as stored, so compressed bytes for gzip).
+    pub bytes: u64,
+    /// Records kept.
+    pub records: u64,
+    /// Records skipped as malformed.
+    pub skipped: u64,
+    /// Records left out as not LLM calls (chain and tool runs, plain HTTP spans).
+    pub ignored: u64,
+    /// The top-level field names of its first record (or its CSV header), for mapping.
+    pub columns: Vec<String>,
+    /// Whether drill-down can read a record's text back from the file by byte span
+    /// (not for compressed or columnar files).
+    pub spans: bool,
+}
+
 /// What an import read, kept and skipped.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
     /// Bytes read.
     pub bytes: u64,
-    /// Lines seen (blank ones included).
+    /// Lines seen (blank ones included; records for formats without lines).
     pub lines: u64,
     /// Records kept.
     pub records: u64,
     /// Lines skipped as malformed.
     pub skipped_lines: u64,
+    /// Records left out as not LLM calls.
+    pub ignored_records: u64,
     /// The first [`MAX_LISTED_ERRORS`] skipped lines.
     pub errors: Vec<LineError>,
     /// Whether any kept record has a latency (some exports have none: say so, never 0).
     pub has_latency: bool,
+    /// One entry per file, in the order read.
+    pub files: Vec<FileReport>,
 }
 
-/// Where decoders put what they read: the table being built and the import report.
+/// Where decoders put what they read: the table being built, the import report, and the
+/// mapping of the current file's records onto the canonical record.
 #[derive(Default)]
 pub struct Sink {
     builder: TableBuilder,
     report: ImportReport,
     file: String,
+    opts: MapOptions,
+    /// The current file's mapping, chosen at its first record.
+    mapping: Option<Mapping>,
+    /// OpenTelemetry spans found in a file of another shape use their own mapping.
+    otlp: Option<Mapping>,
+    /// Whether byte spans point into the file as stored.
+    spans: bool,
 }
 
 impl Sink {
+    fn this_file(&mut self) -> &mut FileReport {
+        if self.report.files.is_empty() {
+            self.report.files.push(FileReport::default());
+        }
+        let last = self.report.files.len() - 1;
+        &mut self.report.files[last]
+    }
+
     /// Keeps one good record.
     pub fn record(&mut self, row: &Row<'_>) {
         self.report.records += 1;
-        self.builder.push(row);
+        self.this_file().records += 1;
+        let file = self.report.files.len().saturating_sub(1) as u16;
+        let span = if self.spans { row.span } else { (0, 0) };
+        self.builder.push(&Row {
+            span,
+            file,
+            ..row.clone()
+        });
     }
 
     /// Counts one bad line and lists it while the list is short.
     pub fn skip(&mut self, line: u64, byte_offset: u64, reason: String) {
         self.report.skipped_lines += 1;
+        self.this_file().skipped += 1;
         if self.report.errors.len() < MAX_LISTED_ERRORS {
             self.report.errors.push(LineError {
                 file: self.file.clone(),
@@ -71,13 +133,320 @@ impl Sink {
             });
         }
     }
+
+    /// Notes the file's column names (its CSV header or first record's keys).
+    pub fn columns(&mut self, names: &[String]) {
+        let f = self.this_file();
+        if f.columns.is_empty() {
+            f.columns = names.to_vec();
+        }
+    }
+
+    /// The fast JSONL path is right for this file: no option overrides the article's
+    /// fields, and (once known) the records are the article's.
+    pub fn wants_fast_path(&self, keys: &[String]) -> bool {
+        self.opts.profile.is_none()
+            && self.opts.map.is_empty()
+            && self.opts.ts_unit.is_none()
+            && self.opts.start_us.is_none()
+            && self.opts.model.is_none()
+            && !keys
+                .iter()
+                .any(|k| k == "resourceSpans" || WRAPPERS.contains(&k.as_str()))
+            && std::ptr::eq(
+                fields::detect(keys.iter().map(String::as_str)),
+                &fields::ARTICLE,
+            )
+    }
+
+    /// Marks the file as read by the article's fast path.
+    pub fn fast_path(&mut self) {
+        if self.this_file().profile.is_empty() {
+            self.this_file().profile = fields::ARTICLE.name.to_string();
+        }
+    }
+
+    /// Maps and keeps (or skips, or leaves out) one record of any format. `keys` are its
+    /// top-level names, used to pick the file's profile at its first record.
+    pub fn source(&mut self, src: &dyn Source, line: u64, offset: u64, len: u32) {
+        if self.mapping.is_none() {
+            let keys = self.this_file().columns.clone();
+            let profile = self.pick_profile(&keys);
+            match Mapping::new(profile, &self.opts) {
+                Ok(m) => self.mapping = Some(m),
+                Err(why) => return self.skip(line, offset, why),
+            }
+            self.this_file().profile = profile.name.to_string();
+        }
+        let Some(mapping) = &self.mapping else {
+            return;
+        };
+        self.outcome(mapping.map(src), line, offset, len);
+    }
+
+    fn outcome(&mut self, outcome: Result<Outcome, String>, line: u64, offset: u64, len: u32) {
+        match outcome {
+            Ok(Outcome::Call(m)) if m.is_empty() => {
+                let cols = self.this_file().columns.join(", ");
+                self.skip(
+                    line,
+                    offset,
+                    format!(
+                        "no known field (it has: {cols}); name them with the mapping dialog or --map"
+                    ),
+                );
+            }
+            Ok(Outcome::Call(m)) => {
+                let row = m.row((offset, len));
+                self.record(&row);
+            }
+            Ok(Outcome::NotACall) => {
+                self.report.ignored_records += 1;
+                self.this_file().ignored += 1;
+            }
+            Err(why) => self.skip(line, offset, why),
+        }
+    }
+
+    fn pick_profile(&self, keys: &[String]) -> &'static Profile {
+        self.opts
+            .profile
+            .as_deref()
+            .and_then(fields::profile)
+            .unwrap_or_else(|| fields::detect(keys.iter().map(String::as_str)))
+    }
+
+    /// One JSON value (a JSONL line, an element of a JSON document). An OTLP `TracesData`
+    /// or `ResourceSpans` yields its spans; a wrapper object (`{"data": [...]}`) its
+    /// elements. `wrapper`: the key of the array the value came from, if any.
+    pub fn json_bytes(&mut self, bytes: &[u8], line: u64, offset: u64, wrapper: Option<&str>) {
+        let len = bytes.len().min(u32::MAX as usize) as u32;
+        let value: serde_json::Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                let reason = match jsonl::parse_error(bytes) {
+                    Some(r) => r,
+                    None => format!("not valid JSON: {e}"),
+                };
+                return self.skip(line, offset, reason);
+            }
+        };
+        self.json_value(&value, line, offset, len, wrapper);
+    }
+
+    fn json_value(
+        &mut self,
+        value: &serde_json::Value,
+        line: u64,
+        offset: u64,
+        len: u32,
+        wrapper: Option<&str>,
+    ) {
+        let Some(obj) = value.as_object() else {
+            return self.skip(
+                line,
+                offset,
+                format!(
+                    "a record must be a JSON object, not {}",
+                    record::json_val(value).describe()
+                ),
+            );
+        };
+        let spans = if wrapper == Some("resourceSpans") {
+            Some(otlp::resource_spans(value))
+        } else if obj.contains_key("resourceSpans") {
+            Some(otlp::traces_data(value))
+        } else {
+            None
+        };
+        if let Some(spans) = spans {
+            self.this_file().profile = fields::OTLP.name.to_string();
+            if self.otlp.is_none() {
+                match Mapping::new(&fields::OTLP, &self.opts) {
+                    Ok(m) => self.otlp = Some(m),
+                    Err(why) => return self.skip(line, offset, why),
+                }
+            }
+            for span in &spans {
+                let outcome = match &self.otlp {
+                    Some(m) => m.map(span),
+                    None => return,
+                };
+                self.outcome(outcome, line, offset, len);
+            }
+            return;
+        }
+        if wrapper.is_none() && obj.len() <= 4 {
+            let inner = WRAPPERS
+                .iter()
+                .find_map(|w| obj.get(*w).and_then(|v| v.as_array()));
+            if let Some(items) = inner {
+                for item in items {
+                    self.json_value(item, line, offset, len, Some("data"));
+                }
+                return;
+            }
+        }
+        if self.mapping.is_none() {
+            let keys: Vec<String> = obj.keys().cloned().collect();
+            self.columns(&keys);
+        }
+        self.source(value, line, offset, len);
+    }
+}
+
+/// Keys of an object that wraps the records (API responses, exports).
+const WRAPPERS: &[&str] = &[
+    "data",
+    "items",
+    "results",
+    "records",
+    "rows",
+    "runs",
+    "observations",
+    "traces",
+    "logs",
+    "requests",
+];
+
+/// The decoder of the current file.
+enum Decoder {
+    /// The first bytes, until the format is known.
+    Sniff(Vec<u8>),
+    Jsonl(jsonl::JsonlDecoder),
+    Json(json::JsonDecoder),
+    Csv(Box<csv::CsvDecoder>),
+    Gzip(Box<Gzip>),
+    /// A format not read: the rest of the file is ignored (the reason was reported).
+    Unknown,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::Sniff(Vec::new())
+    }
+}
+
+/// gzip around another format: decompressed bytes go to the inner decoder as they come.
+struct Gzip {
+    gz: flate2::write::MultiGzDecoder<Vec<u8>>,
+    inner: Decoder,
+    failed: bool,
+}
+
+impl Decoder {
+    fn feed(&mut self, chunk: &[u8], sink: &mut Sink, at_end: bool) {
+        match self {
+            Decoder::Sniff(head) => {
+                head.extend_from_slice(chunk);
+                let name = sink.file.clone();
+                match sniff::sniff(head, at_end, &name) {
+                    Sniffed::NeedMore => {}
+                    Sniffed::Unknown => {
+                        sink.skip(
+                            1,
+                            0,
+                            format!("{name} is not a known format (tried {})", sniff::TRIED),
+                        );
+                        *self = Decoder::Unknown;
+                    }
+                    Sniffed::Known(format) => {
+                        let head = std::mem::take(head);
+                        *self = Decoder::start(format, sink);
+                        self.feed(&head, sink, at_end);
+                    }
+                }
+            }
+            Decoder::Jsonl(d) => d.feed(chunk, sink),
+            Decoder::Json(d) => d.feed(chunk, sink),
+            Decoder::Csv(d) => d.feed(chunk, sink),
+            Decoder::Gzip(g) => {
+                if g.failed {
+                    return;
+                }
+                if let Err(e) = g.gz.write_all(chunk).and_then(|_| g.gz.flush()) {
+                    g.failed = true;
+                    sink.skip(0, 0, format!("the gzip data is damaged: {e}"));
+                }
+                let out = std::mem::take(g.gz.get_mut());
+                g.inner.feed(&out, sink, false);
+                *g.gz.get_mut() = out;
+                g.gz.get_mut().clear();
+            }
+            Decoder::Unknown => {}
+        }
+    }
+
+    fn start(format: Format, sink: &mut Sink) -> Decoder {
+        let f = sink.this_file();
+        f.format = if f.format.is_empty() {
+            format.name().to_string()
+        } else {
+            format!("{}+{}", format.name(), f.format)
+        };
+        match format {
+            Format::Jsonl => Decoder::Jsonl(jsonl::JsonlDecoder::default()),
+            Format::Json => Decoder::Json(json::JsonDecoder::default()),
+            Format::Csv => Decoder::Csv(Box::new(csv::CsvDecoder::new(b','))),
+            Format::Tsv => Decoder::Csv(Box::new(csv::CsvDecoder::new(b'\t'))),
+            Format::Gzip => {
+                // Offsets inside decompressed bytes do not point into the file.
+                sink.spans = false;
+                sink.this_file().format = "gzip".to_string();
+                Decoder::Gzip(Box::new(Gzip {
+                    gz: flate2::write::MultiGzDecoder::new(Vec::new()),
+                    inner: Decoder::default(),
+                    failed: false,
+                }))
+            }
+            Format::Parquet | Format::ArrowFile | Format::ArrowStream => {
+                let name = sink.file.clone();
+                sink.skip(
+                    1,
+                    0,
+                    format!(
+                        "{name} is {}, which this build does not read yet",
+                        format.name()
+                    ),
+                );
+                Decoder::Unknown
+            }
+        }
+    }
+
+    fn finish(&mut self, sink: &mut Sink) {
+        match self {
+            Decoder::Sniff(head) => {
+                let head = std::mem::take(head);
+                self.feed(&head, sink, true);
+                if !matches!(self, Decoder::Sniff(_)) {
+                    self.finish(sink);
+                }
+            }
+            Decoder::Jsonl(d) => d.finish(sink),
+            Decoder::Json(d) => d.finish(sink),
+            Decoder::Csv(d) => d.finish(sink),
+            Decoder::Gzip(g) => {
+                if !g.failed {
+                    if let Err(e) = g.gz.try_finish() {
+                        sink.skip(0, 0, format!("the gzip data ends early: {e}"));
+                    }
+                    let out = std::mem::take(g.gz.get_mut());
+                    g.inner.feed(&out, sink, true);
+                }
+                g.inner.finish(sink);
+            }
+            Decoder::Unknown => {}
+        }
+    }
 }
 
 /// An import in progress: one or more files fed in chunks, then [`Ingest::finish`].
 #[derive(Default)]
 pub struct Ingest {
     sink: Sink,
-    decoder: jsonl::JsonlDecoder,
+    decoder: Decoder,
+    started: bool,
 }
 
 impl Ingest {
@@ -86,27 +455,57 @@ impl Ingest {
         Self::default()
     }
 
-    /// Starts the next file: line numbers and byte offsets restart at its beginning.
-    pub fn start_file(&mut self, name: &str) {
-        self.decoder.finish(&mut self.sink);
-        self.decoder = jsonl::JsonlDecoder::default();
-        self.sink.file = name.to_string();
+    /// An import that maps records as `opts` say (forced profile, user mapping, units).
+    pub fn with_options(opts: MapOptions) -> Self {
+        let mut ingest = Ingest::new();
+        ingest.sink.opts = opts;
+        ingest
     }
 
-    /// An import of one part of file `name`: the bytes from `offset` (a line start) to a
-    /// later line start, for readers that split a file between threads. Its line numbers
-    /// count from the part's start; [`ImportReport::absorb`] shifts them when parts join.
-    pub fn for_part(name: &str, offset: u64) -> Self {
-        let mut ingest = Ingest::new();
-        ingest.sink.file = name.to_string();
-        ingest.decoder = jsonl::JsonlDecoder::for_part(offset);
+    /// Starts the next file: line numbers and byte offsets restart at its beginning.
+    pub fn start_file(&mut self, name: &str) {
+        self.end_file();
+        self.started = true;
+        self.sink.file = name.to_string();
+        self.sink.mapping = None;
+        self.sink.otlp = None;
+        self.sink.spans = true;
+        self.sink.report.files.push(FileReport {
+            name: name.to_string(),
+            spans: true,
+            ..FileReport::default()
+        });
+    }
+
+    fn end_file(&mut self) {
+        if self.started {
+            self.decoder.finish(&mut self.sink);
+            let spans = self.sink.spans;
+            self.sink.this_file().spans = spans;
+            self.decoder = Decoder::default();
+            self.started = false;
+        }
+    }
+
+    /// An import of one part of a JSON Lines file `name`: the bytes from `offset` (a line
+    /// start) to a later line start, for readers that split a file between threads. Its
+    /// line numbers count from the part's start; [`ImportReport::absorb`] shifts them.
+    pub fn for_part(name: &str, offset: u64, opts: MapOptions) -> Self {
+        let mut ingest = Ingest::with_options(opts);
+        ingest.start_file(name);
+        ingest.sink.this_file().format = Format::Jsonl.name().to_string();
+        ingest.decoder = Decoder::Jsonl(jsonl::JsonlDecoder::for_part(offset));
         ingest
     }
 
     /// Feeds the next chunk of the current file; a chunk may end anywhere.
     pub fn feed(&mut self, chunk: &[u8]) {
+        if !self.started {
+            self.start_file("");
+        }
         self.sink.report.bytes += chunk.len() as u64;
-        self.decoder.feed(chunk, &mut self.sink);
+        self.sink.this_file().bytes += chunk.len() as u64;
+        self.decoder.feed(chunk, &mut self.sink, false);
     }
 
     /// The report so far (for progress).
@@ -116,7 +515,7 @@ impl Ingest {
 
     /// Ends the import: the table and the report.
     pub fn finish(mut self) -> (Table, ImportReport) {
-        self.decoder.finish(&mut self.sink);
+        self.end_file();
         let table = self.sink.builder.finish();
         let mut report = self.sink.report;
         report.has_latency = table.latency_ms.null_count() < table.len();
@@ -132,6 +531,7 @@ impl ImportReport {
         self.lines += other.lines;
         self.records += other.records;
         self.skipped_lines += other.skipped_lines;
+        self.ignored_records += other.ignored_records;
         self.has_latency |= other.has_latency;
         let room = MAX_LISTED_ERRORS.saturating_sub(self.errors.len());
         self.errors
@@ -139,6 +539,18 @@ impl ImportReport {
                 e.line += line_shift;
                 e
             }));
+        // Parts of one file join into one entry; another file adds its own.
+        for f in other.files {
+            match self.files.last_mut() {
+                Some(last) if line_shift > 0 && last.name == f.name => {
+                    last.bytes += f.bytes;
+                    last.records += f.records;
+                    last.skipped += f.skipped;
+                    last.ignored += f.ignored;
+                }
+                _ => self.files.push(f),
+            }
+        }
     }
 }
 

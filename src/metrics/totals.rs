@@ -17,10 +17,16 @@ pub struct Totals {
     pub error_rate: Option<f64>,
     /// Latency over the requests that have one.
     pub latency_ms: LatencyStats,
+    /// Time to first token over the requests that have one.
+    pub ttft_ms: LatencyStats,
     /// Prompt tokens.
     pub input_tokens: u64,
     /// Completion tokens.
     pub output_tokens: u64,
+    /// Prompt tokens read from the provider's cache (part of `input_tokens`).
+    pub cached_input_tokens: u64,
+    /// Reasoning tokens (part of `output_tokens`).
+    pub reasoning_tokens: u64,
     /// Reported cost, USD; `None` when no request reports one.
     pub cost_usd: Option<f64>,
     /// Requests that report a cost.
@@ -34,9 +40,12 @@ pub struct Acc {
     errors: u64,
     input_tokens: u64,
     output_tokens: u64,
+    cached_input_tokens: u64,
+    reasoning_tokens: u64,
     cost: f64,
     cost_count: u64,
     latencies: Vec<f64>,
+    ttfts: Vec<f64>,
 }
 
 impl Acc {
@@ -49,6 +58,15 @@ impl Acc {
         }
         if t.output_tokens.is_valid(i) {
             self.output_tokens += u64::from(t.output_tokens.value(i));
+        }
+        if t.cached_input_tokens.is_valid(i) {
+            self.cached_input_tokens += u64::from(t.cached_input_tokens.value(i));
+        }
+        if t.reasoning_tokens.is_valid(i) {
+            self.reasoning_tokens += u64::from(t.reasoning_tokens.value(i));
+        }
+        if t.ttft_ms.is_valid(i) {
+            self.ttfts.push(t.ttft_ms.value(i));
         }
         if t.cost_usd.is_valid(i) {
             self.cost += t.cost_usd.value(i);
@@ -66,8 +84,11 @@ impl Acc {
             errors: self.errors,
             error_rate: (self.requests > 0).then(|| self.errors as f64 / self.requests as f64),
             latency_ms: LatencyStats::of(&mut self.latencies),
+            ttft_ms: LatencyStats::of(&mut self.ttfts),
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
+            cached_input_tokens: self.cached_input_tokens,
+            reasoning_tokens: self.reasoning_tokens,
             cost_usd: (self.cost_count > 0).then_some(self.cost),
             cost_count: self.cost_count,
         }

@@ -1,0 +1,763 @@
+//! A decoded record of any format (a JSON object, a CSV row, an Arrow row) seen through one
+//! small trait, and the [`Mapping`] that turns it into a canonical row following a
+//! [`Profile`]'s rules. Every unit conversion named in [`super::fields`] is carried out here.
+
+use std::borrow::Cow;
+
+use serde_json::Value as Json;
+
+use super::fields::{Field, Profile, Unit};
+use super::{error_type, is_error, time};
+use crate::table::Row;
+
+/// A source value, whatever the format wrote it as.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    /// Absent or null (an empty CSV cell too).
+    Null,
+    /// true / false.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+    /// Text.
+    Str(Cow<'a, str>),
+    /// An object or a list (named for error messages).
+    Other(&'static str),
+}
+
+impl Val<'_> {
+    /// How the value is named in an error message: `-5`, `"fast"`, `true`, `an object`.
+    pub fn describe(&self) -> String {
+        match self {
+            Val::Null => "null".into(),
+            Val::Bool(b) => format!("`{b}`"),
+            Val::Int(i) => format!("`{i}`"),
+            Val::Float(x) => format!("`{x}`"),
+            Val::Str(s) => format!("{:?}", s.chars().take(60).collect::<String>()),
+            Val::Other(what) => (*what).into(),
+        }
+    }
+
+    /// The value as text, for text fields and failure-status comparisons.
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Val::Null | Val::Other(_) => None,
+            Val::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Val::Int(i) => Some(Cow::Owned(i.to_string())),
+            Val::Float(x) => Some(Cow::Owned(x.to_string())),
+            Val::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+        }
+    }
+
+    /// The value as a number (numbers written as text count).
+    fn number(&self) -> Option<f64> {
+        match self {
+            Val::Int(i) => Some(*i as f64),
+            Val::Float(x) => Some(*x),
+            Val::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// One record, whatever its format: the value at a path of keys from its top level.
+pub trait Source {
+    /// The value at `path`; [`Val::Null`] when absent.
+    fn get(&self, path: &[String]) -> Val<'_>;
+}
+
+/// A JSON value as a [`Val`] (containers are named, not copied).
+pub fn json_val(v: &Json) -> Val<'_> {
+    match v {
+        Json::Null => Val::Null,
+        Json::Bool(b) => Val::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Val::Int(i),
+            None => n.as_f64().map_or(Val::Null, Val::Float),
+        },
+        Json::String(s) => Val::Str(Cow::Borrowed(s)),
+        Json::Object(_) => Val::Other("an object"),
+        Json::Array(_) => Val::Other("an array"),
+    }
+}
+
+/// Walks `path` from `v`. A string met on the way that holds JSON text (some exports
+/// write `metadata` or `usage` as text) is parsed and walked into.
+pub fn json_path<'a>(v: &'a Json, path: &[String]) -> Val<'a> {
+    let mut cur = v;
+    for (i, key) in path.iter().enumerate() {
+        match cur {
+            Json::Object(m) => match m.get(key) {
+                Some(next) => cur = next,
+                None => return Val::Null,
+            },
+            Json::String(s) if s.trim_start().starts_with('{') => {
+                return match serde_json::from_str::<Json>(s) {
+                    Ok(inner) => owned(json_path(&inner, &path[i..])),
+                    Err(_) => Val::Null,
+                };
+            }
+            _ => return Val::Null,
+        }
+    }
+    json_val(cur)
+}
+
+fn owned(v: Val<'_>) -> Val<'static> {
+    match v {
+        Val::Null => Val::Null,
+        Val::Bool(b) => Val::Bool(b),
+        Val::Int(i) => Val::Int(i),
+        Val::Float(x) => Val::Float(x),
+        Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
+        Val::Other(w) => Val::Other(w),
+    }
+}
+
+impl Source for Json {
+    fn get(&self, path: &[String]) -> Val<'_> {
+        json_path(self, path)
+    }
+}
+
+/// The unit of epoch numbers when the user names it (`--ts-unit`), instead of inferring it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Seconds.
+    S,
+    /// Milliseconds.
+    Ms,
+    /// Microseconds.
+    Us,
+    /// Nanoseconds.
+    Ns,
+}
+
+impl TimeUnit {
+    /// `s`, `ms`, `us` (or `µs`), `ns`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "s" => TimeUnit::S,
+            "ms" => TimeUnit::Ms,
+            "us" | "µs" => TimeUnit::Us,
+            "ns" => TimeUnit::Ns,
+            _ => return None,
+        })
+    }
+
+    fn micros_per_unit(self) -> f64 {
+        match self {
+            TimeUnit::S => 1e6,
+            TimeUnit::Ms => 1e3,
+            TimeUnit::Us => 1.0,
+            TimeUnit::Ns => 1e-3,
+        }
+    }
+}
+
+/// What the user says about their data beyond what detection finds (CLI flags, the page's
+/// mapping dialog).
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    /// A profile name that overrides detection (`--format langfuse`).
+    pub profile: Option<String>,
+    /// `canonical=source` pairs; they win over the profile's own rules.
+    pub map: Vec<(String, String)>,
+    /// The unit of epoch-number timestamps.
+    pub ts_unit: Option<TimeUnit>,
+    /// The time that relative timestamps count from, µs since the epoch.
+    pub start_us: Option<i64>,
+    /// The model of records that name none.
+    pub model: Option<String>,
+}
+
+impl MapOptions {
+    /// Options from their text forms (CLI flags, the page's mapping dialog): an export
+    /// name, `canonical=source` pairs, `s|ms|us|ns`, an ISO 8601 start, a model name.
+    /// `Err` says which one is wrong and what is expected.
+    pub fn parse(
+        profile: Option<&str>,
+        map: &[String],
+        ts_unit: Option<&str>,
+        start: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut o = MapOptions::default();
+        if let Some(name) = profile.filter(|n| !n.is_empty()) {
+            if super::fields::profile(name).is_none() {
+                let known: Vec<&str> = super::fields::PROFILES.iter().map(|p| p.name).collect();
+                return Err(format!(
+                    "format {name}: not a known export (one of {})",
+                    known.join(", ")
+                ));
+            }
+            o.profile = Some(name.to_string());
+        }
+        for pair in map {
+            let (canonical, source) = pair
+                .split_once('=')
+                .filter(|(c, s)| !c.trim().is_empty() && !s.trim().is_empty())
+                .ok_or_else(|| format!("map {pair}: expected CANONICAL=SOURCE"))?;
+            o.map
+                .push((canonical.trim().to_string(), source.trim().to_string()));
+        }
+        if let Some(u) = ts_unit.filter(|u| !u.is_empty()) {
+            o.ts_unit = Some(
+                TimeUnit::parse(u)
+                    .ok_or_else(|| format!("ts-unit {u}: expected s, ms, us or ns"))?,
+            );
+        }
+        if let Some(s) = start.filter(|s| !s.is_empty()) {
+            o.start_us = Some(time::parse_timestamp(s).map_err(|e| format!("start: {e}"))?);
+        }
+        o.model = model.filter(|m| !m.is_empty()).map(str::to_string);
+        // A bad canonical name is reported before any file is read.
+        Mapping::new(&super::fields::ARTICLE, &o)?;
+        Ok(o)
+    }
+}
+
+/// One rule with its path owned (user rules are made at run time).
+#[derive(Debug, Clone)]
+struct OwnedRule {
+    field: Field,
+    path: Vec<String>,
+    unit: Unit,
+}
+
+/// A profile's rules plus the user's, ready to map records.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// The profile the rules come from.
+    pub profile: &'static Profile,
+    rules: Vec<OwnedRule>,
+    has_required: bool,
+    ts_unit: Option<TimeUnit>,
+    start_us: Option<i64>,
+    default_model: Option<String>,
+}
+
+/// A record's canonical values (owned: formats differ in what they can lend).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapped {
+    /// See [`Row`].
+    pub ts: Option<i64>,
+    /// See [`Row`].
+    pub latency_ms: Option<f64>,
+    /// See [`Row`].
+    pub ttft_ms: Option<f64>,
+    /// See [`Row`].
+    pub status: Option<u16>,
+    /// Failed (status, message or the tool's own flag).
+    pub error: bool,
+    /// The error message, when there is one.
+    pub error_message: Option<String>,
+    /// The exporter's own error class.
+    pub error_class: Option<String>,
+    /// See [`Row`].
+    pub model: Option<String>,
+    /// See [`Row`].
+    pub provider: Option<String>,
+    /// See [`Row`].
+    pub application: Option<String>,
+    /// See [`Row`].
+    pub user_id: Option<String>,
+    /// See [`Row`].
+    pub input_tokens: Option<u32>,
+    /// See [`Row`].
+    pub output_tokens: Option<u32>,
+    /// See [`Row`].
+    pub cached_input_tokens: Option<u32>,
+    /// See [`Row`].
+    pub reasoning_tokens: Option<u32>,
+    /// See [`Row`].
+    pub cost_usd: Option<f64>,
+}
+
+impl Mapped {
+    /// The canonical row (error class decided here), spanning `span` of the file.
+    pub fn row(&self, span: (u64, u32)) -> Row<'_> {
+        let message = self
+            .error_message
+            .as_deref()
+            .filter(|m| !m.trim().is_empty());
+        let error = self.error || is_error(self.status, message.is_some());
+        let class = match (&self.error_class, message) {
+            (Some(c), Some(m)) => error_type(self.status, Some(&format!("{c} {m}"))),
+            (Some(c), None) => error_type(self.status, Some(c)),
+            (None, m) => error_type(self.status, m),
+        };
+        Row {
+            ts: self.ts,
+            latency_ms: self.latency_ms,
+            ttft_ms: self.ttft_ms,
+            status: self.status,
+            error,
+            error_type: error.then_some(class),
+            user_id: self.user_id.as_deref(),
+            application: self.application.as_deref(),
+            model: self.model.as_deref(),
+            provider: self.provider.as_deref(),
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cached_input_tokens: self.cached_input_tokens,
+            reasoning_tokens: self.reasoning_tokens,
+            cost_usd: self.cost_usd,
+            span,
+            file: 0,
+        }
+    }
+
+    /// Whether the mapping found anything a dashboard can show: without any of these the
+    /// fields are unknown and the user must map them. (A failure alone is something: a
+    /// failed batch line has no time, model or usage.)
+    pub fn is_empty(&self) -> bool {
+        !self.error
+            && self.error_message.is_none()
+            && self.status.is_none()
+            && self.ts.is_none()
+            && self.latency_ms.is_none()
+            && self.model.is_none()
+            && self.input_tokens.is_none()
+            && self.output_tokens.is_none()
+            && self.cost_usd.is_none()
+    }
+}
+
+/// What a record turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// An LLM call.
+    Call(Box<Mapped>),
+    /// Not an LLM call (a chain or tool run, a plain HTTP span): left out, counted.
+    NotACall,
+}
+
+impl Mapping {
+    /// The rules of `profile` with the user's options on top. Errors name a bad `--map`.
+    pub fn new(profile: &'static Profile, opts: &MapOptions) -> Result<Self, String> {
+        let mut rules = Vec::new();
+        for (canonical, source) in &opts.map {
+            let (field, unit) = Field::from_column(canonical).ok_or_else(|| {
+                format!(
+                    "cannot map `{canonical}`: it is not one of {}",
+                    super::fields::MAPPABLE.join(", ")
+                )
+            })?;
+            // A name with dots is first a key of its own (OpenTelemetry attributes), then
+            // a path into nested objects.
+            rules.push(OwnedRule {
+                field,
+                path: vec![source.clone()],
+                unit,
+            });
+            if source.contains('.') {
+                rules.push(OwnedRule {
+                    field,
+                    path: source.split('.').map(str::to_string).collect(),
+                    unit,
+                });
+            }
+        }
+        rules.extend(profile.rules.iter().map(|r| OwnedRule {
+            field: r.field,
+            path: r.path.iter().map(|s| s.to_string()).collect(),
+            unit: r.unit,
+        }));
+        Ok(Mapping {
+            profile,
+            has_required: rules.iter().any(|r| r.unit == Unit::Required),
+            rules,
+            ts_unit: opts.ts_unit,
+            start_us: opts.start_us,
+            default_model: opts.model.clone(),
+        })
+    }
+
+    /// Maps one record. `Err` says which field holds what, for the import report.
+    pub fn map(&self, src: &dyn Source) -> Result<Outcome, String> {
+        // Which records are calls.
+        let mut required_seen = false;
+        for rule in self.rules.iter().filter(|r| r.field == Field::Keep) {
+            let v = src.get(&rule.path);
+            match rule.unit {
+                Unit::Only(allowed) => {
+                    if let Some(t) = v.text() {
+                        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&t)) {
+                            return Ok(Outcome::NotACall);
+                        }
+                    }
+                }
+                _ => required_seen |= v != Val::Null,
+            }
+        }
+        if self.has_required && !required_seen {
+            return Ok(Outcome::NotACall);
+        }
+
+        let mut m = Mapped::default();
+        let mut done = [false; 20];
+        let mut cost_parts: Option<f64> = None;
+        // The start first: end times are measured from it.
+        if let Some((rule, v)) = self.first(src, Field::Timestamp) {
+            m.ts = Some(self.time(&v).map_err(|why| bad(rule, &v, why))?);
+        }
+        for rule in &self.rules {
+            let slot = rule.field as usize;
+            if rule.field == Field::Timestamp || rule.field == Field::Keep {
+                continue;
+            }
+            let is_flag = rule.field == Field::Error;
+            let is_part = rule.unit == Unit::UsdPart;
+            if done[slot] && !is_flag && !is_part {
+                continue;
+            }
+            let v = src.get(&rule.path);
+            if v == Val::Null {
+                continue;
+            }
+            let fail = |why: &str| bad(rule, &v, why.to_string());
+            match rule.unit {
+                Unit::UsdPart => {
+                    let x = non_neg(&v).ok_or_else(|| fail("a non-negative number"))?;
+                    cost_parts = Some(cost_parts.unwrap_or(0.0) + x);
+                    continue;
+                }
+                Unit::FailedIf(values) => {
+                    let t = v.text().unwrap_or_default();
+                    m.error |= values.iter().any(|f| f.eq_ignore_ascii_case(&t));
+                    continue;
+                }
+                Unit::SuccessFlag => {
+                    m.error |= match &v {
+                        Val::Bool(b) => !b,
+                        Val::Str(s) => matches!(s.trim(), "false" | "False" | "FALSE" | "0"),
+                        Val::Int(i) => *i == 0,
+                        _ => return Err(fail("true or false")),
+                    };
+                    continue;
+                }
+                _ => {}
+            }
+            done[slot] = true;
+            match rule.field {
+                Field::LatencyMs | Field::TtftMs => {
+                    let ms = match rule.unit {
+                        Unit::SinceStart => {
+                            let Some(start) = m.ts else {
+                                // No start to measure from: the duration is unknown.
+                                continue;
+                            };
+                            let end = self.time(&v).map_err(|why| bad(rule, &v, why))?;
+                            if end < start {
+                                return Err(format!(
+                                    "field `{}` ({}) is before the start",
+                                    rule.path.join("."),
+                                    time::format_iso_micros(end)
+                                ));
+                            }
+                            (end - start) as f64 / 1000.0
+                        }
+                        Unit::Seconds => {
+                            non_neg(&v).ok_or_else(|| fail("a non-negative number"))? * 1000.0
+                        }
+                        _ => non_neg(&v).ok_or_else(|| fail("a non-negative number"))?,
+                    };
+                    if rule.field == Field::LatencyMs {
+                        m.latency_ms = Some(ms);
+                    } else {
+                        m.ttft_ms = Some(ms);
+                    }
+                }
+                Field::Status => {
+                    let s = v
+                        .number()
+                        .filter(|x| (0.0..=999.0).contains(x) && x.fract() == 0.0)
+                        .ok_or_else(|| fail("an HTTP status code (0-999)"))?;
+                    m.status = Some(s as u16);
+                }
+                Field::InputTokens
+                | Field::OutputTokens
+                | Field::TotalTokens
+                | Field::CachedInputTokens
+                | Field::ReasoningTokens => {
+                    let n = count(&v).ok_or_else(|| fail("a non-negative whole number"))?;
+                    match rule.field {
+                        Field::InputTokens => m.input_tokens = Some(n),
+                        Field::OutputTokens => m.output_tokens = Some(n),
+                        Field::TotalTokens => total_tokens(&mut m, n),
+                        Field::CachedInputTokens => m.cached_input_tokens = Some(n),
+                        _ => m.reasoning_tokens = Some(n),
+                    }
+                }
+                Field::CostUsd => {
+                    let x = non_neg(&v).ok_or_else(|| fail("a non-negative number"))?;
+                    m.cost_usd = Some(if rule.unit == Unit::Cents {
+                        x / 100.0
+                    } else {
+                        x
+                    });
+                }
+                Field::ErrorMessage => match &v {
+                    Val::Bool(b) => m.error |= b,
+                    // An error object or list (some tools nest it) counts as a failure.
+                    Val::Other(_) => m.error = true,
+                    _ => m.error_message = v.text().map(Cow::into_owned),
+                },
+                Field::RequestId => {}
+                Field::Error | Field::Timestamp | Field::Keep => {}
+                Field::ErrorType
+                | Field::Model
+                | Field::Provider
+                | Field::Application
+                | Field::UserId => {
+                    let t = v.text().ok_or_else(|| fail("text"))?.into_owned();
+                    match rule.field {
+                        Field::ErrorType => m.error_class = Some(t),
+                        Field::Model => m.model = Some(t),
+                        Field::Provider => m.provider = Some(t),
+                        Field::Application => m.application = Some(t),
+                        _ => m.user_id = Some(t),
+                    }
+                }
+            }
+        }
+        if m.cost_usd.is_none() {
+            m.cost_usd = cost_parts;
+        }
+        if m.model.is_none() {
+            m.model.clone_from(&self.default_model);
+        }
+        Ok(Outcome::Call(Box::new(m)))
+    }
+
+    /// The first rule for `field` whose value is present.
+    fn first<'s>(&self, src: &'s dyn Source, field: Field) -> Option<(&OwnedRule, Val<'s>)> {
+        self.rules
+            .iter()
+            .filter(|r| r.field == field)
+            .find_map(|r| Some((r, src.get(&r.path))).filter(|(_, v)| *v != Val::Null))
+    }
+
+    /// A point in time -> µs since the epoch.
+    fn time(&self, v: &Val<'_>) -> Result<i64, String> {
+        if let Some(unit) = self.ts_unit.or(self.start_us.map(|_| TimeUnit::S)) {
+            if let Some(x) = v.number() {
+                let us = (x * unit.micros_per_unit()).round() + self.start_us.unwrap_or(0) as f64;
+                return if us.abs() < 9.0e18 {
+                    Ok(us as i64)
+                } else {
+                    Err("a timestamp in range".into())
+                };
+            }
+        }
+        match v {
+            Val::Int(i) => epoch_int_to_micros(*i).ok_or_else(|| "a timestamp in range".into()),
+            Val::Float(x) => time::epoch_to_micros(*x).ok_or_else(|| "a timestamp in range".into()),
+            Val::Str(s) => match s.trim().parse::<i64>() {
+                Ok(i) => epoch_int_to_micros(i).ok_or_else(|| "a timestamp in range".into()),
+                Err(_) => time::parse_timestamp(s),
+            },
+            _ => Err("a timestamp (epoch number or ISO 8601)".into()),
+        }
+    }
+}
+
+/// Only a total: nothing to split it by, so it counts as input (it is billed at least so).
+fn total_tokens(m: &mut Mapped, n: u32) {
+    if m.input_tokens.is_none() && m.output_tokens.is_none() {
+        m.input_tokens = Some(n);
+    }
+}
+
+/// An epoch integer -> µs, its unit inferred from its magnitude as in
+/// [`time::epoch_to_micros`], but exact for nanoseconds (an f64 is not).
+pub fn epoch_int_to_micros(i: i64) -> Option<i64> {
+    let a = i.unsigned_abs();
+    if a < 100_000_000_000 {
+        i.checked_mul(1_000_000)
+    } else if a < 100_000_000_000_000 {
+        i.checked_mul(1000)
+    } else if a < 100_000_000_000_000_000 {
+        Some(i)
+    } else {
+        // Nanoseconds, rounded half away from zero as DuckDB does.
+        Some((i + i.signum() * 500) / 1000)
+    }
+}
+
+fn bad(rule: &OwnedRule, v: &Val<'_>, why: String) -> String {
+    let field = rule.path.join(".");
+    if why.starts_with("a ") || why.starts_with("an ") || why == "text" || why.starts_with("true") {
+        format!("field `{field}`: expected {why}, found {}", v.describe())
+    } else {
+        format!("field `{field}`: {why}")
+    }
+}
+
+fn non_neg(v: &Val<'_>) -> Option<f64> {
+    v.number().filter(|x| x.is_finite() && *x >= 0.0)
+}
+
+fn count(v: &Val<'_>) -> Option<u32> {
+    v.number()
+        .filter(|x| *x >= 0.0 && *x <= f64::from(u32::MAX) && x.fract() == 0.0)
+        .map(|x| x as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fields;
+    use super::*;
+
+    fn map(profile: &'static Profile, json: &str) -> Result<Outcome, String> {
+        let v: Json = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        Mapping::new(profile, &MapOptions::default())?.map(&v)
+    }
+
+    fn call(profile: &'static Profile, json: &str) -> Mapped {
+        match map(profile, json) {
+            Ok(Outcome::Call(m)) => *m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn langfuse_units() {
+        let m = call(
+            &fields::LANGFUSE,
+            r#"{"type":"GENERATION","startTime":"2026-11-09T10:00:00.000Z",
+                "endTime":"2026-11-09T10:00:02.500Z","completionStartTime":"2026-11-09T10:00:00.400Z",
+                "latency":2.5,"timeToFirstToken":0.4,"model":"gpt-4o","level":"ERROR",
+                "statusMessage":"Rate limit reached","usageDetails":{"input":10,"output":5,"total":15},
+                "inputCost":0.001,"outputCost":0.002,"name":"chat"}"#,
+        );
+        assert_eq!(m.latency_ms, Some(2500.0));
+        assert_eq!(m.ttft_ms, Some(400.0));
+        assert!(m.error);
+        assert_eq!(m.row((0, 0)).error_type, Some("rate_limit"));
+        assert_eq!((m.input_tokens, m.output_tokens), (Some(10), Some(5)));
+        assert_eq!(m.cost_usd, Some(0.003));
+        assert_eq!(m.application.as_deref(), Some("chat"));
+        // Without `latency`, the end time gives it.
+        let m = call(
+            &fields::LANGFUSE,
+            r#"{"startTime":"2026-11-09T10:00:00Z","endTime":"2026-11-09T10:00:01.25Z"}"#,
+        );
+        assert_eq!(m.latency_ms, Some(1250.0));
+        assert_eq!(
+            map(
+                &fields::LANGFUSE,
+                r#"{"type":"SPAN","startTime":"2026-11-09T10:00:00Z"}"#
+            ),
+            Ok(Outcome::NotACall)
+        );
+    }
+
+    #[test]
+    fn portkey_cents_and_success_flag() {
+        let m = call(
+            &fields::PORTKEY,
+            r#"{"created_at":"2026-11-09 10:00:00","ai_model":"gpt-4o","cost":12.5,"is_success":false,"response_time":900}"#,
+        );
+        assert_eq!(m.cost_usd, Some(0.125));
+        assert!(m.error);
+        assert_eq!(m.latency_ms, Some(900.0));
+    }
+
+    #[test]
+    fn otlp_needs_a_genai_attribute() {
+        let m = call(
+            &fields::OTLP,
+            r#"{"startTimeUnixNano":"1762696987000000000","endTimeUnixNano":1762696987250000500,
+                "gen_ai.request.model":"gpt-4o","status":{"code":2},"error.type":"timeout"}"#,
+        );
+        assert_eq!(m.ts, Some(1_762_696_987_000_000));
+        assert_eq!(m.latency_ms, Some(250.001));
+        assert_eq!(m.row((0, 0)).error_type, Some("timeout"));
+        assert_eq!(
+            map(
+                &fields::OTLP,
+                r#"{"startTimeUnixNano":"1","http.method":"GET"}"#
+            ),
+            Ok(Outcome::NotACall)
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        assert_eq!(
+            map(&fields::HELICONE, r#"{"delay_ms":"fast"}"#),
+            Err("field `delay_ms`: expected a non-negative number, found \"fast\"".into())
+        );
+        assert_eq!(
+            map(
+                &fields::LANGSMITH,
+                r#"{"start_time":"2026-11-09T10:00:01","end_time":"2026-11-09T10:00:00"}"#
+            ),
+            Err("field `end_time` (2026-11-09T10:00:00.000000Z) is before the start".into())
+        );
+    }
+
+    #[test]
+    fn user_map_wins_and_units_apply() {
+        let opts = MapOptions {
+            map: vec![
+                ("ts".into(), "t".into()),
+                ("latency_s".into(), "dur".into()),
+                ("model".into(), "meta.llm".into()),
+            ],
+            ts_unit: Some(TimeUnit::Ms),
+            ..MapOptions::default()
+        };
+        let mapping = Mapping::new(&fields::ARTICLE, &opts).unwrap();
+        let v: Json =
+            serde_json::from_str(r#"{"t":1000,"dur":0.5,"meta":{"llm":"m"},"model":"x"}"#).unwrap();
+        let Ok(Outcome::Call(m)) = mapping.map(&v) else {
+            panic!()
+        };
+        assert_eq!(m.ts, Some(1_000_000));
+        assert_eq!(m.latency_ms, Some(500.0));
+        assert_eq!(m.model.as_deref(), Some("m"));
+        assert!(Mapping::new(
+            &fields::ARTICLE,
+            &MapOptions {
+                map: vec![("speed".into(), "x".into())],
+                ..MapOptions::default()
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn relative_times_count_from_start() {
+        let opts = MapOptions {
+            start_us: Some(1_000_000_000_000_000),
+            ..MapOptions::default()
+        };
+        let mapping = Mapping::new(&fields::ARTICLE, &opts).unwrap();
+        let v: Json = serde_json::from_str(r#"{"ts":1.5}"#).unwrap();
+        let Ok(Outcome::Call(m)) = mapping.map(&v) else {
+            panic!()
+        };
+        assert_eq!(m.ts, Some(1_000_000_001_500_000));
+    }
+
+    #[test]
+    fn epoch_integers_are_exact() {
+        assert_eq!(
+            epoch_int_to_micros(1_762_696_987_123_456_789),
+            Some(1_762_696_987_123_457)
+        );
+        assert_eq!(
+            epoch_int_to_micros(1_762_696_987),
+            Some(1_762_696_987_000_000)
+        );
+        assert_eq!(
+            epoch_int_to_micros(1_762_696_987_123),
+            Some(1_762_696_987_123_000)
+        );
+    }
+}

@@ -136,7 +136,7 @@ impl CsvDecoder {
             fields: &fields,
         };
         let len = (self.record_offset - start).min(u64::from(u32::MAX)) as u32;
-        sink.source(&row, line, start, len);
+        sink.source(&row, None, line, start, len);
     }
 }
 

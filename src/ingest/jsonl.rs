@@ -25,7 +25,15 @@ pub struct JsonlDecoder {
     mid_file: bool,
     /// How lines are read, once the first record has shown what the file holds.
     mode: Mode,
+    /// Inside a line longer than the cap: its bytes are dropped until its end.
+    overlong: bool,
+    /// The longest line kept whole (0: [`MAX_LINE`]).
+    max_line: usize,
 }
+
+/// The longest line read: a longer one is skipped (and reported), so one runaway line
+/// cannot take all memory.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// How a JSONL file's lines are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,11 +61,23 @@ impl JsonlDecoder {
     /// Decodes every line completed by `chunk`; keeps the unfinished tail for later.
     pub fn feed(&mut self, chunk: &[u8], sink: &mut Sink) {
         let mut start = 0;
-        if !self.pending.is_empty() {
+        if self.overlong {
+            match memchr::memchr(b'\n', chunk) {
+                None => {
+                    self.consumed += chunk.len() as u64;
+                    return;
+                }
+                Some(i) => {
+                    self.overlong = false;
+                    start = i + 1;
+                }
+            }
+        } else if !self.pending.is_empty() {
             match memchr::memchr(b'\n', chunk) {
                 None => {
                     self.pending.extend_from_slice(chunk);
                     self.consumed += chunk.len() as u64;
+                    self.cap_pending(sink);
                     return;
                 }
                 Some(i) => {
@@ -81,11 +101,28 @@ impl JsonlDecoder {
             self.pending_offset = self.consumed + start as u64;
         }
         self.consumed += chunk.len() as u64;
+        self.cap_pending(sink);
+    }
+
+    /// Drops an unfinished line once it is longer than the cap, reporting it.
+    fn cap_pending(&mut self, sink: &mut Sink) {
+        let cap = if self.max_line == 0 { MAX_LINE } else { self.max_line };
+        if self.pending.len() > cap {
+            self.line_no += 1;
+            sink.report.lines += 1;
+            sink.skip(
+                self.line_no,
+                self.pending_offset,
+                format!("the line is longer than {} MiB; skipped", cap >> 20),
+            );
+            self.pending = Vec::new();
+            self.overlong = true;
+        }
     }
 
     /// Decodes the last line when the file does not end with a newline.
     pub fn finish(&mut self, sink: &mut Sink) {
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() && !self.overlong {
             let line = std::mem::take(&mut self.pending);
             self.line(&line, self.pending_offset, sink);
         }
@@ -123,6 +160,11 @@ impl JsonlDecoder {
             return sink.json_bytes(bytes, self.line_no, offset, None);
         }
         match parse_line(bytes) {
+            // Neither a time nor a latency: maybe another export's record in the same
+            // file; the mapped path picks a profile for it.
+            Ok(rec) if rec.ts.is_none() && rec.latency_ms.is_none() => {
+                sink.json_bytes(bytes, self.line_no, offset, None)
+            }
             Ok(rec) => {
                 let error_message = rec.error.as_deref().filter(|m| !m.trim().is_empty());
                 let error = is_error(rec.status, error_message.is_some() || rec.error_object);
@@ -316,5 +358,32 @@ fn number(v: &Value<'_>, kind: Kind) -> Result<Option<f64>, ()> {
         Ok(Some(x))
     } else {
         Err(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlong_line_is_skipped_and_the_rest_kept() {
+        let mut sink = Sink::default();
+        let mut d = JsonlDecoder {
+            max_line: 1 << 20,
+            ..JsonlDecoder::default()
+        };
+        let good = "{\"model_name\":\"m\",\"latency_ms\":5}\n";
+        let long = format!("{{\"model_name\":\"{}\"}}\n", "x".repeat(3 << 20));
+        for part in [good, &long, good, good] {
+            for c in part.as_bytes().chunks(100_000) {
+                d.feed(c, &mut sink);
+            }
+        }
+        d.finish(&mut sink);
+        assert_eq!(sink.report.records, 3);
+        assert_eq!(sink.report.lines, 4);
+        let e = &sink.report.errors[0];
+        assert_eq!((e.line, e.byte_offset), (2, good.len() as u64));
+        assert_eq!(e.reason, "the line is longer than 1 MiB; skipped");
     }
 }

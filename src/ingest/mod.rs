@@ -90,8 +90,11 @@ pub struct Sink {
     report: ImportReport,
     file: String,
     opts: MapOptions,
-    /// The current file's mapping, chosen at its first record.
+    /// The current file's mapping, chosen at its first record (and again whenever a
+    /// record's keys change: a file may mix exports).
     mapping: Option<Mapping>,
+    /// The keys the current mapping was chosen for.
+    mapping_keys: Vec<String>,
     /// OpenTelemetry spans found in a file of another shape use their own mapping.
     otlp: Option<Mapping>,
     /// Whether byte spans point into the file as stored.
@@ -166,17 +169,40 @@ impl Sink {
         }
     }
 
-    /// Maps and keeps (or skips, or leaves out) one record of any format. `keys` are its
-    /// top-level names, used to pick the file's profile at its first record.
-    pub fn source(&mut self, src: &dyn Source, line: u64, offset: u64, len: u32) {
-        if self.mapping.is_none() {
-            let keys = self.this_file().columns.clone();
+    /// Maps and keeps (or skips, or leaves out) one record of any format. `keys`: its
+    /// top-level names when they may differ from record to record (JSON), `None` when the
+    /// file's columns are every record's (CSV, Arrow); the profile is picked from them.
+    pub fn source(
+        &mut self,
+        src: &dyn Source,
+        keys: Option<&[String]>,
+        line: u64,
+        offset: u64,
+        len: u32,
+    ) {
+        let changed = match keys {
+            Some(k) => self.mapping.is_none() || k != self.mapping_keys.as_slice(),
+            None => self.mapping.is_none(),
+        };
+        if changed {
+            let keys = match keys {
+                Some(k) => k.to_vec(),
+                None => self.this_file().columns.clone(),
+            };
             let profile = self.pick_profile(&keys);
-            match Mapping::new(profile, &self.opts) {
-                Ok(m) => self.mapping = Some(m),
-                Err(why) => return self.skip(line, offset, why),
+            if self.mapping.as_ref().is_none_or(|m| !std::ptr::eq(m.profile, profile)) {
+                match Mapping::new(profile, &self.opts) {
+                    Ok(m) => self.mapping = Some(m),
+                    Err(why) => return self.skip(line, offset, why),
+                }
+                let f = self.this_file();
+                if f.profile.is_empty() {
+                    f.profile = profile.name.to_string();
+                } else if !f.profile.split('+').any(|p| p == profile.name) {
+                    f.profile = format!("{}+{}", f.profile, profile.name);
+                }
             }
-            self.this_file().profile = profile.name.to_string();
+            self.mapping_keys = keys;
         }
         let Some(mapping) = &self.mapping else {
             return;
@@ -287,11 +313,9 @@ impl Sink {
                 return;
             }
         }
-        if self.mapping.is_none() {
-            let keys: Vec<String> = obj.keys().cloned().collect();
-            self.columns(&keys);
-        }
-        self.source(value, line, offset, len);
+        let keys: Vec<String> = obj.keys().cloned().collect();
+        self.columns(&keys);
+        self.source(value, Some(&keys), line, offset, len);
     }
 }
 
@@ -468,6 +492,7 @@ impl Ingest {
         self.started = true;
         self.sink.file = name.to_string();
         self.sink.mapping = None;
+        self.sink.mapping_keys.clear();
         self.sink.otlp = None;
         self.sink.spans = true;
         self.sink.report.files.push(FileReport {

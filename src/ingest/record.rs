@@ -384,13 +384,13 @@ impl Mapping {
             let v = src.get(&rule.path);
             match rule.unit {
                 Unit::Only(allowed) => {
-                    if let Some(t) = v.text() {
+                    if let Some(t) = v.text().filter(|_| !is_absent(&v)) {
                         if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&t)) {
                             return Ok(Outcome::NotACall);
                         }
                     }
                 }
-                _ => required_seen |= v != Val::Null,
+                _ => required_seen |= !is_absent(&v),
             }
         }
         if self.has_required && !required_seen {
@@ -415,7 +415,7 @@ impl Mapping {
                 continue;
             }
             let v = src.get(&rule.path);
-            if v == Val::Null {
+            if is_absent(&v) {
                 continue;
             }
             let fail = |why: &str| bad(rule, &v, why.to_string());
@@ -538,7 +538,7 @@ impl Mapping {
         self.rules
             .iter()
             .filter(|r| r.field == field)
-            .find_map(|r| Some((r, src.get(&r.path))).filter(|(_, v)| *v != Val::Null))
+            .find_map(|r| Some((r, src.get(&r.path))).filter(|(_, v)| !is_absent(v)))
     }
 
     /// A point in time -> µs since the epoch.
@@ -594,6 +594,15 @@ fn bad(rule: &OwnedRule, v: &Val<'_>, why: String) -> String {
         format!("field `{field}`: expected {why}, found {}", v.describe())
     } else {
         format!("field `{field}`: {why}")
+    }
+}
+
+/// Null, or text that is only blanks: tools write `""` for "none" (LiteLLM's `model`).
+fn is_absent(v: &Val<'_>) -> bool {
+    match v {
+        Val::Null => true,
+        Val::Str(s) => s.trim().is_empty(),
+        _ => false,
     }
 }
 

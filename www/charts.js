@@ -3,7 +3,8 @@
 // the colour scheme flips between light and dark.
 //
 // The page's own copy of the wasm module comes from wasm.js, which replaces it after a
-// panic.
+// panic. A chart with nothing to plot (latency of an export that has none) is not drawn:
+// its card says why instead (setChartEmpty).
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
 
@@ -46,7 +47,13 @@ function watchPixelRatio() {
   }, { once: true });
 }
 
+function isEmpty(canvas) {
+  const card = canvas.closest('.chart-card');
+  return !!card && card.dataset.empty !== undefined;
+}
+
 function drawOne(mod, canvas) {
+  if (isEmpty(canvas)) return;
   const size = sizes.get(canvas);
   if (!size || size.width < 2 || size.height < 2 || !dashboard) return;
   if (canvas.width !== size.width) canvas.width = size.width;
@@ -124,6 +131,33 @@ export async function drawCharts(dash, bucketLabel) {
   for (const c of canvases()) {
     measure(c, null);
     drawOne(mod, c);
+  }
+}
+
+/**
+ * Shows `message` instead of chart `name` (or, with null, the chart again). The canvas is
+ * cleared and hidden, so no empty plot is left behind.
+ */
+export function setChartEmpty(name, message) {
+  const canvas = document.querySelector(`canvas[data-chart="${name}"]`);
+  if (!canvas) return;
+  const card = canvas.closest('.chart-card');
+  let note = card.querySelector('.chart-empty');
+  if (!note) {
+    note = document.createElement('p');
+    note.className = 'chart-empty';
+    canvas.after(note);
+  }
+  if (message) {
+    card.dataset.empty = '';
+    note.textContent = message;
+    note.hidden = false;
+    const ctx = canvas.getContext('2d');
+    if (ctx) ctx.clearRect(0, 0, canvas.width, canvas.height);
+  } else {
+    delete card.dataset.empty;
+    note.textContent = '';
+    note.hidden = true;
   }
 }
 

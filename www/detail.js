@@ -1,27 +1,34 @@
 // The request detail drawer (#detail, a modal <dialog>: focus stays inside, Esc closes).
-// The engine keeps no text, so the record's source line is read back from the loaded File
-// (Blob.slice over the line's byte span), parsed here and shown field by field: prompt,
-// output and error in scrollable blocks, every other field in a table.
+// The engine keeps no text, so the record's source text is read back from the File it came
+// from (Blob.slice over its byte span), parsed here and shown field by field: prompt,
+// output and error in scrollable blocks, every other field in a table. A JSON record is
+// parsed as JSON; a CSV/TSV row against its file's header. Records of compressed or
+// columnar files have no span (span_len 0): their figures are shown, with a note.
 //
 // Masking: every string from the line goes through the engine's redact_text (emails,
 // phone and card numbers, API keys, IP addresses) before it is shown, in this tab, unless
 // "Show unmasked" is ticked; each opening starts masked again. Text is inserted with
 // textContent only.
 //
-// #detail[data-state] is loading | ready | raw (shown as text, not JSON) | error, and
-// [data-masked] true | false, for the browser tests.
+// #detail[data-state] is loading | ready | raw (shown as text, not a record) | figures (no
+// text to read back) | error, and [data-masked] true | false, for the browser tests.
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
+import { csvRecord } from './csv.js';
 import {
   NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds,
 } from './format.js';
 
 /** Field names of the long texts, in the order they are shown (first found wins). */
 const TEXT_FIELDS = [
-  { label: 'Prompt', keys: ['input_prompt', 'prompt', 'input'] },
-  { label: 'Output', keys: ['llm_output', 'output', 'completion', 'response'] },
-  { label: 'Error', keys: ['error_message', 'error'] },
+  { label: 'Prompt', keys: ['input_prompt', 'prompt', 'input', 'messages', 'request_body'] },
+  { label: 'Output', keys: ['llm_output', 'output', 'completion', 'response', 'response_body'] },
+  { label: 'Error', keys: ['error_message', 'error', 'statusMessage', 'status_message'] },
 ];
+
+/** Shown when a record's text cannot be read back (its file is compressed or columnar). */
+export const FIGURES_ONLY_NOTE = 'This file is compressed or columnar: the original text cannot be shown. '
+  + 'These are the figures the dashboard counted for this request.';
 
 /** The engine's placeholders, highlighted where they replace text. */
 const PLACEHOLDER = /(\[(?:email|phone|card|api-key|secret|ip)\])/;
@@ -31,7 +38,7 @@ const TIME_FIELDS = new Set(['timestamp', 'ts', 'time', 'created_at']);
 
 const $ = (id) => document.getElementById(id);
 
-/** What is shown: {row, fileName, text, record | null, reason} — kept to re-render. */
+/** What is shown: {row, fileName, kind, text, record | null, reason} — kept to re-render. */
 let current = null;
 /** Bumped on each opening, so a slow read for an earlier row is dropped. */
 let token = 0;
@@ -104,18 +111,34 @@ function textBlock(label, key, value) {
   const head = el('h3', label);
   head.append(el('span', key, 'detail-key'));
   const pre = el('pre', null, 'detail-pre');
-  fillText(pre, value);
+  fillText(pre, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
   pre.tabIndex = 0; // Scrollable by keyboard.
   section.append(head, pre);
   return section;
 }
 
+/** The object or array that `s` is as JSON, or null. */
+function jsonContainer(s) {
+  try {
+    const v = JSON.parse(s);
+    return v !== null && typeof v === 'object' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The table cell of any JSON value: strings and containers masked, numbers as written. */
-function valueCell(key, v, row) {
+function valueCell(key, v, row, fromCsv = false) {
   const td = document.createElement('td');
   if (v === null || v === '') {
     td.className = 'null';
     td.textContent = v === null ? 'null' : '""';
+  } else if (typeof v === 'string' && fromCsv && /^\s*[[{]/.test(v) && jsonContainer(v)) {
+    // A CSV cell holding JSON (metadata, usage): shown like a nested JSON value.
+    td.className = 'json';
+    const pre = el('pre', null, 'detail-pre detail-pre-small');
+    fillText(pre, JSON.stringify(jsonContainer(v), null, 2));
+    td.append(pre);
   } else if (typeof v === 'string') {
     td.className = 'str';
     fillText(td, v);
@@ -150,30 +173,44 @@ function figures(row) {
     figure('Tokens out', formatInt(row.output_tokens)),
     figure('Cost', formatUsd(row.cost_usd)),
   );
+  if (typeof row.ttft_ms === 'number') box.append(figure('Time to first token', formatMs(row.ttft_ms)));
   return box;
+}
+
+/** Whether `v` is worth a text block: a non-empty string, or a non-empty object or list. */
+function hasText(v) {
+  if (typeof v === 'string') return v !== '';
+  if (Array.isArray(v)) return v.length > 0;
+  return v !== null && typeof v === 'object' && Object.keys(v).length > 0;
 }
 
 function render() {
   if (!current) return;
-  const { row, record, text, reason, fileName } = current;
+  const { row, record, text, reason, fileName, kind } = current;
   const dialog = $('detail');
   dialog.dataset.masked = masked() ? 'true' : 'false';
+  dialog.dataset.kind = kind;
   $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
-  const where = `Line at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) of ${fileName}`;
+  const unit = kind === 'csv' ? 'Row' : 'Line';
+  const where = kind === 'figures'
+    ? `From ${fileName}`
+    : `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) of ${fileName}`;
 
   const body = [figures(row)];
-  if (record) {
+  if (kind === 'figures') {
+    body.push(el('p', FIGURES_ONLY_NOTE, 'detail-note detail-note-figures'));
+  } else if (record) {
     const used = new Set();
     for (const t of TEXT_FIELDS) {
-      const key = t.keys.find((k) => typeof record[k] === 'string' && record[k] !== '');
+      const key = t.keys.find((k) => hasText(record[k]));
       if (key) {
         used.add(key);
         body.push(textBlock(t.label, key, record[key]));
       }
     }
     const table = el('table', null, 'detail-fields');
-    const caption = el('caption', 'All fields of the line, in file order');
+    const caption = el('caption', kind === 'csv' ? 'All fields of the row, in column order' : 'All fields of the line, in file order');
     const tbody = document.createElement('tbody');
     for (const [k, v] of Object.entries(record)) {
       if (used.has(k)) continue;
@@ -181,13 +218,14 @@ function render() {
       tr.dataset.field = k;
       const th = el('th', k);
       th.scope = 'row';
-      tr.append(th, valueCell(k, v, row));
+      tr.append(th, valueCell(k, v, row, kind === 'csv'));
       tbody.append(tr);
     }
     table.append(caption, tbody);
     body.push(table);
   } else if (text !== null) {
-    const note = el('p', `This line could not be read back as a JSON object (${reason}), so its raw text is shown.`, 'detail-note');
+    const what = kind === 'csv' ? 'a row of its CSV file' : 'a JSON object';
+    const note = el('p', `This ${unit.toLowerCase()} could not be read back as ${what} (${reason}), so its raw text is shown.`, 'detail-note');
     body.push(note, textBlock('Raw line', 'raw', text));
   } else {
     body.push(el('p', reason, 'detail-note detail-note-error'));
@@ -196,12 +234,19 @@ function render() {
   $('detail-body').replaceChildren(...body);
 }
 
-/** Reads the line of `row` back from `file`, then shows it. */
-async function load(file, row, fileName) {
+/**
+ * Reads the record of `row` back from `file` (its source; `info` is that file's entry of
+ * the import report: format, columns, spans), then shows it.
+ */
+async function load(file, row, info) {
   const mine = ++token;
   const dialog = $('detail');
+  const fileName = file ? file.name : (info && info.name) || '';
   dialog.dataset.state = 'loading';
-  $('detail-body').replaceChildren(el('p', 'Reading the line from the file…', 'detail-note'));
+  $('detail-body').replaceChildren(el('p', 'Reading the record from the file…', 'detail-note'));
+  const format = (info && info.format) || '';
+  const delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ',' : null;
+  let kind = delimiter ? 'csv' : 'json';
   const start = Number(row.span_offset);
   const end = start + Number(row.span_len);
   let text = null;
@@ -209,19 +254,31 @@ async function load(file, row, fileName) {
   let reason = '';
   let state = 'ready';
   await loadRedactor();
-  if (!file) {
+  if (!(Number(row.span_len) > 0) || (info && info.spans === false)) {
+    kind = 'figures';
+    state = 'figures';
+  } else if (!file) {
     state = 'error';
-    reason = 'The file is no longer available in this tab, so the line cannot be read back.';
+    reason = 'The file is no longer available in this tab, so the record cannot be read back.';
   } else {
     try {
       text = await file.slice(start, end).text();
     } catch (err) {
       state = 'error';
-      reason = 'Could not read the line from the file (it may have been changed or moved since it was loaded): '
+      reason = 'Could not read the record from the file (it may have been changed or moved since it was loaded): '
         + `${err && err.message ? err.message : err}`;
     }
   }
-  if (text !== null) {
+  if (text !== null && kind === 'csv') {
+    // One CSV row, its line end included: parsed against the file's header.
+    const columns = Array.isArray(info.columns) ? info.columns : [];
+    record = csvRecord(text.replace(/^\uFEFF/, ''), columns, delimiter);
+    if (!record) {
+      reason = `its fields do not line up with the ${columns.length} columns of the header`;
+      state = 'raw';
+      text = text.replace(/\r?\n$/, '');
+    }
+  } else if (text !== null) {
     // A byte-order mark or a CR of a CRLF file is not part of the record.
     const json = text.replace(/^\uFEFF/, '').replace(/\r$/, '');
     try {
@@ -234,13 +291,16 @@ async function load(file, row, fileName) {
     if (!record) state = 'raw';
   }
   if (mine !== token) return; // Another row was opened meanwhile.
-  current = { row, record, text, reason, fileName };
+  current = { row, record, text, reason, fileName, kind };
   render();
   dialog.dataset.state = state;
 }
 
-/** Opens the drawer for `row` (a RequestRow) of `file`; `from` gets the focus back. */
-export function openDetail(file, row, from) {
+/**
+ * Opens the drawer for `row` (a RequestRow) of `file`, `info` its file's entry of the import
+ * report; `from` gets the focus back.
+ */
+export function openDetail(file, row, from, info = null) {
   const dialog = $('detail');
   opener = from || document.activeElement;
   $('detail-unmask').checked = false; // Every opening starts masked.
@@ -249,7 +309,7 @@ export function openDetail(file, row, from) {
   $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
   if (!dialog.open) dialog.showModal();
-  load(file, row, file ? file.name : '');
+  load(file, row, info);
 }
 
 /** Closes the drawer if it is open. */

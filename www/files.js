@@ -1,5 +1,6 @@
 // Where files come from: drop anywhere on the page, the file picker, the demo button (whose
-// file the page fetches itself, so that it holds every loaded file as a Blob).
+// file the page fetches itself, so that it holds every loaded file as a Blob). Several
+// files dropped or picked together are one import.
 
 const DEMO_URL = './demo.jsonl';
 
@@ -9,13 +10,13 @@ function hasFiles(e) {
 }
 
 /**
- * Wires the sources. `load({file})` or `load({url, name})` is called for each choice.
+ * Wires the sources. `load({files})` or `load({url, name})` is called for each choice.
  */
 export function initFiles(load) {
   const input = document.getElementById('file-input');
   input.addEventListener('change', () => {
-    const file = input.files && input.files[0];
-    if (file) load({ file });
+    const files = input.files ? Array.from(input.files) : [];
+    if (files.length > 0) load({ files });
     // Let the same file be chosen again later.
     input.value = '';
   });
@@ -48,6 +49,6 @@ export function initFiles(load) {
     depth = 0;
     body.classList.remove('dragging');
     const files = e.dataTransfer ? Array.from(e.dataTransfer.files || []) : [];
-    if (files.length > 0) load({ file: files[0], others: files.length - 1 });
+    if (files.length > 0) load({ files });
   });
 }

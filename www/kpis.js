@@ -1,11 +1,17 @@
 // KPI cards: each [data-kpi] element gets data-value (the raw number, "" when null) and a
-// formatted visible value plus a short sub-line.
+// formatted visible value plus a short sub-line. The TTFT cards show only when the data has
+// a time to first token; latency cards without a latency say why they show —.
 
 import {
   NULL_TEXT, formatInt, formatCompact, formatPercent, formatMs, formatUsd, formatRate, formatRps, rawValue,
 } from './format.js';
 
 const lat = (s, k) => (s.latency_ms ? s.latency_ms[k] : null);
+const ttft = (s, k) => (s.ttft_ms ? s.ttft_ms[k] : null);
+
+/** Why a latency card is empty: the export has none at all, or only this view has none. */
+const NO_LATENCY_EXPORT = 'not recorded';
+const NO_LATENCY_VIEW = 'none in this view';
 
 /** name -> {value(summary), text(value), sub(summary), tone(summary)} */
 const KPIS = {
@@ -24,21 +30,28 @@ const KPIS = {
   p50_ms: { value: (s) => lat(s, 'p50'), text: formatMs, sub: (s) => `mean ${formatMs(lat(s, 'mean'))}` },
   p95_ms: { value: (s) => lat(s, 'p95'), text: formatMs, sub: (s) => `p90 ${formatMs(lat(s, 'p90'))}` },
   p99_ms: { value: (s) => lat(s, 'p99'), text: formatMs, sub: (s) => `max ${formatMs(lat(s, 'max'))}` },
+  ttft_p50: { value: (s) => ttft(s, 'p50'), text: formatMs, sub: (s) => `mean ${formatMs(ttft(s, 'mean'))}` },
+  ttft_p95: { value: (s) => ttft(s, 'p95'), text: formatMs, sub: (s) => `max ${formatMs(ttft(s, 'max'))}` },
   input_tokens: {
     value: (s) => s.input_tokens,
     text: formatCompact,
-    sub: (s) => perRequest(s.input_tokens, s.requests, 'per request'),
+    sub: (s) => (s.cached_input_tokens > 0 ? `${formatCompact(s.cached_input_tokens)} cached`
+      : perRequest(s.input_tokens, s.requests, 'per request')),
+    title: (s) => (s.cached_input_tokens > 0 ? `${formatInt(s.cached_input_tokens)} of the input tokens were read from the provider's cache` : ''),
   },
   output_tokens: {
     value: (s) => s.output_tokens,
     text: formatCompact,
-    sub: (s) => perRequest(s.output_tokens, s.requests, 'per request'),
+    sub: (s) => (s.reasoning_tokens > 0 ? `${formatCompact(s.reasoning_tokens)} reasoning`
+      : perRequest(s.output_tokens, s.requests, 'per request')),
+    title: (s) => (s.reasoning_tokens > 0 ? `${formatInt(s.reasoning_tokens)} of the output tokens were reasoning tokens` : ''),
   },
   cost_usd: {
     value: (s) => s.cost_usd,
     text: formatUsd,
     sub: (s) => (s.cost_usd == null || !s.requests ? 'no cost in the log'
-      : `${formatUsd((s.cost_usd / s.requests) * 1000)} per 1k req`),
+      : `${formatUsd((s.cost_usd / s.requests) * 1000)} / 1k req`),
+    emptySub: () => 'not in the log',
   },
   throughput_rps: {
     value: (s) => s.throughput_rps,
@@ -66,9 +79,16 @@ function setValueText(el, text) {
   el.replaceChildren(m[1], unit);
 }
 
-/** Fills every KPI card from a Dashboard's summary. */
-export function renderKpis(summary) {
+const LATENCY_KPIS = new Set(['p50_ms', 'p95_ms', 'p99_ms']);
+
+/**
+ * Fills every KPI card from a Dashboard's summary. `hasLatency`: whether the import has any
+ * latency at all (the report's has_latency), to tell "none in the export" from "none here".
+ */
+export function renderKpis(summary, { hasLatency = true } = {}) {
   const s = summary || {};
+  const hasTtft = typeof ttft(s, 'p50') === 'number';
+  for (const id of ['ttft_p50', 'ttft_p95']) document.querySelector(`[data-kpi="${id}"]`).hidden = !hasTtft;
   for (const el of document.querySelectorAll('[data-kpi]')) {
     const def = KPIS[el.dataset.kpi];
     if (!def) continue;
@@ -78,11 +98,25 @@ export function renderKpis(summary) {
     const valueEl = el.querySelector('.kpi-value');
     setValueText(valueEl, isNull ? NULL_TEXT : def.text(v));
     valueEl.title = isNull ? 'no data' : String(v);
-    el.querySelector('.kpi-sub').textContent = isNull ? '' : (def.sub ? def.sub(s) : '');
+    let sub = isNull ? '' : (def.sub ? def.sub(s) : '');
+    if (isNull && LATENCY_KPIS.has(el.dataset.kpi) && s.requests > 0) sub = hasLatency ? NO_LATENCY_VIEW : NO_LATENCY_EXPORT;
+    else if (isNull && def.emptySub && s.requests > 0) sub = def.emptySub(s);
+    el.querySelector('.kpi-sub').textContent = sub;
+    el.querySelector('.kpi-sub').title = (!isNull && def.title && def.title(s)) || sub;
+    if (isNull && LATENCY_KPIS.has(el.dataset.kpi) && !hasLatency) el.querySelector('.kpi-sub').title = 'This export carries no latency';
     if (isNull) el.dataset.empty = ''; else delete el.dataset.empty;
     const tone = def.tone ? def.tone(s) : null;
     if (tone) el.dataset.tone = tone; else delete el.dataset.tone;
   }
+}
+
+/** The note above the charts when the view has no latency (null: hide it). */
+export function latencyNote(summary, hasLatency) {
+  const s = summary || {};
+  if (!(s.requests > 0) || typeof lat(s, 'p50') === 'number') return null;
+  return hasLatency
+    ? 'No request in this view has a latency, so latency figures show —.'
+    : 'This export carries no latency (it records no duration or end time per request), so latency figures show — and there is no latency chart.';
 }
 
 /** Resets the cards to the empty look. */
@@ -92,5 +126,6 @@ export function clearKpis() {
     el.querySelector('.kpi-value').textContent = NULL_TEXT;
     el.querySelector('.kpi-sub').textContent = '';
     delete el.dataset.tone;
+    if (el.dataset.kpi.startsWith('ttft_')) el.hidden = true;
   }
 }

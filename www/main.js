@@ -1,33 +1,51 @@
 // Wiring and page state: owns the engine worker, routes its messages to the renderers, and
 // keeps <body data-state> (empty | loading | ready | error) and <body data-view> (which panel
-// shows: empty | loading | dashboard) up to date. It also keeps the loaded File: the engine
-// holds no text, so drill-down reads single lines back from it.
+// shows: empty | loading | dashboard) up to date. It also keeps the loaded Files (one import
+// may have several): the engine holds no text, so drill-down reads records back from them.
+//
+// Field mapping: an import can carry the mapping dialog's options. A mapping the user
+// applied is saved for files with the same column names; before a load the page samples
+// each file's header and applies a saved mapping it finds (after the load, the engine's
+// columns are checked too, for files the page cannot sample). An import that keeps no
+// record from a file with columns opens the dialog.
 
 import { initFiles } from './files.js';
 import { initFilters, setFilterOptions, currentView } from './filters.js';
-import { renderKpis, clearKpis } from './kpis.js';
-import { initCharts, drawCharts, clearCharts } from './charts.js';
+import { renderKpis, clearKpis, latencyNote } from './kpis.js';
+import {
+  initCharts, drawCharts, clearCharts, setChartEmpty,
+} from './charts.js';
 import { renderTables, renderImportReport, clearReport } from './report.js';
 import {
-  initRequests, currentOrder, renderRequests, setRequestsLoading, setRequestsError, clearRequests, REQUESTS_LIMIT,
+  initRequests, currentOrder, setOrder, renderRequests, setRequestsLoading, setRequestsError, clearRequests, REQUESTS_LIMIT,
 } from './requests.js';
 import { initDetail, openDetail, closeDetail } from './detail.js';
+import {
+  initMapping, openMappingDialog, closeMappingDialog, mappingChoices, savedMapping, saveMapping, forgetMapping,
+  optionsOf, describeMapping,
+} from './mapping.js';
+import { sampleFile } from './sample.js';
 import { formatBytes, formatInt, formatTs } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
 let worker = null;
 let nextId = 1;
-/** The load in flight or last finished: {id, name, size, others, file, abort}. */
+/**
+ * The load in flight or last finished: {id, name, size, files, abort, mapping, autoMapped,
+ * mappingChecked}. `mapping` is the field mapping it was read with (or null).
+ */
 let currentLoad = null;
-/** The File whose records the engine holds (for drill-down), once loaded. */
-let loadedFile = null;
+/** The Files whose records the engine holds (for drill-down), in the report's order. */
+let loadedFiles = [];
+/** The import report of the loaded files. */
+let loadedReport = null;
+/** Pending option checks of the mapping dialog: id -> resolve(message | null). */
+const optionChecks = new Map();
 /** Id of the newest view request; older answers are dropped. */
 let viewId = 0;
 /** Id of the newest drill-down list request. */
 let requestsId = 0;
-/** Facts about the loaded file for the import report. */
-let loadedInfo = null;
 let cancelTimer = 0;
 
 function setState(state, view) {
@@ -81,7 +99,8 @@ function fail(message, fatal, keepDashboard = false) {
   if (fatal) {
     replaceWorker();
     currentLoad = null;
-    loadedFile = null;
+    loadedFiles = [];
+    loadedReport = null;
     clearCharts();
     clearRequests();
     closeDetail();
@@ -112,7 +131,17 @@ function onWorkerMessage(w, msg) {
     case 'requests':
       if (msg.id === requestsId) renderRequests(msg.rows, msg.order);
       break;
+    case 'options': {
+      const resolve = optionChecks.get(msg.id);
+      optionChecks.delete(msg.id);
+      if (resolve) resolve(msg.ok ? null : msg.message);
+      break;
+    }
     case 'error': {
+      if (optionChecks.has(msg.id)) {
+        optionChecks.get(msg.id)(msg.message);
+        optionChecks.delete(msg.id);
+      }
       const isLoad = currentLoad && msg.id === currentLoad.id;
       const isView = msg.id === viewId;
       const isList = msg.id === requestsId;
@@ -130,30 +159,76 @@ function onWorkerMessage(w, msg) {
 
 // ---------- loading ----------
 
-/** Loads `{file}` (dropped or picked) or `{url, name}` (the demo: fetched here first). */
+/**
+ * Loads `{files}` (dropped or picked; read as one import) or `{url, name}` (the demo:
+ * fetched here first). `mapping` reads them with a field mapping; without one, a mapping
+ * saved for their header is applied (`autoMapped`).
+ */
 function startLoad(src) {
   clearError();
   clearTimeout(cancelTimer);
   if (currentLoad && currentLoad.abort) currentLoad.abort.abort();
   closeDetail();
+  closeMappingDialog();
   clearRequests();
-  loadedFile = null;
+  loadedFiles = [];
+  loadedReport = null;
   const id = nextId++;
-  const name = src.file ? src.file.name : (src.name || src.url);
-  currentLoad = { id, name, size: src.file ? src.file.size : null, others: src.others || 0, file: src.file || null, abort: null };
-  loadedInfo = null;
+  const files = src.files || [];
+  const name = files.length > 1 ? `${files.length} files` : files.length === 1 ? files[0].name : (src.name || src.url);
+  currentLoad = {
+    id,
+    name,
+    size: files.length ? files.reduce((n, f) => n + f.size, 0) : null,
+    files,
+    abort: null,
+    mapping: src.mapping || null,
+    autoMapped: !!src.autoMapped,
+    // A saved mapping is looked for once per choice of files.
+    mappingChecked: !!src.mapping || !!src.noSavedMapping,
+    noSavedMapping: !!src.noSavedMapping,
+    retriedWithSaved: false,
+  };
   viewId = 0;
   requestsId = 0;
   $('loading-name').textContent = name;
   $('file-name').textContent = '';
+  $('file-name').title = '';
   const bar = $('progress');
   bar.max = 1;
   bar.value = 0;
   $('progress-text').textContent = 'Starting the engine…';
+  $('progress-file').textContent = '';
   $('cancel-button').disabled = false;
   setState('loading', 'loading');
-  if (src.file) post({ type: 'load', id, file: src.file });
+  if (files.length) sendLoad(currentLoad);
   else fetchThenLoad(currentLoad, src.url);
+}
+
+/** The first mapping saved for the header of one of `files` (sampled on the page), or null. */
+async function findSavedMapping(files) {
+  for (const file of files) {
+    const sample = await sampleFile(file);
+    const m = savedMapping(sample.columns);
+    if (m) return m;
+  }
+  return null;
+}
+
+/** Posts the load to the worker, with the mapping saved for the files' header if any. */
+async function sendLoad(load) {
+  if (!load.mappingChecked) {
+    load.mappingChecked = true;
+    const saved = await findSavedMapping(load.files);
+    if (currentLoad !== load) return; // Cancelled or replaced meanwhile.
+    if (saved) {
+      load.mapping = saved;
+      load.autoMapped = true;
+    }
+  }
+  post({
+    type: 'load', id: load.id, files: load.files, options: load.mapping ? optionsOf(load.mapping) : null,
+  });
 }
 
 /**
@@ -188,10 +263,10 @@ async function fetchThenLoad(load, url) {
     if (currentLoad !== load) return; // Cancelled or replaced meanwhile.
     const fileName = new URL(url, document.baseURI).pathname.split('/').pop() || 'log.jsonl';
     const file = new File(parts, fileName, { type: resp.headers.get('content-type') || '' });
-    load.file = file;
+    load.files = [file];
     load.size = file.size;
     load.abort = null;
-    post({ type: 'load', id: load.id, file });
+    sendLoad(load);
   } catch (err) {
     if (currentLoad !== load || abort.signal.aborted) return;
     fail(`Could not load the file: could not fetch ${url}: ${err && err.message ? err.message : err}`, false);
@@ -213,6 +288,7 @@ function showProgress(p) {
   if (p.skipped) parts.push(`${formatInt(p.skipped)} skipped`);
   if (p.rate) parts.push(`${formatBytes(p.rate)}/s`);
   $('progress-text').textContent = parts.join(' · ');
+  $('progress-file').textContent = p.fileCount > 1 ? `File ${p.fileIndex + 1} of ${p.fileCount}: ${p.fileName}` : '';
 }
 
 function cancelLoad() {
@@ -239,7 +315,8 @@ function cancelLoad() {
 function onCancelled() {
   clearTimeout(cancelTimer);
   currentLoad = null;
-  loadedFile = null;
+  loadedFiles = [];
+  loadedReport = null;
   clearCharts();
   clearKpis();
   clearReport();
@@ -248,20 +325,139 @@ function onCancelled() {
   setState('empty', 'empty');
 }
 
+/** The mapping saved for the column names of any file of `report`, or null. */
+function savedForReport(report) {
+  for (const f of report.files || []) {
+    const m = savedMapping(f.columns);
+    if (m) return m;
+  }
+  return null;
+}
+
+/** profile name -> title, from the engine's mapping choices ({} when unavailable). */
+async function profileTitles() {
+  try {
+    const c = await mappingChoices();
+    return Object.fromEntries(c.profiles);
+  } catch {
+    return {};
+  }
+}
+
 async function onLoaded(msg) {
   const info = currentLoad;
-  loadedFile = info.file;
-  loadedInfo = { name: info.name, elapsedMs: msg.elapsedMs };
+  // A header the page could not sample (a JSON document, gzip of one) may have a saved
+  // mapping too: read the files again with it, once.
+  if (!info.mapping && !info.noSavedMapping && !info.retriedWithSaved) {
+    const saved = savedForReport(msg.report);
+    if (saved) {
+      info.retriedWithSaved = true;
+      info.mapping = saved;
+      info.autoMapped = true;
+      sendLoad(info);
+      return;
+    }
+  }
+  loadedFiles = info.files;
+  loadedReport = msg.report;
   const size = info.size != null ? info.size : msg.bytes;
-  $('file-name').textContent = `${info.name} · ${formatBytes(size)}`
-    + (info.others ? ` (only the first of ${info.others + 1} dropped files was read)` : '');
+  $('file-name').textContent = `${info.name} · ${formatBytes(size)}`;
+  $('file-name').title = info.files.map((f) => f.name).join('\n');
   setFilterOptions(msg.dashboard.options);
-  renderImportReport(msg.report, loadedInfo);
+  renderImportReport(msg.report, {
+    name: info.name, elapsedMs: msg.elapsedMs, profileTitles: await profileTitles(), mapped: !!info.mapping,
+  });
+  if (currentLoad !== info) return;
+  renderMappingNote(info);
+  // Without any latency, "slowest" lists nothing: start with the latest requests.
+  if (msg.report.has_latency === false && currentOrder() === 'slowest') setOrder('latest');
   requestList(currentView(), currentOrder());
   try {
     await renderDashboard(msg.dashboard);
   } catch (err) {
     fail(err.message || String(err), false, true);
+    return;
+  }
+  // Nothing kept from a file with columns: its fields need naming.
+  const unread = (msg.report.files || []).filter((f) => f.records === 0 && (f.columns || []).length > 0);
+  if (msg.report.records === 0 && unread.length > 0 && currentLoad === info) {
+    const unknown = (msg.report.errors || []).some((e) => /no known field/.test(e.reason));
+    const names = unread.map((f) => f.name).join(', ');
+    const its = unread.length > 1 ? 'their' : 'its';
+    const reason = `No record of ${names} could be read: `
+      + (unknown ? `tokenlens does not know the names of ${its} fields.` : `${its} records did not fit the fields tokenlens looked for.`)
+      + ' Say which column holds what.';
+    openMapping(reason);
+  }
+}
+
+/** "Using your saved mapping — change" under the report, when the import used one. */
+function renderMappingNote(load) {
+  const box = $('import-mapping');
+  if (!load || !load.mapping) {
+    box.hidden = true;
+    $('import-mapping-text').textContent = '';
+    return;
+  }
+  const what = describeMapping(load.mapping);
+  $('import-mapping-text').textContent = `${load.autoMapped ? 'Using your saved mapping' : 'Using your mapping (saved for files with this header)'}${what ? `: ${what}` : ''}`;
+  box.dataset.auto = load.autoMapped ? 'true' : 'false';
+  box.hidden = false;
+}
+
+/** Asks the worker whether the engine accepts `options`; resolves to its reason or null. */
+function checkOptions(options) {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    optionChecks.set(id, resolve);
+    post({ type: 'check-options', id, options });
+  });
+}
+
+/** The files to map: those that kept no record, else every file with columns. */
+function filesToMap(report) {
+  const withColumns = (report.files || []).map((f, i) => ({ ...f, index: i })).filter((f) => (f.columns || []).length > 0);
+  const unread = withColumns.filter((f) => f.records === 0);
+  return unread.length ? unread : withColumns;
+}
+
+/** Opens the mapping dialog for the loaded files; `reason` says why when it opened by itself. */
+async function openMapping(reason = '') {
+  const load = currentLoad;
+  if (!load || !loadedReport) return;
+  const targets = filesToMap(loadedReport);
+  const files = loadedFiles;
+  if (targets.length === 0) {
+    showError('None of the loaded files has named fields to map (the engine found no column names).');
+    return;
+  }
+  const records = [];
+  for (const t of targets) {
+    const file = files[t.index];
+    if (file) records.push(...(await sampleFile(file)).records);
+  }
+  const initial = load.mapping || targets.map((t) => savedMapping(t.columns)).find(Boolean) || null;
+  const hasSaved = targets.some((t) => savedMapping(t.columns));
+  try {
+    await openMappingDialog({
+      files: targets.map((t) => ({ name: t.name, columns: t.columns })),
+      records,
+      initial,
+      reason,
+      apply: async (mapping) => {
+        const message = await checkOptions(optionsOf(mapping));
+        if (message) return message;
+        for (const t of targets) saveMapping(t.columns, mapping);
+        startLoad({ files, mapping });
+        return null;
+      },
+      forget: hasSaved ? () => {
+        for (const t of targets) forgetMapping(t.columns);
+        startLoad({ files, noSavedMapping: true });
+      } : null,
+    });
+  } catch (err) {
+    showError(`Could not open the mapping dialog: ${err && err.message ? err.message : err}`);
   }
 }
 
@@ -269,7 +465,14 @@ async function onLoaded(msg) {
 async function renderDashboard(d) {
   setState(document.body.dataset.state, 'dashboard');
   const s = d.summary || {};
-  renderKpis(s);
+  const hasLatency = !loadedReport || loadedReport.has_latency !== false;
+  renderKpis(s, { hasLatency });
+  const note = latencyNote(s, hasLatency);
+  $('latency-note').textContent = note || '';
+  $('latency-note').hidden = !note;
+  setChartEmpty('latency', note ? (hasLatency
+    ? 'No request in this view has a latency.'
+    : 'This export carries no latency: there is nothing to plot here.') : null);
   renderTables(d);
   $('time-range').textContent = s.first_ts || s.last_ts ? `${formatTs(s.first_ts)} → ${formatTs(s.last_ts)}` : '';
   const series = d.series || {};
@@ -294,7 +497,7 @@ function requestList(view, order) {
 }
 
 function onOrderChange(order) {
-  if (!currentLoad || !loadedFile) return;
+  if (!currentLoad || loadedFiles.length === 0) return;
   requestList(currentView(), order);
 }
 
@@ -305,8 +508,15 @@ function start() {
   initFiles(startLoad);
   initFilters(onViewChange);
   initCharts((err) => fail(err.message || String(err), false, true));
-  initRequests(onOrderChange, (row, opener) => openDetail(loadedFile, row, opener));
+  initRequests(onOrderChange, (row, opener) => {
+    const index = Number(row.file) || 0;
+    const info = loadedReport && loadedReport.files ? loadedReport.files[index] : null;
+    openDetail(loadedFiles[index] || null, row, opener, info);
+  });
   initDetail();
+  initMapping();
+  $('map-fields').addEventListener('click', () => openMapping(''));
+  $('import-mapping-change').addEventListener('click', () => openMapping(''));
   $('cancel-button').addEventListener('click', cancelLoad);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') cancelLoad();

@@ -1,4 +1,5 @@
-// Tables: metrics by model and by application, and the import report of skipped lines.
+// Tables: metrics by model and by application, and the import report (each file read, with
+// its format and export, and the skipped lines).
 // Every string from the log goes in through textContent.
 
 import {
@@ -76,9 +77,57 @@ export function renderTables(dashboard) {
   renderGroups(document.getElementById('by-application'), dashboard.by_application, 'application', 'Application');
 }
 
+/** "csv", "jsonl+gzip" -> a reader's name for the format. */
+function formatText(format) {
+  if (!format) return 'not a known format';
+  return format.split('+').map((p) => ({
+    jsonl: 'JSON Lines', json: 'JSON', csv: 'CSV', tsv: 'TSV', gzip: 'gzip', parquet: 'Parquet', arrow: 'Arrow', arrows: 'Arrow stream',
+  }[p] || p)).join(', ');
+}
+
+/** One row per file of the import: what it was read as and what it gave. */
+function renderFiles(table, files, profileTitles, mapped) {
+  const tbody = document.createElement('tbody');
+  for (const [i, f] of files.entries()) {
+    const tr = document.createElement('tr');
+    tr.dataset.file = String(i);
+    tr.dataset.format = f.format || '';
+    tr.dataset.profile = f.profile || '';
+    tr.dataset.spans = f.spans ? 'true' : 'false';
+    const name = el('td', f.name || '(unnamed)', 'file-name left');
+    name.title = f.name || '';
+    const fmt = el('td', formatText(f.format), 'left');
+    fmt.title = f.format || '';
+    const title = f.profile ? (profileTitles[f.profile] || f.profile) : NULL_TEXT;
+    const profile = el('td', title, `left${f.profile ? '' : ' null'}`);
+    profile.title = f.profile || '';
+    const notes = [];
+    if (mapped && f.records > 0) notes.push('with your field mapping');
+    if (!f.spans && f.records > 0) notes.push('compressed or columnar: drill-down shows figures only');
+    if (f.records === 0 && (f.columns || []).length > 0) notes.push('no record read: map its fields');
+    const skipped = numCell(f.skipped, formatInt, (v) => v > 0);
+    tr.append(
+      name, fmt, profile,
+      numCell(f.records, formatInt),
+      skipped,
+      numCell(f.ignored, formatInt),
+      el('td', notes.join('; '), 'note'),
+    );
+    tbody.append(tr);
+  }
+  const head = headRow(['File', 'Format', 'Read as', 'Records', 'Skipped', 'Left out', 'Note']);
+  for (const th of head.querySelectorAll('th')) {
+    if (['File', 'Format', 'Read as', 'Note'].includes(th.textContent)) th.className = 'left';
+  }
+  head.querySelector('th:nth-child(6)').title = 'Records that are not LLM calls (chain and tool runs, plain HTTP spans)';
+  table.replaceChildren(head, tbody);
+}
+
 /**
- * Fills #import-report from the engine's ImportReport:
- * {bytes, lines, records, skipped_lines, errors:[{line, byte_offset, reason}], has_latency}.
+ * Fills #import-report from the engine's ImportReport: {bytes, lines, records,
+ * skipped_lines, ignored_records, errors:[{file, line, byte_offset, reason}], has_latency,
+ * files:[{name, format, profile, bytes, records, skipped, ignored, columns, spans}]}.
+ * `info`: {name, elapsedMs, profileTitles: {name: title}, mapped (read with a field mapping)}.
  */
 export function renderImportReport(report, info = {}) {
   const section = document.getElementById('import-report');
@@ -86,22 +135,35 @@ export function renderImportReport(report, info = {}) {
   const table = document.getElementById('import-errors');
   const more = document.getElementById('import-more');
   const r = report || {};
+  const files = Array.isArray(r.files) ? r.files : [];
   const skipped = typeof r.skipped_lines === 'number' ? r.skipped_lines : (r.errors || []).length;
   section.dataset.skipped = String(skipped);
+  section.dataset.files = String(files.length);
 
   const parts = [];
   const strong = (t) => el('strong', t);
   parts.push('Read ', strong(formatBytes(r.bytes)));
-  if (info.name) parts.push(' from ', strong(info.name));
+  if (files.length > 1) parts.push(' from ', strong(`${files.length} files`));
+  else if (info.name) parts.push(' from ', strong(info.name));
   parts.push(': ', strong(formatInt(r.lines)), ' lines, ', strong(formatInt(r.records)), ' records');
+  if (r.ignored_records > 0) parts.push(', ', strong(formatInt(r.ignored_records)), ' left out (not LLM calls)');
   if (skipped > 0) parts.push(', ', el('strong', `${formatInt(skipped)} skipped`, 'bad-text'), ' (malformed lines, listed below)');
   else parts.push(', no line skipped');
   if (typeof info.elapsedMs === 'number') parts.push(` in ${formatDuration(info.elapsedMs / 1000)}`);
   parts.push('.');
-  if (r.has_latency === false) parts.push(' No record has a latency, so latency figures show —.');
+  if (r.has_latency === false && r.records > 0) parts.push(' This export carries no latency, so latency figures show —.');
   summary.replaceChildren(...parts);
 
+  renderFiles(document.getElementById('import-files'), files, info.profileTitles || {}, !!info.mapped);
+
+  const notes = [el('span', 'Times without a time zone are read as UTC.')];
+  if (files.some((f) => !f.spans && f.records > 0)) {
+    notes.push(el('span', 'Compressed or columnar files cannot be read back by position: their requests show figures only.'));
+  }
+  document.getElementById('import-notes').replaceChildren(...notes);
+
   const errors = Array.isArray(r.errors) ? r.errors : [];
+  const withFile = files.length > 1;
   const tbody = document.createElement('tbody');
   for (const e of errors) {
     const tr = document.createElement('tr');
@@ -111,16 +173,17 @@ export function renderImportReport(report, info = {}) {
       numCell(e.byte_offset, formatInt),
       el('td', e.reason == null ? NULL_TEXT : String(e.reason), 'reason mono'),
     );
+    if (withFile) tr.append(el('td', e.file == null ? NULL_TEXT : String(e.file), 'file-name left'));
     tbody.append(tr);
   }
-  table.replaceChildren(headRow(['Line', 'Byte offset', 'Reason']), tbody);
+  table.replaceChildren(headRow(withFile ? ['Line', 'Byte offset', 'Reason', 'File'] : ['Line', 'Byte offset', 'Reason']), tbody);
   more.textContent = skipped > errors.length
     ? `Showing the first ${formatInt(errors.length)} of ${formatInt(skipped)} skipped lines.` : '';
 }
 
 /** Empties the tables and the report. */
 export function clearReport() {
-  for (const id of ['by-model', 'by-application', 'import-errors']) document.getElementById(id).replaceChildren();
+  for (const id of ['by-model', 'by-application', 'import-errors', 'import-files']) document.getElementById(id).replaceChildren();
   document.getElementById('import-summary').replaceChildren();
   document.getElementById('import-more').textContent = '';
 }

@@ -82,6 +82,7 @@ function rowElement(r, index) {
   tr.dataset.row = String(r.row);
   tr.dataset.offset = String(r.span_offset);
   tr.dataset.len = String(r.span_len);
+  tr.dataset.file = String(r.file ?? 0);
   tr.dataset.error = r.error ? 'true' : 'false';
   if (r.error) tr.className = 'is-error';
 
@@ -111,6 +112,12 @@ function rowElement(r, index) {
 export function currentOrder() {
   const checked = document.querySelector('input[name="requests-order"]:checked');
   return checked ? checked.value : 'slowest';
+}
+
+/** Checks `order` in the segmented control (no change event: the caller asks for the list). */
+export function setOrder(order) {
+  const input = document.querySelector(`input[name="requests-order"][value="${order}"]`);
+  if (input) input.checked = true;
 }
 
 /** A list is on its way for `order`: keep the old rows, dimmed. */

@@ -1,18 +1,25 @@
-// The engine's worker: owns the wasm Engine, streams a File into it chunk by chunk,
-// reports throttled progress, supports cancel, and answers dashboard and drill-down
-// queries. Files always come from the page (dropped, picked, or the demo fetched by the
-// page), because the page keeps the File to read single lines back for drill-down.
+// The engine's worker: owns the wasm Engine, streams the Files of an import into it chunk
+// by chunk (several files are one import: start_file per file, merged), reports throttled
+// progress, supports cancel, and answers dashboard and drill-down queries. Files always
+// come from the page (dropped, picked, or the demo fetched by the page), because the page
+// keeps them to read single records back for drill-down.
 //
-// Messages in:  {type:'load', id, file}    | {type:'cancel', id}
+// Messages in:  {type:'load', id, files, options} | {type:'cancel', id}
+//               {type:'check-options', id, options}
 //               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
 //               {type:'test-panic'}
 // Messages out: {type:'started'}
-//               {type:'progress', id, bytes, total, records, skipped, rate, recordRate}
-//               {type:'loaded', id, report, dashboard, bytes, elapsedMs, name}
+//               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
+//                fileIndex, fileCount, fileName}
+//               {type:'loaded', id, report, dashboard, bytes, elapsedMs}
 //               {type:'cancelled', id}
+//               {type:'options', id, ok, message}
 //               {type:'dashboard', id, dashboard}
 //               {type:'requests', id, order, rows}
-//               {type:'error', id, message, panic, fatal}
+//               {type:'error', id, message, panic, fatal, options}
+//
+// `options` are the mapping dialog's {format, map, ts_unit, start, model} (or null): they
+// are set after the engine is reset, so they apply to that import only.
 //
 // After a wasm panic the instance is unusable (the release build aborts), so the worker
 // reports {fatal:true} and refuses further work; the page then replaces the worker.
@@ -90,22 +97,26 @@ function reportError(id, err) {
 async function load(msg) {
   const mine = { id: msg.id, cancelled: cancelledEarly.delete(msg.id), reader: null };
   job = mine;
+  const files = Array.isArray(msg.files) ? msg.files : [msg.file];
   try {
     engine.reset();
-    const stream = msg.file.stream();
-    const total = msg.file.size;
-    const name = msg.file.name;
-    // Names the file in the engine's error reports (optional in the contract).
-    if (typeof engine.start_file === 'function') engine.start_file(name);
-    if (mine.cancelled) {
-      await stream.cancel().catch(() => {});
-      return cancelled(mine);
+    if (msg.options) {
+      try {
+        engine.set_options(msg.options);
+      } catch (err) {
+        if (isPanic(err)) throw err;
+        self.postMessage({
+          type: 'error', id: mine.id, panic: false, fatal: false, options: true,
+          message: `the field mapping cannot be used: ${err && err.message ? err.message : err}`,
+        });
+        return;
+      }
     }
-    const reader = stream.getReader();
-    mine.reader = reader;
+    const total = files.reduce((n, f) => n + f.size, 0);
     const t0 = performance.now();
     let lastPost = 0;
     let bytes = 0;
+    let fileIndex = 0;
     const post = () => {
       const p = engine.progress();
       const secs = (performance.now() - t0) / 1000;
@@ -115,29 +126,44 @@ async function load(msg) {
         type: 'progress', id: mine.id, bytes, total,
         records: p.records, skipped: p.skipped_lines,
         rate: steady ? bytes / secs : null, recordRate: steady ? p.records / secs : null,
+        fileIndex, fileCount: files.length, fileName: files[fileIndex] ? files[fileIndex].name : '',
       });
     };
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (mine.cancelled) break;
-      if (done) break;
-      engine.feed(value);
-      bytes += value.byteLength;
-      const now = performance.now();
-      if (now - lastPost >= PROGRESS_EVERY_MS) {
-        lastPost = now;
-        post();
+    for (; fileIndex < files.length; fileIndex++) {
+      const file = files[fileIndex];
+      const stream = file.stream();
+      // Names the file in the engine's error reports; the files of one import are merged.
+      engine.start_file(file.name);
+      if (mine.cancelled) {
+        await stream.cancel().catch(() => {});
+        return cancelled(mine);
       }
+      const reader = stream.getReader();
+      mine.reader = reader;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (mine.cancelled) break;
+        if (done) break;
+        engine.feed(value);
+        bytes += value.byteLength;
+        const now = performance.now();
+        if (now - lastPost >= PROGRESS_EVERY_MS) {
+          lastPost = now;
+          post();
+        }
+      }
+      if (mine.cancelled) {
+        await reader.cancel().catch(() => {});
+        return cancelled(mine);
+      }
+      mine.reader = null;
     }
-    if (mine.cancelled) {
-      await reader.cancel().catch(() => {});
-      return cancelled(mine);
-    }
+    fileIndex = files.length - 1;
     post();
     const report = plain(engine.finish());
     const dashboard = plain(engine.dashboard({ models: [], applications: [] }));
     self.postMessage({
-      type: 'loaded', id: mine.id, report, dashboard, bytes, name,
+      type: 'loaded', id: mine.id, report, dashboard, bytes,
       elapsedMs: performance.now() - t0,
     });
   } catch (err) {
@@ -148,6 +174,24 @@ async function load(msg) {
     reportError(mine.id, err);
   } finally {
     if (job === mine) job = null;
+  }
+}
+
+/**
+ * Checks mapping options without loading anything (the dialog shows the reason when they
+ * are wrong). The loaded table is untouched; the next load resets the options anyway.
+ */
+function checkOptions(msg) {
+  try {
+    engine.set_options(msg.options || undefined);
+    engine.set_options(undefined);
+    self.postMessage({ type: 'options', id: msg.id, ok: true, message: '' });
+  } catch (err) {
+    if (isPanic(err)) {
+      reportError(msg.id, err);
+      return;
+    }
+    self.postMessage({ type: 'options', id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
   }
 }
 
@@ -205,6 +249,9 @@ self.onmessage = (e) => {
       } else if (msg.id != null) {
         cancelledEarly.add(msg.id); // Still queued behind engine start-up or another task.
       }
+      break;
+    case 'check-options':
+      enqueue(() => checkOptions(msg));
       break;
     case 'view':
       enqueue(() => view(msg));

@@ -5,365 +5,52 @@
 //   node --test tests/e2e/
 //
 // Needs: target/release/tokenlens, pkg/ (wasm-bindgen output), node_modules/playwright-core,
-// /usr/bin/chromium (or CHROMIUM=/path). Writes screenshots to test-output/.
+// /usr/bin/chromium (or CHROMIUM=/path). Writes screenshots to test-output/. The server,
+// browser and page helpers are in helpers.mjs (shared with formats.test.mjs).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  ROOT, DEMO, OUT, cli, summaryJson, startHarness, openPage as openPageIn, state, errorText, waitReady, dropFile,
+  kpis, kpiValue, assertKpisMatch, assertChartsDrawn, readLines, writeLines as writeLinesIn, lineAt,
+  isErrorRecord, showRequests, waitRequests, requestRows, openRequest, waitDetail, detailText, detailFields,
+  setUnmasked,
+} from './helpers.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(ROOT, 'target', 'release', 'tokenlens');
-const PKG_JS = path.join(ROOT, 'pkg', 'tokenlens.js');
-const DEMO = path.join(ROOT, 'www', 'demo.jsonl');
-const OUT = path.join(ROOT, 'test-output');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const XSS_MODEL = '<img src=x onerror=alert(1)>';
 const XSS_APP = '<b id="injected">bold</b>';
 const EMAIL = 'jane.doe@example.com';
 const TIMEOUT = 120_000;
 
+let harness;
 let tmp;
-let server;
 let origin;
-let context;
 /** Every URL any page or worker of the browser asked for. */
-const requests = [];
+let requests = [];
 let bigFile;
 let bigSummary;
 
-// ---------- helpers ----------
-
-function cli(...args) {
-  return execFileSync(CLI, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-}
-
-function summaryJson(file) {
-  return JSON.parse(cli('summary', file, '--json'));
-}
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'serve.mjs'), '--port', '0', '--host', '127.0.0.1'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve.mjs did not start: ${out}`)), 10_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, origin: `http://127.0.0.1:${m[1]}` });
-      }
-    });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve.mjs exited with ${code}: ${out}`));
-    });
-  });
-}
-
-async function openPage({ dpr } = {}) {
-  const page = await context.newPage();
-  if (dpr) {
-    // A HiDPI screen, set before the page loads (headless Chromium does not tell a page
-    // that its pixel ratio changed later).
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1366, height: 768, deviceScaleFactor: dpr, mobile: false });
-  }
-  const problems = { pageErrors: [], dialogs: [] };
-  page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
-  page.on('dialog', (d) => {
-    problems.dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.tokenlensDebug !== undefined);
-  return { page, problems };
-}
-
-async function state(page) {
-  return page.evaluate(() => document.body.dataset.state);
-}
-
-async function errorText(page) {
-  return page.evaluate(() => document.getElementById('error').textContent);
-}
-
-/** Waits for ready (or error, which fails with the page's message). */
-async function waitReady(page, timeout = 90_000) {
-  await page.waitForFunction(
-    () => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout, polling: 50 },
-  );
-  const s = await state(page);
-  assert.equal(s, 'ready', `expected state ready, got ${s}: ${await errorText(page)}`);
-}
-
-/** Builds a File in the page from the bytes of `filePath` and drops it on the body. */
-async function dropFile(page, filePath, name = path.basename(filePath), repeat = 1) {
-  const buf = fs.readFileSync(filePath);
-  await page.evaluate(() => { window.__testParts = []; });
-  const CHUNK = 3 << 20;
-  for (let off = 0; off < buf.length; off += CHUNK) {
-    await page.evaluate((b64) => {
-      const bin = atob(b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      window.__testParts.push(bytes);
-    }, buf.subarray(off, off + CHUNK).toString('base64'));
-  }
-  await page.evaluate(([fileName, times]) => {
-    const parts = [];
-    for (let i = 0; i < times; i++) parts.push(...window.__testParts);
-    const file = new File(parts, fileName, { type: 'application/x-ndjson' });
-    delete window.__testParts;
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    }
-  }, [name, repeat]);
-}
-
-async function kpis(page) {
-  return page.$$eval('[data-kpi]', (els) => els.map((e) => ({
-    kpi: e.dataset.kpi,
-    value: e.dataset.value,
-    text: e.querySelector('.kpi-value').textContent,
-  })));
-}
-
-async function kpiValue(page, name) {
-  return page.$eval(`[data-kpi="${name}"]`, (e) => e.dataset.value);
-}
-
-const EXACT = new Set(['requests', 'input_tokens', 'output_tokens']);
-const KPI_FROM_SUMMARY = {
-  requests: (s) => s.requests,
-  error_rate: (s) => s.error_rate,
-  p50_ms: (s) => s.latency_ms?.p50 ?? null,
-  p95_ms: (s) => s.latency_ms?.p95 ?? null,
-  p99_ms: (s) => s.latency_ms?.p99 ?? null,
-  input_tokens: (s) => s.input_tokens,
-  output_tokens: (s) => s.output_tokens,
-  cost_usd: (s) => s.cost_usd,
-  throughput_rps: (s) => s.throughput_rps,
-};
-
-function assertKpisMatch(cards, summary) {
-  const names = cards.map((c) => c.kpi);
-  for (const required of ['requests', 'error_rate', 'p50_ms', 'p95_ms', 'p99_ms', 'input_tokens', 'output_tokens', 'cost_usd']) {
-    assert.ok(names.includes(required), `KPI ${required} missing from the page`);
-  }
-  for (const card of cards) {
-    const from = KPI_FROM_SUMMARY[card.kpi];
-    assert.ok(from, `no CLI counterpart known for KPI ${card.kpi}`);
-    const want = from(summary);
-    if (want === null || want === undefined) {
-      assert.equal(card.value, '', `${card.kpi}: CLI says null, page data-value is ${card.value}`);
-      assert.equal(card.text, '—', `${card.kpi}: null must show as —`);
-      continue;
-    }
-    assert.notEqual(card.value, '', `${card.kpi}: page shows null, CLI says ${want}`);
-    const got = Number(card.value);
-    if (EXACT.has(card.kpi)) {
-      assert.equal(got, want, `${card.kpi}: page ${got} != CLI ${want}`);
-    } else {
-      const tol = 1e-9 * Math.max(Math.abs(want), Number.MIN_VALUE);
-      assert.ok(Math.abs(got - want) <= tol || got === want, `${card.kpi}: page ${got} != CLI ${want} (rel 1e-9)`);
-    }
-    assert.ok(card.text.trim().length > 0 && card.text !== '—', `${card.kpi}: visible text missing`);
-  }
-}
-
-/** Pixel statistics of every chart canvas. */
-async function chartStats(page) {
-  return page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => {
-    const ctx = c.getContext('2d');
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    const counts = new Map();
-    for (let i = 0; i < data.length; i += 4) {
-      const key = ((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0;
-      counts.set(key, (counts.get(key) || 0) + 1);
-    }
-    let bg = 0;
-    let bgCount = 0;
-    for (const [k, n] of counts) if (n > bgCount) { bg = k; bgCount = n; }
-    const total = data.length / 4;
-    return {
-      name: c.dataset.chart,
-      width: c.width,
-      height: c.height,
-      cssWidth: c.getBoundingClientRect().width,
-      distinct: counts.size,
-      nonBackground: total ? (total - bgCount) / total : 0,
-      background: bg.toString(16).padStart(8, '0'),
-    };
-  }));
-}
-
-async function assertChartsDrawn(page) {
-  const stats = await chartStats(page);
-  const names = stats.map((s) => s.name).sort();
-  assert.deepEqual(names, ['cost_by_model', 'latency', 'requests', 'tokens'], 'chart canvases');
-  const dpr = await page.evaluate(() => window.devicePixelRatio);
-  for (const s of stats) {
-    assert.ok(s.width > 100 && s.height > 100, `${s.name}: canvas too small ${s.width}x${s.height}`);
-    assert.ok(Math.abs(s.width - s.cssWidth * dpr) <= 2, `${s.name}: canvas not sized for devicePixelRatio (${s.width} vs ${s.cssWidth}×${dpr})`);
-    assert.ok(s.distinct > 6, `${s.name}: only ${s.distinct} distinct colours — blank?`);
-    assert.ok(s.nonBackground > 0.005, `${s.name}: only ${(s.nonBackground * 100).toFixed(2)}% non-background pixels — blank?`);
-  }
-  return stats;
-}
-
-function readLines(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-/** Writes lines joined by "\n" (with a final newline); returns the path. */
-function writeLines(name, lines) {
-  const p = path.join(tmp, name);
-  fs.writeFileSync(p, lines.map((l) => `${l}\n`).join(''));
-  return p;
-}
-
-/** The bytes [offset, offset + len) of a file, as text: the line a request row points at. */
-function lineAt(file, offset, len) {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, offset);
-    return buf.toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Whether a log record counts as an error (README: status >= 400 or 0, or a message). */
-function isErrorRecord(rec) {
-  const msg = typeof rec.error_message === 'string' ? rec.error_message.trim() : '';
-  return msg !== '' || rec.status_code === 0 || rec.status_code >= 400;
-}
-
-/** Picks an order in the Requests panel and waits for its list. */
-async function showRequests(page, order) {
-  await page.check(`input[name="requests-order"][value="${order}"]`);
-  await waitRequests(page, order);
-}
-
-async function waitRequests(page, order) {
-  await page.waitForFunction(
-    (o) => {
-      const s = document.getElementById('requests');
-      return (s.dataset.state === 'ready' && s.dataset.order === o) || s.dataset.state === 'error';
-    },
-    order, { timeout: 30_000, polling: 50 },
-  );
-  assert.equal(await page.$eval('#requests', (s) => s.dataset.state), 'ready', `requests list: ${await errorText(page)}`);
-}
-
-/** The rows of the Requests panel, as the page holds them. */
-async function requestRows(page) {
-  return page.$$eval('#requests-table tbody tr[data-index]', (trs) => trs.map((tr) => {
-    const num = (td) => (td.dataset.value === '' ? null : Number(td.dataset.value));
-    const c = tr.children;
-    return {
-      index: Number(tr.dataset.index),
-      offset: Number(tr.dataset.offset),
-      len: Number(tr.dataset.len),
-      error: tr.dataset.error === 'true',
-      ts: c[0].dataset.value,
-      model: c[1].textContent,
-      application: c[2].textContent,
-      latency: num(c[3]),
-      status: num(c[4]),
-      statusText: c[4].textContent,
-      inputTokens: num(c[5]),
-      outputTokens: num(c[6]),
-      cost: num(c[7]),
-    };
-  }));
-}
-
-/** Clicks row `index` and waits for the drawer to show it. */
-async function openRequest(page, index) {
-  await page.click(`#requests-table tbody tr[data-index="${index}"] td:nth-child(2)`);
-  await waitDetail(page);
-}
-
-async function waitDetail(page) {
-  await page.waitForFunction(
-    () => ['ready', 'raw', 'error'].includes(document.getElementById('detail').dataset.state),
-    null, { timeout: 30_000, polling: 50 },
-  );
-  assert.equal(await page.evaluate(() => document.getElementById('detail').open), true, 'the drawer is open');
-}
-
-/** The text of one long-text block of the drawer (input_prompt, llm_output, error_message, raw). */
-async function detailText(page, field) {
-  return page.$eval(`#detail .detail-text[data-field="${field}"] pre`, (pre) => pre.textContent);
-}
-
-/** The fields table of the drawer: {name: shown text}. */
-async function detailFields(page) {
-  return Object.fromEntries(await page.$$eval('#detail .detail-fields tr', (trs) => trs.map((tr) => [
-    tr.dataset.field, tr.querySelector('td').textContent,
-  ])));
-}
-
-async function setUnmasked(page, on) {
-  await page.setChecked('#detail-unmask', on);
-  await page.waitForFunction((want) => document.getElementById('detail').dataset.masked === want, on ? 'false' : 'true');
-}
+const openPage = (opts) => openPageIn(harness, opts);
+const writeLines = (name, lines) => writeLinesIn(tmp, name, lines);
 
 // ---------- setup ----------
 
 describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
   before(async () => {
-    for (const [p, hint] of [
-      [CLI, 'cargo build --release --bin tokenlens'],
-      [PKG_JS, 'cargo build --release --lib --target wasm32-unknown-unknown && wasm-bindgen --target web --out-dir pkg target/wasm32-unknown-unknown/release/tokenlens.wasm'],
-      [CHROMIUM, 'apt-get install chromium'],
-    ]) {
-      if (!fs.existsSync(p)) throw new Error(`${p} is missing; build it first: ${hint}`);
-    }
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenlens-e2e-'));
-    fs.mkdirSync(OUT, { recursive: true });
+    harness = await startHarness();
+    ({ tmp, origin, requests } = harness);
     if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--out', DEMO);
 
     bigFile = path.join(tmp, 'traffic-20k.jsonl');
     cli('generate', '--records', '20000', '--seed', '11', '--out', bigFile);
     bigSummary = summaryJson(bigFile);
-
-    ({ child: server, origin } = await startServer());
-
-    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1366, height: 768 },
-      deviceScaleFactor: 1,
-      colorScheme: 'light',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context.on('request', (r) => requests.push(r.url()));
-    // Close the blank tab a persistent context opens with.
-    for (const p of context.pages()) await p.close();
   });
 
   after(async () => {
-    if (context) await context.close().catch(() => {});
-    if (server) server.kill();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (harness) await harness.close();
   });
 
   test('(a) a dropped file shows the CLI numbers, drawn charts, and a screenshot', { timeout: TIMEOUT }, async () => {
@@ -481,7 +168,7 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await dropFile(page, file);
     await waitReady(page);
     assert.equal(Number(await kpiValue(page, 'requests')), good.length);
-    const rows = await page.$$eval('#import-report tbody tr', (trs) => trs.map((tr) => ({
+    const rows = await page.$$eval('#import-errors tbody tr', (trs) => trs.map((tr) => ({
       line: Number(tr.children[0].dataset.value),
       offset: Number(tr.children[1].dataset.value),
       reason: tr.children[2].textContent,

@@ -1,0 +1,402 @@
+// Browser tests for the many-format import: several files in one import, the per-file
+// import report, drill-down into CSV rows and into compressed files, exports without
+// latency, and the field-mapping dialog with its saved mappings. Expected numbers come from
+// the native CLI (`tokenlens summary FILE... [--map ...] --json`).
+//
+//   node --test tests/e2e/
+//
+// Needs what dashboard.test.mjs needs (see helpers.mjs). Writes screenshots to test-output/.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, OUT, cli, summaryJson, startHarness, openPage as openPageIn, state, errorText, waitReady, dropFile, dropFiles,
+  kpis, kpiValue, assertKpisMatch, writeLines, lineAt, waitRequests, showRequests, requestRows, openRequest,
+  detailText, detailFields, setUnmasked, assertLocalOnly,
+} from './helpers.mjs';
+
+const FORMATS = path.join(ROOT, 'tests', 'fixtures', 'formats');
+const fixture = (name) => path.join(FORMATS, name);
+const XSS = '<img src=x onerror=alert(1)>';
+const EMAIL = 'jane.doe@example.com';
+const TIMEOUT = 120_000;
+
+/** The mapping custom_columns.csv needs, as the CLI's --map flags and as the dialog shows it. */
+const CUSTOM_MAP = {
+  ts: 'when',
+  latency_s: 'how_long_s',
+  model: 'engine',
+  user_id: 'who',
+  input_tokens: 'in_tok',
+  output_tokens: 'out_tok',
+  cost_usd: 'usd',
+};
+
+const PROFILE_TITLES = {
+  langfuse: 'Langfuse traces and observations',
+  helicone: 'Helicone requests',
+  portkey: 'Portkey logs',
+  article: "The article's log record (and plain logs)",
+  openai_batch: 'OpenAI Batch output',
+};
+
+let harness;
+let tmp;
+
+const openPage = (opts) => openPageIn(harness, opts);
+
+/** The rows of the import report's file table. */
+async function reportFiles(page) {
+  return page.$$eval('#import-files tbody tr', (trs) => trs.map((tr) => ({
+    name: tr.children[0].textContent,
+    format: tr.dataset.format,
+    profile: tr.dataset.profile,
+    readAs: tr.children[2].textContent,
+    records: Number(tr.children[3].dataset.value),
+    skipped: Number(tr.children[4].dataset.value),
+    ignored: Number(tr.children[5].dataset.value),
+    spans: tr.dataset.spans === 'true',
+    note: tr.children[6].textContent,
+  })));
+}
+
+async function waitMappingDialog(page) {
+  await page.waitForFunction(() => document.getElementById('mapping').open, null, { timeout: 30_000, polling: 50 });
+}
+
+/** {canonical: chosen column} of the mapping dialog ('' for —). */
+async function dialogMapping(page) {
+  return Object.fromEntries(await page.$$eval('#mapping select[data-field]', (ss) => ss.map((s) => [s.dataset.field, s.value])));
+}
+
+function cliMapArgs(map) {
+  return Object.entries(map).flatMap(([k, v]) => ['--map', `${k}=${v}`]);
+}
+
+/** A CSV field, quoted when it must be. */
+function csvField(v) {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    harness = await startHarness();
+    ({ tmp } = harness);
+  });
+
+  after(async () => {
+    if (harness) await harness.close();
+  });
+
+  test('(a) Langfuse + Helicone + Portkey dropped together: the CLI figures of the three, a report per file', { timeout: TIMEOUT }, async () => {
+    const files = ['langfuse_observations.json', 'helicone.jsonl', 'portkey.csv'].map(fixture);
+    const s = summaryJson(...files);
+    assert.equal(s.import.files.length, 3);
+    const { page, problems } = await openPage();
+    await dropFiles(page, files);
+    await waitReady(page);
+
+    // Every KPI (requests, error rate, latency and TTFT percentiles, tokens, cost,
+    // throughput) equals the CLI's.
+    const cards = await kpis(page);
+    assertKpisMatch(cards, s);
+    assert.equal(Number(await kpiValue(page, 'requests')), s.requests);
+    assert.equal(await page.textContent('[data-kpi="requests"] .kpi-sub'), `${s.errors} errors`);
+    assert.equal(Number(await kpiValue(page, 'p50_ms')), s.latency_ms.p50);
+    assert.equal(Number(await kpiValue(page, 'p95_ms')), s.latency_ms.p95);
+    assert.equal(Number(await kpiValue(page, 'input_tokens')), s.input_tokens);
+    assert.equal(Number(await kpiValue(page, 'output_tokens')), s.output_tokens);
+    assert.ok(Math.abs(Number(await kpiValue(page, 'cost_usd')) - s.cost_usd) <= 1e-9 * s.cost_usd);
+    // TTFT exists here: its cards show; cached and reasoning tokens are named.
+    assert.equal(await page.isVisible('[data-kpi="ttft_p50"]'), true, 'TTFT p50 card shown');
+    assert.equal(Number(await kpiValue(page, 'ttft_p95')), s.ttft_ms.p95);
+    assert.ok(s.cached_input_tokens > 0 && s.reasoning_tokens > 0, 'the fixtures have cached and reasoning tokens');
+    assert.match(await page.textContent('[data-kpi="input_tokens"] .kpi-sub'), /cached/);
+    assert.match(await page.textContent('[data-kpi="output_tokens"] .kpi-sub'), /reasoning/);
+
+    // The report lists each file: format, profile, records, skipped, left out.
+    const rows = await reportFiles(page);
+    assert.deepEqual(rows.map((r) => r.name), s.import.files.map((f) => path.basename(f.name)));
+    for (const [i, f] of s.import.files.entries()) {
+      const r = rows[i];
+      assert.equal(r.format, f.format, `${f.name}: format`);
+      assert.equal(r.profile, f.profile, `${f.name}: profile`);
+      assert.equal(r.readAs, PROFILE_TITLES[f.profile], `${f.name}: read as`);
+      assert.equal(r.records, f.records, `${f.name}: records`);
+      assert.equal(r.skipped, f.skipped, `${f.name}: skipped`);
+      assert.equal(r.ignored, f.ignored, `${f.name}: left out`);
+    }
+    assert.deepEqual(rows.map((r) => r.format), ['json', 'jsonl', 'csv']);
+    assert.deepEqual(rows.map((r) => r.profile), ['langfuse', 'helicone', 'portkey']);
+    const report = await page.textContent('#import-report');
+    assert.match(report, /from 3 files/);
+    assert.match(report, new RegExp(`${s.ignored_records} left out`));
+    assert.match(report, /Times without a time zone are read as UTC\./);
+    assert.match(await page.textContent('#file-name'), /3 files/);
+    await page.screenshot({ path: path.join(OUT, 'formats-three-files.png'), fullPage: true });
+
+    // Drill-down reads each record from its own file: a Portkey CSV row, field by field.
+    await showRequests(page, 'latest');
+    const list = await requestRows(page);
+    assert.deepEqual([...new Set(list.map((r) => r.file))].sort(), [0, 1, 2], 'rows of every file');
+    const csvRow = list.find((r) => r.file === 2);
+    await openRequest(page, csvRow.index);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+    const header = fs.readFileSync(fixture('portkey.csv'), 'utf8').split('\n')[0].split(',');
+    const fields = await detailFields(page);
+    assert.deepEqual(Object.keys(fields), header, 'every column of the row, in header order');
+    const line = lineAt(fixture('portkey.csv'), csvRow.offset, csvRow.len);
+    assert.ok(line.startsWith(fields.id), `the row read back is the one listed: ${line}`);
+    assert.match(fields.metadata, /"app": "/, 'a JSON cell is shown as JSON');
+    await page.keyboard.press('Escape');
+
+    // A Helicone JSON line, and a Langfuse element of a JSON document.
+    for (const file of [0, 1]) {
+      const r = list.find((x) => x.file === file);
+      await openRequest(page, r.index);
+      assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready', `record of file ${file}`);
+      const text = lineAt(files[file], r.offset, r.len);
+      const rec = JSON.parse(text);
+      const shown = await detailFields(page);
+      const id = file === 0 ? 'id' : 'request_id';
+      assert.equal(shown[id], rec[id], `${id} of the record at byte ${r.offset} of file ${file}`);
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('detail').open);
+    }
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(b) a gzip file imports; its drill-down shows the figures with a note', { timeout: TIMEOUT }, async () => {
+    const file = fixture('article.jsonl.gz');
+    const s = summaryJson(file);
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), s);
+    const [row] = await reportFiles(page);
+    assert.equal(row.format, 'jsonl+gzip');
+    assert.equal(row.spans, false);
+    assert.match(row.note, /figures only/);
+    assert.match(await page.textContent('#import-notes'), /Compressed or columnar files/);
+
+    await waitRequests(page, 'slowest');
+    const rows = await requestRows(page);
+    assert.equal(rows[0].latency, s.latency_ms.max);
+    assert.equal(rows[0].len, 0, 'no byte span into a compressed file');
+    await openRequest(page, 0);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'figures');
+    const body = await page.textContent('#detail-body');
+    assert.match(body, /this file is compressed or columnar: the original text cannot be shown/i);
+    assert.equal(await page.$('#detail .detail-fields'), null, 'no field table');
+    const figures = await page.$$eval('#detail .detail-figure', (els) => Object.fromEntries(els.map((e) => [
+      e.querySelector('.detail-figure-label').textContent, e.querySelector('.detail-figure-value').textContent,
+    ])));
+    assert.equal(figures['Tokens in'], rows[0].inputTokens.toLocaleString('en-US'));
+    await page.screenshot({ path: path.join(OUT, 'formats-gzip-drilldown.png') });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(c) a CSV row drills down field by field, as text; quotes and newlines survive; PII masked', { timeout: TIMEOUT }, async () => {
+    const columns = ['timestamp', 'request_id', 'user_id', 'application', 'model_name', 'latency_ms', 'status_code',
+      'prompt_tokens', 'completion_tokens', 'estimated_cost_usd', 'input_prompt', 'llm_output', 'error_message'];
+    const rec = (i, patch = {}) => ({
+      timestamp: `2026-11-12T10:${String(i).padStart(2, '0')}:00.250Z`,
+      request_id: `req-${i}`,
+      user_id: `user-${i}`,
+      application: 'csv-app',
+      model_name: i % 2 ? 'gpt-4o' : 'gpt-4o-mini',
+      latency_ms: 400 + i * 10,
+      status_code: 200,
+      prompt_tokens: 100 + i,
+      completion_tokens: 20 + i,
+      estimated_cost_usd: 0.001 * i,
+      input_prompt: `question ${i}`,
+      llm_output: `answer ${i}`,
+      error_message: '',
+      ...patch,
+    });
+    const records = [];
+    for (let i = 1; i <= 12; i++) records.push(rec(i));
+    records.push(rec(40, { latency_ms: 9001, input_prompt: XSS, llm_output: '<script>alert(2)</script>', error_message: '<b id="injected">x</b>', status_code: 500 }));
+    const quoted = 'She said "no", then:\nline two, with a comma\r\nand "quotes" again';
+    records.push(rec(41, { latency_ms: 9000, llm_output: quoted, user_id: EMAIL }));
+    const file = writeLines(tmp, 'drilldown.csv', [
+      columns.join(','),
+      ...records.map((r) => columns.map((c) => csvField(r[c])).join(',')),
+    ]);
+    const s = summaryJson(file);
+    assert.equal(s.requests, records.length, 'the CLI reads every row');
+
+    const { page, problems } = await openPage();
+    const imgsBefore = await page.$$eval('img', (els) => els.length);
+    await dropFile(page, file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), s);
+    await waitRequests(page, 'slowest');
+    const rows = await requestRows(page);
+    assert.deepEqual(rows.slice(0, 2).map((r) => r.latency), [9001, 9000]);
+
+    // Markup in cells stays text.
+    await openRequest(page, 0);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+    assert.equal(await detailText(page, 'input_prompt'), XSS);
+    assert.equal(await detailText(page, 'llm_output'), '<script>alert(2)</script>');
+    assert.equal(await detailText(page, 'error_message'), '<b id="injected">x</b>');
+    const fields = await detailFields(page);
+    assert.equal(fields.request_id, 'req-40');
+    assert.equal(fields.status_code, '500');
+    assert.deepEqual(Object.keys(fields), columns.filter((c) => !['input_prompt', 'llm_output', 'error_message'].includes(c)));
+    await setUnmasked(page, true);
+    assert.equal(await detailText(page, 'input_prompt'), XSS);
+    assert.equal(await page.$$eval('img', (els) => els.length), imgsBefore, 'no img element created');
+    assert.equal(await page.$('#injected'), null, 'no b element created');
+    assert.equal(await page.$$eval('#detail script', (els) => els.length), 0);
+    await page.keyboard.press('Escape');
+
+    // Doubled quotes, commas and newlines inside a quoted field; the email masked by default.
+    await openRequest(page, 1);
+    assert.equal((await detailFields(page)).user_id, '[email]');
+    assert.ok(!(await page.textContent('#detail')).includes(EMAIL), 'the address appears nowhere in the drawer');
+    await setUnmasked(page, true);
+    assert.equal(await detailText(page, 'llm_output'), quoted);
+    assert.equal((await detailFields(page)).user_id, EMAIL);
+    assert.match(await page.textContent('#detail .detail-where'), /^Row at byte/);
+    await page.screenshot({ path: path.join(OUT, 'formats-csv-drilldown.png') });
+    await page.keyboard.press('Escape');
+
+    await page.waitForTimeout(200);
+    assert.deepEqual(problems.dialogs, [], 'no script ran');
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(d) the mapping dialog: a proposal from the column names, Apply gives the CLI figures, the mapping is remembered', { timeout: 2 * TIMEOUT }, async () => {
+    const file = fixture('custom_columns.csv');
+    const unmapped = summaryJson(file);
+    assert.equal(unmapped.requests, 0, 'the engine alone reads no record of it');
+    const s = summaryJson(file, ...cliMapArgs(CUSTOM_MAP));
+    assert.ok(s.requests > 0);
+
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitMappingDialog(page);
+    assert.match(await page.textContent('#mapping-reason'), /No record of custom_columns\.csv could be read/);
+    const proposed = await dialogMapping(page);
+    const want = Object.fromEntries(Object.keys(proposed).map((k) => [k, CUSTOM_MAP[k] || '']));
+    assert.deepEqual(proposed, want, 'the proposal maps every column it can');
+    assert.equal(await page.$eval('#mapping-format', (s) => s.value), '', 'Read as: auto-detect');
+    const columnChoices = await page.$$eval('#mapping select[data-field="ts"] option', (os) => os.map((o) => o.value));
+    assert.deepEqual(columnChoices, ['', 'when', 'how_long_s', 'engine', 'who', 'in_tok', 'out_tok', 'usd', 'note']);
+    await page.screenshot({ path: path.join(OUT, 'formats-mapping-dialog.png') });
+
+    // A wrong option is refused with the engine's reason, in the dialog.
+    await page.evaluate(() => {
+      const sel = document.getElementById('mapping-format');
+      sel.append(new Option('bogus', 'bogus'));
+      sel.value = 'bogus';
+    });
+    await page.click('#mapping-apply');
+    await page.waitForFunction(() => !document.getElementById('mapping-error').hidden, null, { timeout: 30_000 });
+    assert.match(await page.textContent('#mapping-error'), /bogus.*not a known export/);
+    assert.equal(await page.evaluate(() => document.getElementById('mapping').open), true, 'the dialog stays open');
+    await page.selectOption('#mapping-format', '');
+
+    await page.click('#mapping-apply');
+    // The dialog closes once the engine accepted the options and the import has started.
+    await page.waitForFunction(() => !document.getElementById('mapping').open, null, { timeout: 30_000 });
+    await waitReady(page);
+    assert.equal(await page.evaluate(() => document.getElementById('mapping').open), false);
+    assertKpisMatch(await kpis(page), s);
+    assert.equal(Number(await kpiValue(page, 'requests')), s.requests);
+    assert.equal(await page.isVisible('#import-mapping'), true);
+    assert.match(await page.textContent('#import-mapping'), /when → ts/);
+
+    // Next time (a new page load) the same header is read with the saved mapping at once.
+    await page.reload();
+    await page.waitForFunction(() => window.tokenlensDebug !== undefined);
+    await dropFile(page, file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), s);
+    assert.equal(await page.evaluate(() => document.getElementById('mapping').open), false, 'no dialog this time');
+    assert.match(await page.textContent('#import-mapping'), /Using your saved mapping/);
+    assert.equal(await page.isVisible('#import-mapping-change'), true);
+    await page.locator('#import-report').screenshot({ path: path.join(OUT, 'formats-saved-mapping.png') });
+
+    // "change" opens the dialog with the mapping in use.
+    await page.click('#import-mapping-change');
+    await waitMappingDialog(page);
+    assert.deepEqual(await dialogMapping(page), proposed);
+    await page.click('#mapping-cancel');
+    await page.waitForFunction(() => !document.getElementById('mapping').open);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(e) an export without latency says so: — in the KPIs, a note, no latency plot', { timeout: TIMEOUT }, async () => {
+    const file = fixture('openai_batch.jsonl');
+    const s = summaryJson(file);
+    assert.equal(s.import.has_latency, false);
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitReady(page);
+    assertKpisMatch(await kpis(page), s);
+    for (const k of ['p50_ms', 'p95_ms', 'p99_ms']) {
+      assert.equal(await page.textContent(`[data-kpi="${k}"] .kpi-value`), '—', k);
+    }
+    assert.equal(await page.isVisible('#latency-note'), true);
+    assert.match(await page.textContent('#latency-note'), /this export carries no latency/i);
+    assert.equal(await page.isVisible('canvas[data-chart="latency"]'), false, 'no latency plot');
+    assert.equal(await page.isVisible('#latency-empty'), true);
+    assert.match(await page.textContent('#latency-empty'), /carries no latency/);
+    assert.equal(await page.isVisible('[data-kpi="ttft_p50"]'), false, 'no TTFT card without TTFT');
+    assert.match(await page.textContent('[data-kpi="input_tokens"] .kpi-sub'), /1,792 cached/);
+    assert.match(await page.textContent('[data-kpi="output_tokens"] .kpi-sub'), /1,920 reasoning/);
+    // The list starts with the latest requests (none would be "slowest").
+    await waitRequests(page, 'latest');
+    assert.equal((await requestRows(page)).length, s.requests);
+    const [row] = await reportFiles(page);
+    assert.equal(row.profile, 'openai_batch');
+    assert.equal(row.readAs, PROFILE_TITLES.openai_batch);
+    await page.screenshot({ path: path.join(OUT, 'formats-no-latency.png'), fullPage: true });
+
+    // Another file with latency: the chart comes back.
+    await dropFile(page, fixture('helicone.jsonl'));
+    await waitReady(page);
+    assert.equal(await page.isVisible('canvas[data-chart="latency"]'), true);
+    assert.equal(await page.isVisible('#latency-note'), false);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(h) several big files: progress across files, and cancel stops the import', { timeout: TIMEOUT }, async () => {
+    const big = path.join(tmp, 'traffic.jsonl');
+    cli('generate', '--records', '20000', '--seed', '3', '--out', big);
+    const { page, problems } = await openPage();
+    await dropFiles(page, [{ path: big, name: 'one.jsonl', repeat: 12 }, { path: big, name: 'two.jsonl', repeat: 12 }]);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading'
+      || /^File \d of 2: /.test(document.getElementById('progress-file').textContent), null, { timeout: 30_000, polling: 20 });
+    assert.equal(await state(page), 'loading', 'still loading when cancel is pressed');
+    assert.match(await page.textContent('#loading-name'), /2 files/);
+    assert.match(await page.textContent('#progress-text'), /of .* · [\d,]+ records/);
+    await page.click('#cancel-button');
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 10_000 });
+    assert.equal(await state(page), 'empty', `state after cancel: ${await errorText(page)}`);
+
+    // The next import starts from nothing.
+    await dropFile(page, fixture('helicone.jsonl'));
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), summaryJson(fixture('helicone.jsonl')).requests);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(f) no request leaves 127.0.0.1', () => {
+    assertLocalOnly(harness);
+    assert.ok(harness.requests.some((u) => u.endsWith('/pkg/tokenlens_bg.wasm')), 'wasm fetch recorded');
+  });
+});

@@ -155,3 +155,16 @@ fn threads_do_not_change_the_report() {
     assert!(last["file"].as_str().unwrap().ends_with("bad_lines.jsonl"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn readme_field_table_is_the_code_s() {
+    let readme =
+        std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let begin = readme.find("<!-- fields:begin -->\n").unwrap() + "<!-- fields:begin -->\n".len();
+    let end = readme.find("<!-- fields:end -->").unwrap();
+    assert_eq!(
+        &readme[begin..end],
+        tokenlens::ingest::fields::markdown_table(),
+        "README.md's field table is stale: paste `tokenlens fields` between its markers"
+    );
+}

@@ -690,7 +690,8 @@ pub fn detect<'k>(keys: impl IntoIterator<Item = &'k str> + Clone) -> &'static P
 /// The README's table: every source field -> canonical column and unit, per profile.
 pub fn markdown_table() -> String {
     let mut s = String::from("| source | field | canonical column | unit |\n|---|---|---|---|\n");
-    for p in PROFILES {
+    // The article first, OpenTelemetry last: the reverse of the tie-break order.
+    for p in PROFILES.iter().rev() {
         for rule in p.rules {
             let path = format!("`{}`", rule.path.join("."));
             s.push_str(&format!(

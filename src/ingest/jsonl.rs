@@ -106,7 +106,11 @@ impl JsonlDecoder {
 
     /// Drops an unfinished line once it is longer than the cap, reporting it.
     fn cap_pending(&mut self, sink: &mut Sink) {
-        let cap = if self.max_line == 0 { MAX_LINE } else { self.max_line };
+        let cap = if self.max_line == 0 {
+            MAX_LINE
+        } else {
+            self.max_line
+        };
         if self.pending.len() > cap {
             self.line_no += 1;
             sink.report.lines += 1;

@@ -26,6 +26,18 @@ pub struct Summary {
     pub last_ts: Option<String>,
     /// Failed requests by class.
     pub error_types: Vec<ErrorTypeCount>,
+    /// Models without a price whose requests have tokens but no reported cost, with how
+    /// many such requests (their cost is unknown, not zero).
+    pub unpriced_models: Vec<UnpricedModel>,
+}
+
+/// A model the price table does not price.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnpricedModel {
+    /// Model name as logged.
+    pub model: String,
+    /// Its requests without a cost.
+    pub requests: u64,
 }
 
 /// Failed requests of one class.
@@ -98,7 +110,20 @@ pub fn summary(t: &Table, rows: &[u32]) -> Summary {
             .into_iter()
             .map(|(error_type, count)| ErrorTypeCount { error_type, count })
             .collect(),
+        unpriced_models: Vec::new(),
     }
+}
+
+/// The unpriced models among per-model totals.
+fn unpriced(by_model: &[ModelTotals]) -> Vec<UnpricedModel> {
+    by_model
+        .iter()
+        .filter(|m| m.totals.unpriced_requests > 0)
+        .map(|m| UnpricedModel {
+            model: m.model.clone(),
+            requests: m.totals.unpriced_requests,
+        })
+        .collect()
 }
 
 fn present_labels(g: &Groups) -> Vec<String> {
@@ -122,12 +147,15 @@ pub fn dashboard(t: &Table, view: &View) -> Dashboard {
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
     let rows = select_in(&models, &apps, view);
+    let by_model: Vec<ModelTotals> = totals_by(t, &rows, &models)
+        .into_iter()
+        .map(|(model, totals)| ModelTotals { model, totals })
+        .collect();
+    let mut summary = summary(t, &rows);
+    summary.unpriced_models = unpriced(&by_model);
     Dashboard {
-        summary: summary(t, &rows),
-        by_model: totals_by(t, &rows, &models)
-            .into_iter()
-            .map(|(model, totals)| ModelTotals { model, totals })
-            .collect(),
+        summary,
+        by_model,
         by_application: totals_by(t, &rows, &apps)
             .into_iter()
             .map(|(application, totals)| ApplicationTotals {

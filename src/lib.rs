@@ -15,7 +15,7 @@ mod web;
 
 pub use dashboard::{
     dashboard, requests, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals,
-    Options, RequestOrder, RequestRow, Summary, SummaryReport,
+    Options, RequestOrder, RequestRow, Summary, SummaryReport, UnpricedModel,
 };
 pub use ingest::{ImportReport, Ingest, LineError};
 pub use query::View;

@@ -34,8 +34,11 @@ pub mod col {
     pub const CACHED_INPUT_TOKENS: &str = "cached_input_tokens";
     /// Reasoning tokens (part of the output).
     pub const REASONING_TOKENS: &str = "reasoning_tokens";
-    /// Cost in USD as written in the log.
+    /// Cost in USD: reported by the log, else computed from the price table.
     pub const COST_USD: &str = "cost_usd";
+    /// Where the cost comes from: 0 none, 1 reported, 2 computed, 3 reported but more
+    /// than 1% from the price table, 4 unpriced.
+    pub const COST_SOURCE: &str = "cost_source";
     /// Byte offset of the record's source line in its file.
     pub const SPAN_OFFSET: &str = "span_offset";
     /// Byte length of the record's source line.
@@ -66,6 +69,7 @@ pub fn arrow_schema() -> Arc<Schema> {
         Field::new(col::CACHED_INPUT_TOKENS, DataType::UInt32, true),
         Field::new(col::REASONING_TOKENS, DataType::UInt32, true),
         Field::new(col::COST_USD, DataType::Float64, true),
+        Field::new(col::COST_SOURCE, DataType::UInt8, false),
         Field::new(col::SPAN_OFFSET, DataType::UInt64, false),
         Field::new(col::SPAN_LEN, DataType::UInt32, false),
         Field::new(col::FILE, DataType::UInt16, false),

@@ -5,12 +5,13 @@
 use arrow::array::{
     Array, ArrayRef, BooleanArray, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder,
     Int64Array, Int64Builder, StringArray, StringDictionaryBuilder, UInt16Array, UInt16Builder,
-    UInt32Array, UInt32Builder, UInt64Array, UInt64Builder,
+    UInt32Array, UInt32Builder, UInt64Array, UInt64Builder, UInt8Array, UInt8Builder,
 };
 use arrow::datatypes::UInt32Type;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 
+use crate::metrics::cost::CostSource;
 use crate::schema::{arrow_schema, NONE_LABEL};
 
 /// One canonical record as a decoder hands it over (strings still borrowed from the input).
@@ -44,8 +45,11 @@ pub struct Row<'a> {
     pub cached_input_tokens: Option<u32>,
     /// Reasoning tokens (part of the output).
     pub reasoning_tokens: Option<u32>,
-    /// Reported cost, USD.
+    /// Cost, USD: as reported by the log until [`crate::metrics::cost::apply_prices`].
     pub cost_usd: Option<f64>,
+    /// Where the cost comes from ([`crate::metrics::cost::CostSource`]); 0 lets the
+    /// builder say "reported" when there is a cost.
+    pub cost_source: u8,
     /// (byte offset, byte length) of the source line in its file; (0, 0) when the file
     /// cannot be read back by span (compressed, columnar).
     pub span: (u64, u32),
@@ -75,6 +79,7 @@ pub struct TableBuilder {
     cached_input_tokens: UInt32Builder,
     reasoning_tokens: UInt32Builder,
     cost_usd: Float64Builder,
+    cost_source: UInt8Builder,
     span_offset: UInt64Builder,
     span_len: UInt32Builder,
     file: UInt16Builder,
@@ -108,6 +113,11 @@ impl TableBuilder {
             .append_option(r.cached_input_tokens);
         self.reasoning_tokens.append_option(r.reasoning_tokens);
         self.cost_usd.append_option(r.cost_usd);
+        self.cost_source
+            .append_value(match (r.cost_source, r.cost_usd) {
+                (0, Some(_)) => CostSource::Reported as u8,
+                (s, _) => s,
+            });
         self.span_offset.append_value(r.span.0);
         self.span_len.append_value(r.span.1);
         self.file.append_value(r.file);
@@ -135,6 +145,7 @@ impl TableBuilder {
                     .then(|| t.cached_input_tokens.value(i)),
                 reasoning_tokens: num(&t.reasoning_tokens, i).then(|| t.reasoning_tokens.value(i)),
                 cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
+                cost_source: t.cost_source.value(i),
                 span: (t.span_offset.value(i), t.span_len.value(i)),
                 file: t.file.value(i) + file_shift,
             });
@@ -159,6 +170,8 @@ impl TableBuilder {
             cached_input_tokens: self.cached_input_tokens.finish(),
             reasoning_tokens: self.reasoning_tokens.finish(),
             cost_usd: self.cost_usd.finish(),
+            cost_source: self.cost_source.finish(),
+            cost_mismatch: Vec::new(),
             span_offset: self.span_offset.finish(),
             span_len: self.span_len.finish(),
             file: self.file.finish(),
@@ -185,6 +198,9 @@ pub struct Table {
     pub cached_input_tokens: UInt32Array,
     pub reasoning_tokens: UInt32Array,
     pub cost_usd: Float64Array,
+    pub cost_source: UInt8Array,
+    /// (row, cost computed from the price table) of rows whose reported cost differs.
+    pub cost_mismatch: Vec<(u32, f64)>,
     pub span_offset: UInt64Array,
     pub span_len: UInt32Array,
     pub file: UInt16Array,
@@ -225,6 +241,7 @@ impl Table {
             std::sync::Arc::new(self.cached_input_tokens.clone()),
             std::sync::Arc::new(self.reasoning_tokens.clone()),
             std::sync::Arc::new(self.cost_usd.clone()),
+            std::sync::Arc::new(self.cost_source.clone()),
             std::sync::Arc::new(self.span_offset.clone()),
             std::sync::Arc::new(self.span_len.clone()),
             std::sync::Arc::new(self.file.clone()),

@@ -17,6 +17,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::charts::{self, ChartData, Theme, CHART_NAMES};
 use crate::ingest::fields;
 use crate::ingest::record::MapOptions;
+use crate::metrics::cost::apply_prices;
+use crate::pricing::PriceTable;
 use crate::{dashboard, redact, requests, ImportReport, Ingest, RequestOrder, Table, View};
 
 thread_local! {
@@ -101,6 +103,8 @@ struct ImportOptions {
 pub struct Engine {
     ingest: Option<Ingest>,
     opts: MapOptions,
+    /// The built-in prices with the user's overrides, if any.
+    prices: Option<PriceTable>,
     table: Table,
     report: ImportReport,
 }
@@ -119,6 +123,7 @@ impl Engine {
         Engine {
             ingest: None,
             opts: MapOptions::default(),
+            prices: None,
             table: Table::default(),
             report: ImportReport::default(),
         }
@@ -170,7 +175,10 @@ impl Engine {
     /// Ends the import; returns its report. The loaded table replaces the previous one.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         if let Some(ingest) = self.ingest.take() {
-            let (table, report) = ingest.finish();
+            let (mut table, report) = ingest.finish();
+            if let Some(prices) = &self.prices {
+                apply_prices(&mut table, prices);
+            }
             self.table = table;
             self.report = report;
         }
@@ -190,6 +198,35 @@ impl Engine {
         let order: RequestOrder = serde_wasm_bindgen::from_value(JsValue::from_str(order))
             .map_err(|_| JsError::new(&format!("no request order is called {order:?}")))?;
         to_js(&requests(&self.table, &view, order, limit))
+    }
+
+    /// Prices that win over the built-in table (LiteLLM-format JSON or tokenlens' price
+    /// CSV; empty text: the built-in table alone); the loaded records are priced again.
+    /// Throws with the reason when the text is not a price table.
+    pub fn set_prices(&mut self, text: &str) -> Result<(), JsError> {
+        let builtin = PriceTable::builtin();
+        let prices = if text.trim().is_empty() {
+            builtin.clone()
+        } else {
+            let own = if text.trim_start().starts_with('{') {
+                PriceTable::from_litellm_json(text)
+            } else {
+                PriceTable::from_csv(text)
+            }
+            .map_err(|e| JsError::new(&e.to_string()))?;
+            builtin.with_overrides(&own)
+        };
+        apply_prices(&mut self.table, &prices);
+        self.prices = Some(prices);
+        Ok(())
+    }
+
+    /// The prices in use as LiteLLM-format JSON (to export and edit).
+    pub fn prices_json(&self) -> String {
+        self.prices
+            .as_ref()
+            .unwrap_or(PriceTable::builtin())
+            .to_litellm_json()
     }
 
     /// Forgets everything (the mapping options too).

@@ -217,7 +217,8 @@ fn every_format_ignores_chunk_boundaries() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.ends_with(".py") {
+        // The mapping dialog's sample has unknown columns on purpose.
+        if name.ends_with(".py") || name.starts_with("custom_") {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();

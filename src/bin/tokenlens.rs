@@ -10,6 +10,8 @@ use tokenlens::generate::{generate, GenOptions};
 use tokenlens::ingest::fields;
 use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
+use tokenlens::metrics::cost::apply_prices;
+use tokenlens::pricing::PriceTable;
 use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder};
 
 #[derive(Parser)]
@@ -37,6 +39,10 @@ enum Command {
         /// Threads reading each JSONL file (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Prices that win over the built-in table: a LiteLLM-format JSON file
+        /// (model_prices_and_context_window.json) or tokenlens' CSV (src/pricing/prices.csv).
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
         #[command(flatten)]
         mapping: MappingArgs,
     },
@@ -91,16 +97,35 @@ impl MappingArgs {
     }
 }
 
+/// The built-in price table, with `path`'s prices (LiteLLM JSON or tokenlens CSV) winning.
+fn price_table(path: Option<&Path>) -> Result<PriceTable, String> {
+    let builtin = PriceTable::builtin();
+    let Some(path) = path else {
+        return Ok(builtin.clone());
+    };
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let own = if text.trim_start().starts_with('{') {
+        PriceTable::from_litellm_json(&text)
+    } else {
+        PriceTable::from_csv(&text)
+    }
+    .map_err(|e| format!("--prices {name}: {e}"))?;
+    Ok(builtin.with_overrides(&own))
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Summary {
             files,
             json,
             threads,
+            prices,
             mapping,
-        } => mapping
-            .options()
-            .and_then(|opts| summary(&files, json, threads, &opts)),
+        } => mapping.options().and_then(|opts| {
+            let prices = price_table(prices.as_deref())?;
+            summary(&files, json, threads, &opts, &prices)
+        }),
         Command::Fields => {
             print!("{}", fields::markdown_table());
             Ok(())
@@ -121,6 +146,7 @@ fn summary(
     json: bool,
     threads: Option<usize>,
     opts: &MapOptions,
+    prices: &PriceTable,
 ) -> Result<(), String> {
     let mut parts = Vec::new();
     for (file_index, path) in (0u16..).zip(files) {
@@ -157,6 +183,10 @@ fn summary(
         }
         (builder.finish(), import)
     };
+    // Pricing again: joined parts lose the list of flagged costs, and --prices may differ
+    // from the built-in table the import used.
+    let mut table = table;
+    apply_prices(&mut table, prices);
     let report = SummaryReport::new(&table, import);
     let out = if json {
         serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"

@@ -188,6 +188,7 @@ impl JsonlDecoder {
                     cached_input_tokens: rec.cached_input_tokens,
                     reasoning_tokens: rec.reasoning_tokens,
                     cost_usd: rec.cost_usd,
+                    cost_source: 0,
                     span: (offset, bytes.len() as u32),
                     file: 0,
                 };

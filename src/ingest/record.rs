@@ -305,6 +305,7 @@ impl Mapped {
             cached_input_tokens: self.cached_input_tokens,
             reasoning_tokens: self.reasoning_tokens,
             cost_usd: self.cost_usd,
+            cost_source: 0,
             span,
             file: 0,
         }

@@ -3,6 +3,7 @@
 use arrow::array::Array;
 use serde::Serialize;
 
+use super::cost::CostSource;
 use super::latency::LatencyStats;
 use crate::table::{Groups, Table};
 
@@ -27,10 +28,20 @@ pub struct Totals {
     pub cached_input_tokens: u64,
     /// Reasoning tokens (part of `output_tokens`).
     pub reasoning_tokens: u64,
-    /// Reported cost, USD; `None` when no request reports one.
+    /// Cost, USD: reported by the log, else computed from the price table; `None` when
+    /// no request has either.
     pub cost_usd: Option<f64>,
-    /// Requests that report a cost.
+    /// Requests with a cost.
     pub cost_count: u64,
+    /// Of those, requests whose cost was computed from the price table.
+    pub cost_computed_count: u64,
+    /// Requests whose reported cost is more than 1% away from the price table's.
+    pub cost_mismatch_count: u64,
+    /// Reported minus computed cost over those requests, USD.
+    pub cost_mismatch_usd: f64,
+    /// Requests with tokens but no reported cost whose model has no price: their cost is
+    /// unknown, not zero.
+    pub unpriced_requests: u64,
 }
 
 /// Accumulates [`Totals`] row by row.
@@ -44,6 +55,10 @@ pub struct Acc {
     reasoning_tokens: u64,
     cost: f64,
     cost_count: u64,
+    cost_computed_count: u64,
+    cost_mismatch_count: u64,
+    cost_mismatch_usd: f64,
+    unpriced_requests: u64,
     latencies: Vec<f64>,
     ttfts: Vec<f64>,
 }
@@ -72,6 +87,17 @@ impl Acc {
             self.cost += t.cost_usd.value(i);
             self.cost_count += 1;
         }
+        match CostSource::from_u8(t.cost_source.value(i)) {
+            CostSource::Computed => self.cost_computed_count += 1,
+            CostSource::Mismatch => {
+                self.cost_mismatch_count += 1;
+                if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
+                    self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
+                }
+            }
+            CostSource::Unpriced => self.unpriced_requests += 1,
+            CostSource::None | CostSource::Reported => {}
+        }
         if t.latency_ms.is_valid(i) {
             self.latencies.push(t.latency_ms.value(i));
         }
@@ -91,6 +117,10 @@ impl Acc {
             reasoning_tokens: self.reasoning_tokens,
             cost_usd: (self.cost_count > 0).then_some(self.cost),
             cost_count: self.cost_count,
+            cost_computed_count: self.cost_computed_count,
+            cost_mismatch_count: self.cost_mismatch_count,
+            cost_mismatch_usd: self.cost_mismatch_usd,
+            unpriced_requests: self.unpriced_requests,
         }
     }
 }

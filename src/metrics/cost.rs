@@ -1,0 +1,166 @@
+//! Cost: the reported cost when the log has one, computed from the price table otherwise.
+//! Run once after an import (and again when the prices change): it rewrites the table's
+//! `cost_usd` to the effective cost and records each row's [`CostSource`], so every other
+//! metric sums one column. Where a log reports a cost and the table prices the model too,
+//! a difference of more than 1% is flagged, never silently chosen between.
+
+use arrow::array::{Array, Float64Builder, UInt8Builder};
+
+use crate::pricing::{Price, PriceTable};
+use crate::table::{dict_value, Table};
+
+/// Where a row's cost comes from (the `cost_source` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CostSource {
+    /// No cost: no reported cost and no tokens to price.
+    None = 0,
+    /// Reported by the log (the price table agrees within 1%, or does not price it).
+    Reported = 1,
+    /// Computed from the price table.
+    Computed = 2,
+    /// Reported, and more than 1% away from the price table's figure.
+    Mismatch = 3,
+    /// Tokens but no reported cost, and the price table has no price for the model.
+    Unpriced = 4,
+}
+
+impl CostSource {
+    /// The source stored as `v`.
+    pub fn from_u8(v: u8) -> CostSource {
+        match v {
+            1 => CostSource::Reported,
+            2 => CostSource::Computed,
+            3 => CostSource::Mismatch,
+            4 => CostSource::Unpriced,
+            _ => CostSource::None,
+        }
+    }
+}
+
+/// Relative difference beyond which a reported cost is flagged.
+pub const MISMATCH_TOLERANCE: f64 = 0.01;
+
+/// The price of each model of the table (by dictionary key), looked up once.
+fn model_prices<'p>(t: &Table, prices: &'p PriceTable) -> Vec<Option<&'p Price>> {
+    let n = t.model.values().len();
+    let mut provider_of: Vec<Option<&str>> = vec![None; n];
+    let keys = t.model.keys();
+    for i in 0..t.len() {
+        if keys.is_valid(i) {
+            let k = keys.value(i) as usize;
+            if provider_of[k].is_none() {
+                provider_of[k] = dict_value(&t.provider, i).or(Some(""));
+            }
+        }
+    }
+    let names = t
+        .model
+        .values()
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>();
+    (0..n)
+        .map(|k| {
+            let name = names.map(|a| a.value(k))?;
+            let provider = provider_of[k]?;
+            prices
+                .lookup_with_provider(provider, name)
+                .map(|m| &m.entry.price)
+        })
+        .collect()
+}
+
+/// Prices the table: `cost_usd` becomes the effective cost, `cost_source` says where each
+/// came from, and `cost_mismatch` keeps the computed cost of flagged rows.
+pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
+    let per_model = model_prices(t, prices);
+    let mut cost = Float64Builder::with_capacity(t.len());
+    let mut source = UInt8Builder::with_capacity(t.len());
+    let mut mismatch = Vec::new();
+    let keys = t.model.keys();
+    let tok =
+        |a: &arrow::array::UInt32Array, i: usize| a.is_valid(i).then(|| u64::from(a.value(i)));
+    for i in 0..t.len() {
+        let was = CostSource::from_u8(t.cost_source.value(i));
+        // A reported cost stays in the column; a computed one is recomputed.
+        let reported =
+            matches!(was, CostSource::Reported | CostSource::Mismatch).then(|| t.cost_usd.value(i));
+        let (input, output) = (tok(&t.input_tokens, i), tok(&t.output_tokens, i));
+        let price = if keys.is_valid(i) {
+            per_model[keys.value(i) as usize]
+        } else {
+            None
+        };
+        let computed = match (price, input.is_some() || output.is_some()) {
+            (Some(p), true) => {
+                let input = input.unwrap_or(0);
+                let cached = tok(&t.cached_input_tokens, i).unwrap_or(0);
+                Some(p.cost(input, cached, output.unwrap_or(0), input))
+            }
+            _ => None,
+        };
+        let (value, src) = match (reported, computed) {
+            (Some(r), Some(c)) if differs(r, c) => {
+                mismatch.push((i as u32, c));
+                (Some(r), CostSource::Mismatch)
+            }
+            (Some(r), _) => (Some(r), CostSource::Reported),
+            (None, Some(c)) => (Some(c), CostSource::Computed),
+            // Tokens to pay for, but no price: unknown, and said so (zero tokens cost
+            // nothing whatever the price).
+            (None, None) if input.unwrap_or(0) + output.unwrap_or(0) > 0 => {
+                (None, CostSource::Unpriced)
+            }
+            (None, None) => (None, CostSource::None),
+        };
+        cost.append_option(value);
+        source.append_value(src as u8);
+    }
+    t.cost_usd = cost.finish();
+    t.cost_source = source.finish();
+    t.cost_mismatch = mismatch;
+}
+
+/// More than 1% apart (and more than a millionth of a dollar: logs round).
+fn differs(reported: f64, computed: f64) -> bool {
+    let d = (reported - computed).abs();
+    d > 1e-6 && d > MISMATCH_TOLERANCE * computed.abs().max(reported.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Row, TableBuilder};
+
+    #[test]
+    fn reported_computed_flagged_and_unpriced() {
+        let mut b = TableBuilder::default();
+        let row = |model, cost, input, output| Row {
+            model: Some(model),
+            cost_usd: cost,
+            input_tokens: input,
+            output_tokens: output,
+            ..Row::default()
+        };
+        // gpt-4o: $2.50 in, $10 out per 1M tokens.
+        b.push(&row("gpt-4o", None, Some(1000), Some(100))); // computed 0.0035
+        b.push(&row("gpt-4o", Some(0.0035), Some(1000), Some(100))); // agrees
+        b.push(&row("gpt-4o", Some(0.01), Some(1000), Some(100))); // flagged
+        b.push(&row("my-own-model", None, Some(5), Some(5))); // unpriced
+        b.push(&row("my-own-model", Some(0.2), None, None)); // reported only
+        b.push(&row("gpt-4o", None, None, None)); // nothing to price
+        let mut t = b.finish();
+        apply_prices(&mut t, PriceTable::builtin());
+        let src: Vec<u8> = t.cost_source.values().to_vec();
+        assert_eq!(src, [2, 1, 3, 4, 1, 0]);
+        assert!((t.cost_usd.value(0) - 0.0035).abs() < 1e-15);
+        assert_eq!(t.cost_usd.value(2), 0.01);
+        assert!(!t.cost_usd.is_valid(3));
+        assert_eq!(t.cost_mismatch.len(), 1);
+        assert_eq!(t.cost_mismatch[0].0, 2);
+        // Pricing again (new overrides) keeps reported costs and recomputes the rest.
+        apply_prices(&mut t, PriceTable::builtin());
+        assert_eq!(t.cost_source.values().to_vec(), src);
+        assert_eq!(t.cost_usd.value(2), 0.01);
+    }
+}

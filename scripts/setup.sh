@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing tokenlens needs, skipping whatever is already there.
 #
-#   bash scripts/setup.sh            Rust wasm target + wasm-bindgen CLI (enough to build and serve)
+#   bash scripts/setup.sh            Rust wasm target + wasm-bindgen CLI + clang (apt; zstd's C
+#                                    code needs it for wasm32): enough to build and serve
 #   bash scripts/setup.sh --browser  also Chromium (apt), npm packages (playwright-core, binaryen)
 #                                    and the Python test packages (duckdb, pytest)
 #
@@ -16,7 +17,7 @@ for arg in "$@"; do
     case "$arg" in
         --browser) browser=1 ;;
         -h | --help)
-            sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -74,6 +75,15 @@ else
         echo "setup.sh: installed wasm-bindgen-cli but \`wasm-bindgen --version\` is not ${wb_version}" >&2
         exit 1
     }
+fi
+
+# --- clang from Debian: zstd-sys (Parquet's zstd codec) compiles C for wasm32 with it -------
+if command -v clang >/dev/null 2>&1; then
+    say "clang: present"
+else
+    say "clang: installing from apt"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang
 fi
 
 if [ "$browser" -eq 0 ]; then

@@ -1,6 +1,7 @@
 //! Bytes -> records. One push decoder per format (`feed` chunks split anywhere, then
 //! `finish`); every bad record is skipped, counted and reported, every good one kept.
 
+pub mod columnar;
 pub mod csv;
 pub mod fields;
 pub mod json;
@@ -341,6 +342,7 @@ enum Decoder {
     Json(json::JsonDecoder),
     Csv(Box<csv::CsvDecoder>),
     Gzip(Box<Gzip>),
+    Columnar(Box<columnar::ColumnarDecoder>),
     /// A format not read: the rest of the file is ignored (the reason was reported).
     Unknown,
 }
@@ -384,6 +386,7 @@ impl Decoder {
             Decoder::Jsonl(d) => d.feed(chunk, sink),
             Decoder::Json(d) => d.feed(chunk, sink),
             Decoder::Csv(d) => d.feed(chunk, sink),
+            Decoder::Columnar(d) => d.feed(chunk, sink),
             Decoder::Gzip(g) => {
                 if g.failed {
                     return;
@@ -424,16 +427,7 @@ impl Decoder {
                 }))
             }
             Format::Parquet | Format::ArrowFile | Format::ArrowStream => {
-                let name = sink.file.clone();
-                sink.skip(
-                    1,
-                    0,
-                    format!(
-                        "{name} is {}, which this build does not read yet",
-                        format.name()
-                    ),
-                );
-                Decoder::Unknown
+                Decoder::Columnar(Box::new(columnar::ColumnarDecoder::new(format, sink)))
             }
         }
     }
@@ -450,6 +444,7 @@ impl Decoder {
             Decoder::Jsonl(d) => d.finish(sink),
             Decoder::Json(d) => d.finish(sink),
             Decoder::Csv(d) => d.finish(sink),
+            Decoder::Columnar(d) => d.finish(sink),
             Decoder::Gzip(g) => {
                 if !g.failed {
                     if let Err(e) = g.gz.try_finish() {

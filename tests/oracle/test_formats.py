@@ -14,8 +14,12 @@ Canonical rules reproduced (DESIGN.md, "The canonical record" and "Metric defini
   SuccessFlag: false). An error *type* or a WARNING level alone is not an error.
 - input tokens: the first present input rule; the total counts as input only when both the
   input and the output are missing.
-- cost: the first whole-cost rule with a value, else the sum of the present UsdPart rules;
-  Cents / 100. cost_count = records with a cost.
+- reported cost: the first whole-cost rule with a value, else the sum of the present UsdPart
+  rules; Cents / 100. The record's cost is the reported one when it has one, else computed
+  from src/pricing/prices.csv by test_oracle.add_costs (the model matched to a price row in
+  SQL; the provider is the profile's Provider rule, for the provider-qualified name).
+  cost_count = records with a cost; cost_computed_count, cost_mismatch_count/_usd,
+  unpriced_requests and unpriced_models as in test_oracle.py.
 - latency: Ms as is, Seconds x 1000, SinceStart = (that time - the record's start) in ms, the
   times taken at the canonical microsecond. TTFT the same way. Percentiles are DuckDB's
   quantile_cont over the records that have one; null when none has.
@@ -39,7 +43,22 @@ import duckdb
 import pytest
 
 # Shared with the article oracle: the binary, how to run it, and how mismatches are reported.
-from test_oracle import FIXTURES, LATENCY_KEYS, Diff, cli, run, sql_str, summary  # noqa: F401
+from test_oracle import (  # noqa: F401
+    COST_AGGREGATES,
+    COST_COUNTS,
+    FIXTURES,
+    LATENCY_KEYS,
+    Diff,
+    add_costs,
+    cli,
+    compare_cost,
+    compare_unpriced_models,
+    load_prices,
+    run,
+    sql_str,
+    summary,
+    unpriced_models,
+)
 
 FORMATS = FIXTURES / "formats"
 INVALID = FIXTURES / "invalid"
@@ -105,9 +124,9 @@ def read_json(path: Path, columns: dict[str, str], fmt: str) -> str:
 
 
 # Every case's SQL yields these columns, one row per record in the file:
-#   kept (an LLM call), ts_us, latency_ms, ttft_ms, is_error, model,
+#   kept (an LLM call), ts_us, latency_ms, ttft_ms, is_error, model, provider,
 #   input_tokens, output_tokens, total_tokens (each the first present rule, unconverted),
-#   cached_input_tokens, reasoning_tokens, cost_usd.
+#   cached_input_tokens, reasoning_tokens, cost_usd (the reported cost).
 
 
 # --- the article's record (CSV, TSV, JSON array, gzip, Parquet, Arrow) ------------------------
@@ -139,6 +158,7 @@ def article_sql(source: str, ts_us: str) -> str:
                NULL::DOUBLE AS ttft_ms,                        -- the article has no TTFT field
                failed_status(status_code) OR has_text(error_message) AS is_error,
                model_name AS model,
+               NULL::VARCHAR AS provider,                      -- these fixtures have no provider column
                prompt_tokens AS input_tokens,
                completion_tokens AS output_tokens,
                total_tokens,
@@ -201,6 +221,7 @@ def langfuse_sql(source: str, get: Callable[[str], str], time: Callable[[str], s
                -- level ERROR fails; statusMessage is only the error's type.
                coalesce(upper({get('level')}) = 'ERROR', false) AS is_error,
                coalesce({get('model')}, {get('providedModelName')}) AS model,
+               NULL::VARCHAR AS provider,                                    -- no Provider rule
                coalesce({cnt('usageDetails.input')}, {cnt('usage.input')},
                         {cnt('promptTokens')}, {cnt('inputUsage')}) AS input_tokens,
                coalesce({cnt('usageDetails.output')}, {cnt('usage.output')},
@@ -268,10 +289,12 @@ def helicone(con, path: Path) -> str:
         "response_status": "BIGINT",
         "model": "VARCHAR",
         "request_model": "VARCHAR",
+        "provider": "VARCHAR",
         "prompt_tokens": "BIGINT",
         "completion_tokens": "BIGINT",
         "total_tokens": "BIGINT",
         "prompt_cache_read_tokens": "BIGINT",
+        "reasoning_tokens": "BIGINT",
         "cost": "DOUBLE",
         "cost_usd": "DOUBLE",
     }
@@ -287,10 +310,10 @@ def helicone(con, path: Path) -> str:
                time_to_first_token AS ttft_ms,                               -- ms
                failed_status(response_status) AS is_error,
                coalesce(model, request_model) AS model,
+               provider,
                prompt_tokens AS input_tokens, completion_tokens AS output_tokens, total_tokens,
                prompt_cache_read_tokens AS cached_input_tokens,
-               -- The export has reasoning_tokens, but fields.rs maps no Helicone field to it.
-               NULL::BIGINT AS reasoning_tokens,
+               reasoning_tokens,                                             -- as exported
                coalesce(cost, cost_usd) AS cost_usd                          -- USD
         FROM h
     """
@@ -333,6 +356,7 @@ def langsmith(con, path: Path) -> str:
             coalesce(extra ->> '$.metadata.ls_model_name',
                      extra ->> '$.invocation_params.model_name',
                      extra ->> '$.invocation_params.model') AS model,
+            extra ->> '$.metadata.ls_provider' AS provider,
             prompt_tokens AS input_tokens, completion_tokens AS output_tokens, total_tokens,
             CAST(prompt_token_details ->> '$.cache_read' AS BIGINT) AS cached_input_tokens,
             CAST(completion_token_details ->> '$.reasoning' AS BIGINT) AS reasoning_tokens,
@@ -355,6 +379,7 @@ def litellm(con, path: Path) -> str:
         "metadata": "JSON",
         "model": "VARCHAR",
         "model_group": "VARCHAR",
+        "custom_llm_provider": "VARCHAR",
         "prompt_tokens": "BIGINT",
         "completion_tokens": "BIGINT",
         "total_tokens": "BIGINT",
@@ -373,6 +398,7 @@ def litellm(con, path: Path) -> str:
                coalesce(lower(status) = 'failure', false)
                  OR has_text(metadata ->> '$.error_information.error_message') AS is_error,
                coalesce(model, model_group) AS model,
+               custom_llm_provider AS provider,
                prompt_tokens AS input_tokens, completion_tokens AS output_tokens, total_tokens,
                NULL::BIGINT AS cached_input_tokens,
                NULL::BIGINT AS reasoning_tokens,
@@ -414,6 +440,7 @@ def portkey(con, path: Path) -> str:
                failed_status(response_status_code)
                  OR coalesce(lower(is_success) = 'false', false) AS is_error,
                ai_model AS model,
+               ai_org AS provider,            -- fields.rs' second rule, ai_provider, is not a column here
                req_units AS input_tokens, res_units AS output_tokens, total_units AS total_tokens,
                NULL::BIGINT AS cached_input_tokens,
                NULL::BIGINT AS reasoning_tokens,
@@ -440,6 +467,7 @@ def openai_batch(con, path: Path) -> str:
                failed_status(status)
                  OR has_text(coalesce(error ->> '$.message', response ->> '$.body.error.message')) AS is_error,
                response ->> '$.body.model' AS model,
+               NULL::VARCHAR AS provider,                                    -- the format has none
                CAST(usage ->> '$.prompt_tokens' AS BIGINT) AS input_tokens,
                CAST(usage ->> '$.completion_tokens' AS BIGINT) AS output_tokens,
                CAST(usage ->> '$.total_tokens' AS BIGINT) AS total_tokens,
@@ -498,6 +526,7 @@ def otlp(con, path: Path, fmt: str) -> str:
                coalesce(lower(span ->> '$.status.code') IN ('2', 'status_code_error'), false)
                  OR has_text(span ->> '$.status.message') AS is_error,
                {first(a('gen_ai.response.model'), a('gen_ai.request.model'), a('llm.model_name'))} AS model,
+               {first(a('gen_ai.provider.name'), a('gen_ai.system'), a('llm.provider'))} AS provider,
                {first(cnt('gen_ai.usage.input_tokens'), cnt('gen_ai.usage.prompt_tokens'),
                       cnt('llm.token_count.prompt'))} AS input_tokens,
                {first(cnt('gen_ai.usage.output_tokens'), cnt('gen_ai.usage.completion_tokens'),
@@ -512,6 +541,51 @@ def otlp(con, path: Path, fmt: str) -> str:
     """
 
 
+# --- a CSV of its own, read with --map -------------------------------------------------------
+
+# The mapping custom_columns.csv needs (the same as tests/e2e/formats.test.mjs' CUSTOM_MAP).
+CUSTOM_MAP = {
+    "ts": "when",
+    "latency_s": "how_long_s",
+    "model": "engine",
+    "user_id": "who",
+    "input_tokens": "in_tok",
+    "output_tokens": "out_tok",
+    "cost_usd": "usd",
+}
+
+
+def custom_columns(con, path: Path) -> str:
+    columns = {
+        "when": "VARCHAR",
+        "how_long_s": "DOUBLE",
+        "engine": "VARCHAR",
+        "who": "VARCHAR",
+        "in_tok": "BIGINT",
+        "out_tok": "BIGINT",
+        "usd": "DOUBLE",
+        "note": "VARCHAR",
+    }
+    return f"""
+        SELECT true AS kept,
+               text_to_us("when") AS ts_us,                                  -- no zone: UTC
+               how_long_s * 1000 AS latency_ms,                              -- latency_s: seconds -> ms
+               NULL::DOUBLE AS ttft_ms,
+               false AS is_error,                                            -- no status or error mapped
+               engine AS model,
+               NULL::VARCHAR AS provider,
+               in_tok AS input_tokens, out_tok AS output_tokens, NULL::BIGINT AS total_tokens,
+               NULL::BIGINT AS cached_input_tokens,
+               NULL::BIGINT AS reasoning_tokens,
+               usd AS cost_usd                                               -- USD
+        FROM {read_csv(path, columns)}
+    """
+
+
+def map_args(mapping: dict[str, str]) -> tuple[str, ...]:
+    return tuple(a for k, v in mapping.items() for a in ("--map", f"{k}={v}"))
+
+
 # --- the cases ------------------------------------------------------------------------------
 
 
@@ -522,6 +596,7 @@ class Case:
     format: str  # the container, "+gzip" when compressed
     records: int  # records in the file, counted by hand (LLM calls and ignored ones)
     sql: Callable[[duckdb.DuckDBPyConnection, Path], str]
+    args: tuple[str, ...] = ()  # more `tokenlens summary` arguments (--map ...)
 
 
 CASES = [
@@ -542,6 +617,7 @@ CASES = [
     Case("article_snappy.parquet", "article", "parquet", 12, article_parquet),
     Case("article.arrow", "article", "arrow", 12, lambda con, p: article_arrow(con, p, stream=False)),
     Case("article.arrows", "article", "arrows", 12, lambda con, p: article_arrow(con, p, stream=True)),
+    Case("custom_columns.csv", "article", "csv", 20, custom_columns, map_args(CUSTOM_MAP)),
 ]
 
 
@@ -560,16 +636,14 @@ AGGREGATES = """
     coalesce(sum(output_tokens), 0) AS output_tokens,
     coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens,
     coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
-    sum(cost_usd) AS cost_usd,
-    count(cost_usd) AS cost_count,
     min(ts_us) AS first_us,
-    max(ts_us) AS last_us
-"""
+    max(ts_us) AS last_us,
+""" + COST_AGGREGATES
 
 
 def shape(row: dict) -> dict:
     out = {k: row[k] for k in row if not k.startswith(("lat_", "ttft_"))}
-    for k in ("requests", "errors", "input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "cost_count"):
+    for k in ("requests", "errors", "input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", *COST_COUNTS):
         out[k] = int(row[k])
     out["error_rate"] = row["errors"] / row["requests"] if row["requests"] else None
     out["latency_ms"] = {k: row[f"lat_{k}"] for k in LATENCY_KEYS}
@@ -580,11 +654,13 @@ def shape(row: dict) -> dict:
 def oracle(case: Case) -> dict:
     """The summary of the case's fixture as DuckDB computes it."""
     con = connect()
+    load_prices(con)
     con.execute(f"CREATE VIEW records AS {case.sql(con, FORMATS / case.fixture)}")
     con.execute(
         """
-        CREATE VIEW r AS
-        SELECT *,
+        CREATE VIEW calls AS
+        SELECT * EXCLUDE (cost_usd),
+               cost_usd AS reported_cost_usd,
                -- Only a total and neither part: the total counts as input tokens.
                CASE WHEN input_tokens IS NULL AND output_tokens IS NULL
                     THEN total_tokens ELSE input_tokens END AS input_counted,
@@ -592,6 +668,7 @@ def oracle(case: Case) -> dict:
         FROM records WHERE kept
         """
     )
+    add_costs(con, "calls", "r")
 
     def rows(sql: str) -> list[dict]:
         cur = con.execute(sql)
@@ -602,6 +679,7 @@ def oracle(case: Case) -> dict:
     by_model = [shape(g) for g in rows(f"SELECT model_key AS model, {AGGREGATES} FROM r GROUP BY ALL")]
     by_model.sort(key=lambda g: (-g["requests"], g["model"]))
     ignored = con.execute("SELECT count(*) FILTER (WHERE NOT kept) FROM records").fetchone()[0]
+    total["unpriced_models"] = unpriced_models(by_model)
     return {"summary": total, "by_model": by_model, "ignored": int(ignored)}
 
 
@@ -623,8 +701,7 @@ def compare_figures(diff: Diff, where: str, got: dict, want: dict, *, ttft: bool
             diff.float(f"{where}.{field}.{key}", stats_of(got, field, key), want[field][key])
     for key in ("input_tokens", "output_tokens"):
         diff.count(f"{where}.{key}", got.get(key), want[key])
-    diff.float(f"{where}.cost_usd", got.get("cost_usd"), want["cost_usd"])
-    diff.count(f"{where}.cost_count", got.get("cost_count"), want["cost_count"])
+    compare_cost(diff, where, got, want)
 
 
 def compare(got: dict, want: dict, case: Case) -> Diff:
@@ -637,6 +714,7 @@ def compare(got: dict, want: dict, case: Case) -> Diff:
     diff.ts("last_ts", got.get("last_ts"), total["last_us"])
     diff.count("ignored_records", got.get("ignored_records"), want["ignored"])
     diff.count("skipped_lines", got.get("skipped_lines"), 0)
+    compare_unpriced_models(diff, got.get("unpriced_models"), total["unpriced_models"])
     for key, expected in (("format", case.format), ("profile", case.profile)):
         if got.get(key) != expected:
             diff.problems.append(f"{key}: expected {expected!r}, got {got.get(key)!r}")
@@ -670,7 +748,7 @@ def test_format_matches_duckdb(cli: Path, case: Case):
     want = oracle(case)
     read = want["summary"]["requests"] + want["ignored"]
     assert read == case.records, f"DuckDB read {read} records, not {case.records}: the fixture or its SQL is wrong"
-    got = summary(cli, path)
+    got = summary(cli, path, *case.args)
     compare(got, want, case).check()
 
 

@@ -6,9 +6,15 @@ Metric definitions are the ones in the repo's contract (see README.md, "Metric d
 
 - error: status_code >= 400, or status_code = 0, or a non-empty error_message
 - latency percentiles: DuckDB quantile_cont (linear interpolation) over records with latency_ms
-- input_tokens / output_tokens / cost_usd: sums of prompt_tokens / completion_tokens /
-  estimated_cost_usd (cost is null when no record has one); a record with total_tokens but
-  neither part counts its total as input (the engine's rule, src/ingest/jsonl.rs)
+- input_tokens / output_tokens: sums of prompt_tokens / completion_tokens; a record with
+  total_tokens but neither part counts its total as input (the engine's rule, src/ingest/jsonl.rs)
+- cost (DESIGN.md, "Metric definitions": Cost): per record the reported cost
+  (estimated_cost_usd) when it has one, else computed here from src/pricing/prices.csv, read
+  with DuckDB and matched to the model by SQL written from the rules, never by the engine's
+  code (see `load_prices` and `add_costs`). cost_usd sums it (null when no record has one);
+  cost_count / cost_computed_count / cost_mismatch_count / cost_mismatch_usd /
+  unpriced_requests count and sum as the engine's Totals; unpriced_models lists the models
+  (in by_model order) with unpriced requests
 - timestamp: an epoch number (unit from its magnitude) or an ISO 8601 string (no zone = UTC)
 - a missing model_name / application is grouped as "(none)"
 - first_ts / last_ts: ISO 8601 UTC with microseconds, compared as microseconds since the epoch
@@ -57,7 +63,18 @@ ARTICLE_COLUMNS = {
     "estimated_cost_usd": "DOUBLE",
 }
 
+# Fields outside the article's record that the engine also reads from a JSONL line and that
+# cost depends on (src/ingest/fields.rs, ARTICLE): the host, for the provider-qualified price
+# name, and the prompt tokens read from the cache.
+EXTRA_COLUMNS = {
+    "provider": "VARCHAR",
+    "cached_input_tokens": "BIGINT",
+}
+
 LATENCY_KEYS = ("p50", "p90", "p95", "p99", "max", "mean")
+# Cost figures of every group, counts and USD amounts.
+COST_COUNTS = ("cost_count", "cost_computed_count", "cost_mismatch_count", "unpriced_requests")
+COST_FLOATS = ("cost_usd", "cost_mismatch_usd")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 GENERATOR_START = datetime(2026, 11, 9, tzinfo=timezone.utc)
@@ -111,11 +128,204 @@ def generated_100k(cli: Path, tmp_path_factory) -> Path:
     return generate(cli, 100_000, 42, tmp_path_factory.mktemp("gen") / "gen-100k-seed42.jsonl")
 
 
-# --- the oracle -----------------------------------------------------------------------------
+# --- cost: the price table and model matching, in DuckDB ------------------------------------
+
+PRICES_CSV = ROOT / "src" / "pricing" / "prices.csv"
+PRICE_COLUMNS = {
+    "provider": "VARCHAR",
+    "model": "VARCHAR",
+    "input_usd_per_mtok": "DOUBLE",
+    "cached_input_usd_per_mtok": "DOUBLE",
+    "output_usd_per_mtok": "DOUBLE",
+    "min_context_tokens": "BIGINT",
+    "as_of": "DATE",
+    "aliases": "VARCHAR",
+}
+# A reported cost is flagged when it is more than 1% (of the larger) and more than a
+# millionth of a dollar away from the price table's (DESIGN.md: "a difference ... is flagged").
+MISMATCH_REL = 0.01
+MISMATCH_ABS = 1e-6
 
 
 def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def load_prices(con: duckdb.DuckDBPyConnection, path: Path = PRICES_CSV) -> None:
+    """prices.csv as DuckDB tables: `price_rows` (one per model and context tier, as written)
+    and `price_names` (every case-folded name a model answers to -> its entry, the
+    case-folded name of its base row)."""
+    # `#` lines are comments; no quoting in this file. The sniffer trips over the comment
+    # block, so the dialect is given in full.
+    con.execute(
+        f"""
+        CREATE TABLE price_rows AS
+        SELECT * FROM read_csv({sql_str(str(path))}, header = true, auto_detect = false,
+                               comment = '#', delim = ',', quote = '', escape = '',
+                               columns = {{{", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in PRICE_COLUMNS.items())}}})
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE price_names AS
+        SELECT DISTINCT name, entry FROM (
+            -- A model's own name (its base row: no min_context_tokens) ...
+            SELECT lower(trim(model)) AS name, lower(trim(model)) AS entry
+            FROM price_rows WHERE min_context_tokens IS NULL
+            UNION ALL
+            -- ... and each of its |-separated aliases.
+            SELECT lower(trim(alias)), lower(trim(model))
+            FROM (SELECT model, unnest(string_split(aliases, '|')) AS alias
+                  FROM price_rows WHERE min_context_tokens IS NULL AND aliases IS NOT NULL)
+            WHERE trim(alias) <> ''
+        )
+        """
+    )
+    # The oracle's own check of the file: no name may point at two models, and every tier
+    # row belongs to a model with a base row.
+    dup = con.execute("SELECT name FROM price_names GROUP BY name HAVING count(*) > 1").fetchall()
+    assert not dup, f"prices.csv: names of two models: {dup}"
+    orphan = con.execute(
+        """SELECT model FROM price_rows WHERE min_context_tokens IS NOT NULL
+           AND lower(trim(model)) NOT IN (SELECT entry FROM price_names)"""
+    ).fetchall()
+    assert not orphan, f"prices.csv: context tiers without a base row: {orphan}"
+
+
+# A trailing snapshot date: -YYYY-MM-DD or -YYYYMMDD.
+DATE_SUFFIX = r"-(\d{4}-\d{2}-\d{2}|\d{8})$"
+# Added after comparing with the engine on tests/fixtures/cost_20_models.jsonl, whose
+# `us.anthropic.claude-3-7-sonnet-20250219-v1:0` the engine prices and the rules above did not:
+# Bedrock's cross-region inference profiles put a geography before the model id, and the id
+# without it is a name in the table (an alias of claude-3-7-sonnet-20250219).
+BEDROCK_REGION_PREFIX = r"^(us|us-gov|eu|apac|jp|au|ca|global)\."
+# Added for the same reason, for the fixture's `mistral-small-latest`: Mistral's (and
+# Anthropic's, Google's, xAI's) API names a model's newest version `<name>-latest`, and
+# `<name>` is in the table (`mistral-small`, an alias of mistral-small-2506).
+LATEST_SUFFIX = r"-latest$"
+
+
+def match_prices(con: duckdb.DuckDBPyConnection, records: str) -> None:
+    """`model_prices`: each distinct (model, provider) of `records` -> the price entry its name
+    resolves to, and the rule that found it (`rule`: the lowest rank that hit).
+
+    The rules, in the order they are tried (first hit wins), all case-insensitive; each names a
+    form of the model name that must be a model's name or one of its aliases:
+      0   `provider/model`, when the record names a provider (a host's own price row, e.g.
+          Groq's `groq/meta-llama/llama-4-scout-17b-16e-instruct`)
+      10  the name itself
+      15  ... without a Bedrock cross-region prefix: `us.anthropic.x` -> `anthropic.x`
+      20  the name without a `provider/` routing prefix: `openai/gpt-4o` -> `gpt-4o`
+      25  ... and then without a Bedrock cross-region prefix
+      1xx any form of 10-25 without a trailing snapshot date: `gpt-4o-2024-08-06` -> `gpt-4o`
+      2xx any form of 10-25 without a trailing `-latest`: `mistral-small-latest` -> `mistral-small`
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE model_prices AS
+        WITH m AS (
+            SELECT DISTINCT model, provider,
+                   lower(trim(model)) AS folded,
+                   nullif(lower(trim(provider)), '') AS host
+            FROM {records}
+            WHERE nullif(trim(model), '') IS NOT NULL
+        ),
+        prefixed AS (
+            SELECT model, provider, 0 AS rank, host || '/' || folded AS name FROM m WHERE host IS NOT NULL
+            UNION ALL
+            SELECT model, provider, 10, folded FROM m
+            UNION ALL
+            SELECT model, provider, 20, regexp_replace(folded, '^[^/]*/', '') FROM m WHERE folded LIKE '%/%'
+        ),
+        forms AS (
+            SELECT * FROM prefixed
+            UNION ALL
+            SELECT model, provider, rank + 5, regexp_replace(name, {sql_str(BEDROCK_REGION_PREFIX)}, '')
+            FROM prefixed WHERE rank > 0 AND regexp_matches(name, {sql_str(BEDROCK_REGION_PREFIX)})
+        ),
+        suffixed AS (
+            SELECT model, provider, rank + 100 AS rank, regexp_replace(name, {sql_str(DATE_SUFFIX)}, '') AS name
+            FROM forms WHERE rank > 0 AND regexp_matches(name, {sql_str(DATE_SUFFIX)})
+            UNION ALL
+            SELECT model, provider, rank + 200, regexp_replace(name, {sql_str(LATEST_SUFFIX)}, '')
+            FROM forms WHERE rank > 0 AND regexp_matches(name, {sql_str(LATEST_SUFFIX)})
+        )
+        SELECT model, provider, arg_min(entry, rank) AS entry, min(rank) AS rule
+        FROM (SELECT * FROM forms UNION ALL SELECT * FROM suffixed) JOIN price_names USING (name)
+        GROUP BY model, provider
+        """
+    )
+
+
+def add_costs(con: duckdb.DuckDBPyConnection, records: str, out: str) -> None:
+    """View `out`: `records` plus each record's cost. `records` has the columns model, provider,
+    input_counted (prompt tokens, cached ones included), output_tokens (reasoning included),
+    cached_input_tokens and reported_cost_usd (the log's own cost, USD)."""
+    match_prices(con, records)
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW {out} AS
+        WITH priced AS (
+            SELECT r.*, p.entry AS price_entry, p.rule AS price_rule,
+                   -- The context tier: the row with the highest min_context_tokens that the
+                   -- prompt exceeds, else the base row. No cache price: cached tokens cost
+                   -- the input price.
+                   (SELECT arg_max({{'input': t.input_usd_per_mtok,
+                                     'cached': coalesce(t.cached_input_usd_per_mtok, t.input_usd_per_mtok),
+                                     'output': t.output_usd_per_mtok}},
+                                   coalesce(t.min_context_tokens, 0))
+                    FROM price_rows t
+                    WHERE lower(trim(t.model)) = p.entry
+                      AND (t.min_context_tokens IS NULL
+                           OR coalesce(r.input_counted, 0) > t.min_context_tokens)) AS rate,
+                   -- More cached than prompt tokens: all of the prompt was cached.
+                   least(coalesce(r.cached_input_tokens, 0), coalesce(r.input_counted, 0)) AS cached_counted
+            FROM {records} r
+            LEFT JOIN model_prices p
+              ON r.model = p.model AND r.provider IS NOT DISTINCT FROM p.provider
+        ),
+        computed AS (
+            SELECT *,
+                   -- Prices are USD per 1M tokens. Nothing to compute without any token count.
+                   CASE WHEN rate IS NOT NULL AND (input_counted IS NOT NULL OR output_tokens IS NOT NULL)
+                        THEN ((coalesce(input_counted, 0) - cached_counted) * rate.input
+                              + cached_counted * rate.cached
+                              + coalesce(output_tokens, 0) * rate.output) / 1e6
+                   END AS computed_cost_usd
+            FROM priced
+        )
+        SELECT *,
+               coalesce(reported_cost_usd, computed_cost_usd) AS cost_usd,
+               reported_cost_usd IS NULL AND computed_cost_usd IS NOT NULL AS cost_is_computed,
+               coalesce(abs(reported_cost_usd - computed_cost_usd) > {MISMATCH_ABS}
+                        AND abs(reported_cost_usd - computed_cost_usd)
+                            > {MISMATCH_REL} * greatest(abs(reported_cost_usd), abs(computed_cost_usd)),
+                        false) AS cost_mismatch,
+               -- Tokens to pay for, no reported cost and no price: unknown, never zero.
+               reported_cost_usd IS NULL AND computed_cost_usd IS NULL
+                 AND coalesce(input_counted, 0) + coalesce(output_tokens, 0) > 0 AS cost_unpriced
+        FROM computed
+        """
+    )
+
+
+# The cost aggregates of a group (over a view made by add_costs).
+COST_AGGREGATES = """
+    sum(cost_usd) AS cost_usd,
+    count(cost_usd) AS cost_count,
+    count(*) FILTER (WHERE cost_is_computed) AS cost_computed_count,
+    count(*) FILTER (WHERE cost_mismatch) AS cost_mismatch_count,
+    coalesce(sum(reported_cost_usd - computed_cost_usd) FILTER (WHERE cost_mismatch), 0) AS cost_mismatch_usd,
+    count(*) FILTER (WHERE cost_unpriced) AS unpriced_requests
+"""
+
+
+def unpriced_models(by_model: list[dict]) -> list[dict]:
+    """The summary's unpriced_models: the groups with unpriced requests, in by_model order."""
+    return [{"model": g["model"], "requests": g["unpriced_requests"]} for g in by_model if g["unpriced_requests"]]
+
+
+# --- the oracle -----------------------------------------------------------------------------
 
 
 def oracle(path: Path) -> dict:
@@ -133,10 +343,12 @@ def oracle(path: Path) -> dict:
             ELSE x / 1e3 END)::BIGINT
         """
     )
-    columns = "{" + ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in ARTICLE_COLUMNS.items()) + "}"
+    all_columns = {**ARTICLE_COLUMNS, **EXTRA_COLUMNS}
+    columns = "{" + ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in all_columns.items()) + "}"
+    load_prices(con)
     con.execute(
         f"""
-        CREATE VIEW r AS
+        CREATE VIEW records AS
         SELECT *,
                CASE
                  WHEN json_type(timestamp) = 'VARCHAR' THEN coalesce(
@@ -155,6 +367,15 @@ def oracle(path: Path) -> dict:
         FROM read_json({sql_str(str(path))}, format = 'newline_delimited', columns = {columns})
         """
     )
+    con.execute(
+        """
+        CREATE VIEW cost_input AS
+        SELECT *, model_name AS model, input_tokens AS input_counted, completion_tokens AS output_tokens,
+               estimated_cost_usd AS reported_cost_usd                 -- USD as written
+        FROM records
+        """
+    )
+    add_costs(con, "cost_input", "r")
     aggregates = """
         count(*) AS requests,
         count(*) FILTER (WHERE is_error) AS errors,
@@ -166,10 +387,9 @@ def oracle(path: Path) -> dict:
         avg(latency_ms) AS mean,
         coalesce(sum(input_tokens), 0) AS input_tokens,
         coalesce(sum(completion_tokens), 0) AS output_tokens,
-        sum(estimated_cost_usd) AS cost_usd,
         min(ts_us) AS first_us,
-        max(ts_us) AS last_us
-    """
+        max(ts_us) AS last_us,
+    """ + COST_AGGREGATES
 
     def rows(sql: str) -> list[dict]:
         cur = con.execute(sql)
@@ -184,7 +404,8 @@ def oracle(path: Path) -> dict:
             "latency_ms": {k: row[k] for k in LATENCY_KEYS},
             "input_tokens": int(row["input_tokens"]),
             "output_tokens": int(row["output_tokens"]),
-            "cost_usd": row["cost_usd"],
+            **{k: int(row[k]) for k in COST_COUNTS},
+            **{k: row[k] for k in COST_FLOATS},
             "first_us": row["first_us"],
             "last_us": row["last_us"],
         }
@@ -198,6 +419,7 @@ def oracle(path: Path) -> dict:
     by_app = [shape(r) for r in rows(f"SELECT application_key, {aggregates} FROM r GROUP BY ALL")]
     by_model.sort(key=lambda g: (-g["requests"], g["model"]))
     by_app.sort(key=lambda g: (-g["requests"], g["application"]))
+    total["unpriced_models"] = unpriced_models(by_model)
     return {"summary": total, "by_model": by_model, "by_application": by_app}
 
 
@@ -274,7 +496,22 @@ def compare_group(diff: Diff, where: str, got: dict, want: dict) -> None:
         diff.float(f"{where}.latency_ms.{key}", latency_of(got, key), want["latency_ms"][key])
     diff.count(f"{where}.input_tokens", got.get("input_tokens"), want["input_tokens"])
     diff.count(f"{where}.output_tokens", got.get("output_tokens"), want["output_tokens"])
-    diff.float(f"{where}.cost_usd", got.get("cost_usd"), want["cost_usd"])
+    compare_cost(diff, where, got, want)
+
+
+def compare_cost(diff: Diff, where: str, got: dict, want: dict) -> None:
+    for key in COST_FLOATS:
+        diff.float(f"{where}.{key}", got.get(key), want[key])
+    for key in COST_COUNTS:
+        diff.count(f"{where}.{key}", got.get(key), want[key])
+
+
+def compare_unpriced_models(diff: Diff, got, want: list[dict]) -> None:
+    """The summary's unpriced models: the same models, in by_model order, with their counts."""
+    if not isinstance(got, list):
+        diff.problems.append(f"unpriced_models: expected a list, got {got!r}")
+    elif [(m.get("model"), m.get("requests")) for m in got] != [(m["model"], m["requests"]) for m in want]:
+        diff.problems.append(f"unpriced_models: expected {want} (DuckDB), got {got}")
 
 
 def compare_groups(diff: Diff, field: str, key: str, got_list, want_list: list[dict]) -> None:
@@ -303,6 +540,7 @@ def compare_summary(got: dict, want: dict, *, skipped: int = 0) -> Diff:
     diff.ts("first_ts", got.get("first_ts"), total["first_us"])
     diff.ts("last_ts", got.get("last_ts"), total["last_us"])
     diff.count("skipped_lines", got.get("skipped_lines"), skipped)
+    compare_unpriced_models(diff, got.get("unpriced_models"), total["unpriced_models"])
     rps = got.get("throughput_rps")
     if not (isinstance(rps, (int, float)) and not isinstance(rps, bool) and rps >= 0) and rps is not None:
         diff.problems.append(f"throughput_rps: expected a non-negative number, got {rps!r}")
@@ -387,9 +625,11 @@ def test_fixture_matches_duckdb(cli: Path, fixture: Path):
     for line in fixture.read_bytes().splitlines():
         if line.strip():
             keys |= set(json.loads(line))
-    # The oracle knows the article's field names only (the engine also takes synonyms).
-    if keys - set(ARTICLE_COLUMNS):
-        pytest.skip(f"{fixture.name} has fields outside the article's record: {sorted(keys - set(ARTICLE_COLUMNS))}")
+    # The oracle knows the article's field names (and EXTRA_COLUMNS) only; the engine also
+    # takes synonyms.
+    known = set(ARTICLE_COLUMNS) | set(EXTRA_COLUMNS)
+    if keys - known:
+        pytest.skip(f"{fixture.name} has fields outside the article's record: {sorted(keys - known)}")
     got = summary(cli, fixture)
     want = oracle(fixture)
     diff = compare_summary(got, want)
@@ -433,7 +673,9 @@ def test_malformed_lines_are_skipped_and_reported(cli: Path, generated_100k: Pat
             if b is not None:
                 lines.append((b[0], "bad", b[1]))
     assert next(rest, None) is None
-    lines.append((b"{}", "good", None))  # every field missing is still a record
+    # No known field at all: skipped with a reason ("no known field ..."; src/ingest/mod.rs),
+    # so that a file of unknown columns is reported rather than read as empty records.
+    lines.append((b"{}", "bad", None))
     lines.append((good[0], "good", None))
 
     data = b"\n".join(text for text, _, _ in lines)  # no trailing newline
@@ -471,6 +713,30 @@ def test_malformed_lines_are_skipped_and_reported(cli: Path, generated_100k: Pat
         elif field and isinstance(reason, str) and field not in reason:
             diff.problems.append(f"import.errors[line {line}].reason should name the field {field!r}: {reason!r}")
     diff.check()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: src/metrics/cost.rs model_prices() resolves each model name once, "
+    "with the provider of the first row that has it, so one name at two hosts gets one price "
+    "(the first row's host's) for all its rows",
+)
+def test_one_model_name_at_two_hosts_is_priced_by_each_records_provider(cli: Path, tmp_path: Path):
+    """Together and Groq both serve meta-llama/llama-4-scout-17b-16e-instruct, at different
+    prices; the table names Groq's `groq/meta-llama/...`, tried first for a Groq record."""
+    path = tmp_path / "two_hosts.jsonl"
+    rows = [
+        # Together: $0.18 in, $0.59 out -> 0.18 + 0.59 = 0.77
+        {"timestamp": 1794182400, "model_name": "meta-llama/llama-4-scout-17b-16e-instruct",
+         "provider": "together", "prompt_tokens": 1_000_000, "completion_tokens": 1_000_000},
+        # Groq: $0.11 in, $0.34 out -> 0.11 + 0.34 = 0.45
+        {"timestamp": 1794182401, "model_name": "meta-llama/llama-4-scout-17b-16e-instruct",
+         "provider": "groq", "prompt_tokens": 1_000_000, "completion_tokens": 1_000_000},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    want = oracle(path)
+    assert math.isclose(want["summary"]["cost_usd"], 0.77 + 0.45, rel_tol=REL_TOL)
+    compare_summary(summary(cli, path), want).check()
 
 
 def test_missing_file_fails_with_its_name(cli: Path, tmp_path: Path):

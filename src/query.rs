@@ -45,7 +45,11 @@ pub fn select_in(models: &Groups, apps: &Groups, view: &View) -> Vec<u32> {
 }
 
 /// Bucket widths offered, in seconds, with their labels.
-const WIDTHS: [(i64, &str); 9] = [
+const WIDTHS: [(i64, &str); 13] = [
+    (1, "1s"),
+    (5, "5s"),
+    (10, "10s"),
+    (30, "30s"),
     (60, "1m"),
     (300, "5m"),
     (900, "15m"),
@@ -59,6 +63,11 @@ const WIDTHS: [(i64, &str); 9] = [
 
 /// At most this many buckets in an automatically sized series.
 pub const MAX_BUCKETS: i64 = 400;
+
+/// At most this many buckets narrower than a minute: those widths are for short files (a
+/// batch that ran in seconds, a test run of a few minutes), which are usually sparse, so a
+/// few dozen buckets show their shape without hundreds of empty slivers.
+pub const MAX_FINE_BUCKETS: i64 = 30;
 
 /// Equal time buckets aligned to their width, in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +83,21 @@ pub struct Buckets {
 }
 
 impl Buckets {
-    /// The smallest width that covers `[min_us, max_us]` in at most [`MAX_BUCKETS`] buckets.
+    /// The smallest width that covers `[min_us, max_us]` in at most [`MAX_BUCKETS`] buckets,
+    /// or [`MAX_FINE_BUCKETS`] for widths under a minute. A range of zero (one record) gets
+    /// one bucket of a second.
     pub fn auto(min_us: i64, max_us: i64) -> Buckets {
         let span = (max_us - min_us).max(0);
         let &(secs, label) = WIDTHS
             .iter()
-            .find(|(s, _)| span / (s * US_PER_S) < MAX_BUCKETS)
+            .find(|(s, _)| {
+                let cap = if *s < 60 {
+                    MAX_FINE_BUCKETS
+                } else {
+                    MAX_BUCKETS
+                };
+                span / (s * US_PER_S) < cap
+            })
             .unwrap_or(&WIDTHS[WIDTHS.len() - 1]);
         let width_us = secs * US_PER_S;
         // Weeks start on Monday; the epoch was a Thursday.
@@ -142,13 +160,38 @@ mod tests {
         let day = 86_400 * US_PER_S;
         let b = Buckets::auto(0, 14 * day - 1);
         assert_eq!((b.label, b.count, b.start_us), ("1h", 336, 0));
-        let b = Buckets::auto(90 * US_PER_S, 10 * 60 * US_PER_S);
-        assert_eq!((b.label, b.count, b.start_us), ("1m", 10, 60 * US_PER_S));
+        let b = Buckets::auto(90 * US_PER_S, 40 * 60 * US_PER_S);
+        assert_eq!((b.label, b.count, b.start_us), ("1m", 40, 60 * US_PER_S));
         assert_eq!(b.index(60 * US_PER_S), Some(0));
         assert_eq!(b.index(59 * US_PER_S), None);
         let b = Buckets::auto(0, 3_000 * day);
         assert_eq!(b.label, "1w");
         assert_eq!(b.start_us, -3 * day); // Monday 1969-12-29.
+    }
+
+    #[test]
+    fn short_ranges_get_buckets_under_a_minute() {
+        let s = US_PER_S;
+        // A batch that ran for 16 seconds: one bucket a second.
+        let b = Buckets::auto(1_000 * s, 1_016 * s);
+        assert_eq!((b.label, b.count, b.start_us), ("1s", 17, 1_000 * s));
+        assert_eq!(b.index(1_016 * s + 999_999), Some(16));
+        // One record: one bucket of a second, starting on its second.
+        let b = Buckets::auto(1_000 * s + 250_000, 1_000 * s + 250_000);
+        assert_eq!((b.label, b.count, b.start_us), ("1s", 1, 1_000 * s));
+        // Then 5 s, 10 s and 30 s, each at most MAX_FINE_BUCKETS buckets.
+        let width = |span_s: i64| Buckets::auto(0, span_s * s).label;
+        assert_eq!(width(29), "1s");
+        assert_eq!(width(30), "5s");
+        assert_eq!(width(149), "5s");
+        assert_eq!(width(150), "10s");
+        assert_eq!(width(260), "10s");
+        assert_eq!(width(300), "30s");
+        assert_eq!(width(899), "30s");
+        assert_eq!(width(900), "1m");
+        for span_s in [0, 1, 16, 59, 60, 299, 899] {
+            assert!(Buckets::auto(0, span_s * s).count as i64 <= MAX_FINE_BUCKETS);
+        }
     }
 
     #[test]

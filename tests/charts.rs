@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use plotters::prelude::*;
-use tokenlens::charts::{draw, ChartData, Theme, CHART_NAMES};
+use tokenlens::charts::{draw, time_labels, ChartData, Theme, CHART_NAMES};
 use tokenlens::generate::{generate, GenOptions};
+use tokenlens::metrics::series::Series;
 use tokenlens::{dashboard, Ingest, View};
 
 fn svg(name: &str, data: &ChartData) -> String {
@@ -18,12 +19,27 @@ fn svg(name: &str, data: &ChartData) -> String {
     out
 }
 
+/// The charts' data for the bytes of one file called `name`.
+fn load(name: &str, bytes: &[u8]) -> ChartData {
+    let mut ingest = Ingest::new();
+    ingest.start_file(name);
+    ingest.feed(bytes);
+    let (t, _) = ingest.finish();
+    ChartData::from(&dashboard(&t, &View::default()))
+}
+
+fn fixture(name: &str) -> ChartData {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    load(name, &std::fs::read(path).unwrap())
+}
+
 fn demo() -> ChartData {
     let mut bytes = Vec::new();
     generate(
         GenOptions {
             records: 3_000,
             seed: 5,
+            incident: true,
         },
         &mut bytes,
     )
@@ -77,4 +93,139 @@ fn unknown_chart_is_an_error() {
     let mut out = String::new();
     let root = SVGBackend::with_string(&mut out, (10, 10)).into_drawing_area();
     assert!(draw(&root, "pie", &ChartData::default(), &Theme::new(true, 2.0)).is_err());
+}
+
+/// Whether no two neighbouring labels read the same.
+fn distinct_neighbours(labels: &[String]) -> bool {
+    labels.windows(2).all(|w| w[0] != w[1])
+}
+
+/// Latency of 400 ms in the buckets marked `true`.
+fn latency_at(present: &[bool]) -> ChartData {
+    let n = present.len();
+    let v: Vec<Option<f64>> = present.iter().map(|&p| p.then_some(400.0)).collect();
+    ChartData {
+        series: Series {
+            bucket_secs: 60,
+            bucket_label: "1m".into(),
+            start_ms: (0..n)
+                .map(|k| 1_794_232_800_000.0 + k as f64 * 60e3)
+                .collect(),
+            requests: vec![1; n],
+            errors: vec![0; n],
+            throughput_rps: vec![1.0 / 60.0; n],
+            p50_ms: v.clone(),
+            p95_ms: v.clone(),
+            p99_ms: v,
+            input_tokens: vec![10; n],
+            output_tokens: vec![5; n],
+            cost_usd: vec![None; n],
+        },
+        by_model: Vec::new(),
+    }
+}
+
+#[test]
+fn isolated_points_are_dotted() {
+    // Gaps at buckets 1 and 5; p50 has none at 3 and 4 either.
+    let data = latency_at(&[true, false, true, true, true, false, true, true]);
+    let data = ChartData {
+        series: Series {
+            p50_ms: {
+                let mut v = data.series.p50_ms.clone();
+                v[3] = None;
+                v[4] = None;
+                v
+            },
+            ..data.series.clone()
+        },
+        ..data
+    };
+    // p50: lone at 0 and 2, line 6-7; p95 and p99: lone at 0, lines 2-4 and 6-7.
+    let latency = svg("latency", &data);
+    assert_eq!(latency.matches("<circle").count(), 2 + 1 + 1, "{latency}");
+    // Nothing isolated, no dots.
+    let joined = svg("latency", &latency_at(&[true, true, false, true, true]));
+    assert_eq!(joined.matches("<circle").count(), 0);
+    // The dots are the lines' colours (the light theme's p50 blue, p99 violet).
+    assert!(latency.contains(r##"<circle cx="##));
+    for color in ["#2563EB", "#7C3AED"] {
+        assert!(
+            latency.split("<circle").skip(1).any(|c| c
+                .split('>')
+                .next()
+                .unwrap()
+                .to_uppercase()
+                .contains(color)),
+            "no {color} dot: {latency}"
+        );
+    }
+}
+
+#[test]
+fn sixteen_second_file_gets_buckets_of_a_second() {
+    // An OpenAI Batch output file whose responses were created over 16 seconds; two
+    // failed requests carry no time.
+    let data = fixture("formats/openai_batch.jsonl");
+    let s = &data.series;
+    assert_eq!((s.bucket_secs, s.bucket_label.as_str()), (1, "1s"));
+    assert_eq!(s.start_ms.len(), 17);
+    assert_eq!(s.requests.iter().sum::<u64>(), 10);
+    // Throughput is per second of bucket time: a bucket of a second holds its requests.
+    for (r, t) in s.requests.iter().zip(&s.throughput_rps) {
+        assert_eq!(*r as f64, *t);
+    }
+    for width in [360.0, 600.0, 1200.0] {
+        let labels = time_labels(s, width);
+        assert!(labels.len() > 1, "{labels:?}");
+        assert!(distinct_neighbours(&labels), "{labels:?}");
+        assert!(
+            labels
+                .iter()
+                .all(|l| l.ends_with(|c: char| c.is_ascii_digit()) && l.matches(':').count() == 2),
+            "{labels:?}"
+        );
+    }
+    // The charts draw them: several bars, an area, the labels as written.
+    let requests = svg("requests", &data);
+    for label in time_labels(s, 900.0) {
+        assert!(
+            requests.contains(&format!("\n{label}\n")),
+            "{label} missing"
+        );
+    }
+    let tokens = svg("tokens", &data);
+    assert!(tokens.contains("<polygon") || tokens.contains("<path"));
+    assert!(!tokens.contains("No data"));
+}
+
+#[test]
+fn one_record_draws_a_bar_and_dots() {
+    let line = br#"{"timestamp": "2026-11-09T16:00:00.250Z", "model": "m", "latency_ms": 900, "prompt_tokens": 40, "completion_tokens": 12, "status_code": 200}"#;
+    let data = load("one.jsonl", line);
+    let s = &data.series;
+    assert_eq!((s.bucket_secs, s.start_ms.len()), (1, 1));
+    let labels = time_labels(s, 900.0);
+    assert!(
+        labels.len() > 1 && distinct_neighbours(&labels),
+        "{labels:?}"
+    );
+    assert!(labels.iter().any(|l| l.ends_with("16:00:00")), "{labels:?}");
+    // A dot per percentile, one per token area, a bar narrower than the chart.
+    assert_eq!(svg("latency", &data).matches("<circle").count(), 3);
+    assert_eq!(svg("tokens", &data).matches("<circle").count(), 2);
+    let requests = svg("requests", &data);
+    let bar_widths: Vec<f64> = requests
+        .split("<rect")
+        .skip(1)
+        .filter(|r| r.to_uppercase().contains("#2563EB"))
+        .filter_map(|r| {
+            let w = r.split("width=\"").nth(1)?.split('"').next()?;
+            w.parse().ok()
+        })
+        .collect();
+    assert!(
+        bar_widths.iter().any(|&w| w > 20.0 && w < 300.0),
+        "one bar, neither a sliver nor the whole chart: {bar_widths:?}"
+    );
 }

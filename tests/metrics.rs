@@ -60,19 +60,36 @@ fn tiny_fixture_by_hand() {
     assert!(close(d.by_model[1].totals.latency_ms.p50, 600.0));
     assert!(d.by_model[1].totals.cost_usd == Some(0.25));
 
+    // Four minutes: 25 buckets of 10 s; the records fall one a minute, in buckets 0, 6, ...
     let series = &d.series;
-    assert_eq!(series.bucket_label, "1m");
-    assert_eq!(series.requests, [1, 1, 1, 1, 1]);
-    assert_eq!(series.errors, [0, 1, 0, 1, 0]);
     assert_eq!(
-        series.p50_ms,
+        (series.bucket_label.as_str(), series.bucket_secs),
+        ("10s", 10)
+    );
+    assert_eq!(series.start_ms.len(), 25);
+    let at = [0, 6, 12, 18, 24];
+    let only_at = |v: &[u64]| {
+        v.iter()
+            .enumerate()
+            .all(|(k, &n)| n == 0 || at.contains(&k))
+    };
+    assert!(only_at(&series.requests) && only_at(&series.errors));
+    assert_eq!(at.map(|k| series.requests[k]), [1, 1, 1, 1, 1]);
+    assert_eq!(at.map(|k| series.errors[k]), [0, 1, 0, 1, 0]);
+    assert_eq!(
+        at.map(|k| series.p50_ms[k]),
         [Some(100.0), Some(300.0), Some(200.0), Some(1000.0), None]
     );
     assert_eq!(
-        series.cost_usd,
+        at.map(|k| series.cost_usd[k]),
         [Some(0.5), Some(0.0), Some(0.25), None, None]
     );
+    assert_eq!(series.p50_ms.iter().flatten().count(), 4);
+    assert_eq!(series.cost_usd.iter().flatten().count(), 3);
+    // Throughput is per second of bucket time.
+    assert!(close(Some(series.throughput_rps[6]), 0.1));
     assert_eq!(series.start_ms[0], 1_794_182_400_000.0);
+    assert_eq!(series.start_ms[24], 1_794_182_640_000.0);
 }
 
 #[test]
@@ -85,7 +102,16 @@ fn filters_recompute_everything() {
     let d = dashboard(&t, &view);
     assert_eq!(d.summary.totals.requests, 2);
     assert!(close(d.summary.totals.latency_ms.p50, 600.0));
-    assert_eq!(d.series.requests, [0, 0, 1, 1, 0]);
+    let nonzero: Vec<(usize, u64)> = d
+        .series
+        .requests
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|r| r.1 > 0)
+        .collect();
+    assert_eq!(nonzero, [(12, 1), (18, 1)]);
+    assert_eq!(d.series.start_ms.len(), 25);
     // The filter lists still offer everything.
     assert_eq!(d.options.models, ["m1", "m2"]);
     let view = View {

@@ -4,7 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{duration, no_data, ChartData, DrawResult, Theme, TimeAxis};
+use super::{
+    dots, duration, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, LEGEND_CLEAR, MARGIN,
+};
+
+/// Width of the y labels ("850 ms", "100 s"), CSS px.
+const Y_AREA: f64 = 52.0;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -17,16 +22,23 @@ pub(super) fn draw<DB: DrawingBackend>(
     let max = values().fold(f64::NAN, f64::max);
     // The axis spans whole decades; zero latencies sit on its floor.
     let min = values().filter(|v| *v > 0.0).fold(f64::NAN, f64::min);
-    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max.is_finite() && max > 0.0) else {
+    let Some(axis) =
+        TimeAxis::new(s, plot_box(root, theme, Y_AREA)).filter(|_| max.is_finite() && max > 0.0)
+    else {
         return no_data(root, theme);
     };
     let lo = 10f64.powf(min.log10().floor());
-    let hi = 10f64.powf(max.log10().ceil()).max(lo * 10.0);
+    let mut hi = 10f64.powf(max.log10().ceil()).max(lo * 10.0);
+    // The top value (perhaps a lone dot) stays clear of the legend: the axis reaches a
+    // little past the decade if it must.
+    if (max / lo).log10() > LEGEND_CLEAR * (hi / lo).log10() {
+        hi = lo * (max / lo).powf(1.0 / LEGEND_CLEAR);
+    }
     let mut chart = ChartBuilder::on(root)
-        .margin(theme.px(8.0))
+        .margin(theme.px(MARGIN))
         .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(52.0))
-        .build_cartesian_2d(xr, (lo..hi).log_scale())?;
+        .y_label_area_size(theme.px(Y_AREA))
+        .build_cartesian_2d(axis.coord(), (lo..hi).log_scale())?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -54,9 +66,12 @@ pub(super) fn draw<DB: DrawingBackend>(
                 None => {}
             }
         }
-        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+        // A run of one bucket is a line of no length: a dot shows it.
+        let (lines, lone): (Vec<_>, Vec<_>) = runs.into_iter().partition(|r| r.len() > 1);
+        for run in lines {
             chart.draw_series(LineSeries::new(run, style))?;
         }
+        dots(&mut chart, lone.into_iter().flatten(), color, theme)?;
     }
     let items: Vec<(&str, RGBColor)> = lines
         .iter()

@@ -6,6 +6,8 @@ mod latency;
 mod requests;
 mod tokens;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Deserialize;
@@ -209,53 +211,298 @@ fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, theme: &Theme) -> 
     root.draw_text("No data", &style, (w as i32 / 2, h as i32 / 2))
 }
 
-/// The x axis of a time chart: bucket times mapped to days or hours since a round origin,
-/// so plotters' "nice" tick values land on midnights and whole hours.
+/// The x axis of a time chart: milliseconds mapped to seconds since the axis start, with
+/// ticks chosen here (not by plotters) on round times, labelled to the precision their
+/// spacing needs, never two alike side by side, and never more than fit the width.
 struct TimeAxis {
+    /// Time at x = 0, ms since the epoch.
     origin_ms: f64,
-    unit_ms: f64,
+    /// The x range, seconds since `origin_ms`.
+    end: f64,
+    /// Tick positions (x) and their labels.
+    ticks: Vec<(f64, String)>,
+    /// Scale, CSS px per second.
+    px_per_sec: f64,
 }
 
-const HOUR_MS: f64 = 3_600_000.0;
-const DAY_MS: f64 = 86_400_000.0;
+const SECOND_MS: i64 = 1_000;
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// An axis shows at least this many bucket widths, so a file of one or a few buckets gets a
+/// bar or a dot in the middle rather than one block across the whole chart.
+const MIN_AXIS_BUCKETS: f64 = 8.0;
+/// At most this many ticks, however wide the chart.
+const MAX_TICKS: usize = 8;
+/// Width of a label character (11 px sans-serif; digits are about 0.55 em) and the least
+/// space between two labels, CSS px.
+const LABEL_CHAR_CSS: f64 = 6.5;
+const LABEL_GAP_CSS: f64 = 14.0;
+
+/// Tick spacings, ms; longer ones double the last.
+const TICK_STEPS_MS: [i64; 25] = [
+    SECOND_MS,
+    2 * SECOND_MS,
+    5 * SECOND_MS,
+    10 * SECOND_MS,
+    15 * SECOND_MS,
+    30 * SECOND_MS,
+    MINUTE_MS,
+    2 * MINUTE_MS,
+    5 * MINUTE_MS,
+    10 * MINUTE_MS,
+    15 * MINUTE_MS,
+    30 * MINUTE_MS,
+    60 * MINUTE_MS,
+    120 * MINUTE_MS,
+    180 * MINUTE_MS,
+    360 * MINUTE_MS,
+    720 * MINUTE_MS,
+    DAY_MS,
+    2 * DAY_MS,
+    7 * DAY_MS,
+    14 * DAY_MS,
+    28 * DAY_MS,
+    91 * DAY_MS,
+    182 * DAY_MS,
+    364 * DAY_MS,
+];
+
+/// How tick labels read, from the tick spacing and the bucket width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TickStyle {
+    /// "16:00:05"; the date before the first tick and the first of each day.
+    Seconds,
+    /// "16:05"; the date before the first tick and the first of each day, alone at midnight.
+    Minutes,
+    /// "Nov 9".
+    Days,
+    /// "Nov 9 2026", for ticks weeks apart.
+    DaysWithYear,
+}
+
+impl TickStyle {
+    fn of(step_ms: i64, bucket_ms: i64) -> TickStyle {
+        if step_ms < MINUTE_MS || bucket_ms < MINUTE_MS {
+            TickStyle::Seconds
+        } else if step_ms < DAY_MS {
+            TickStyle::Minutes
+        } else if step_ms < 28 * DAY_MS {
+            TickStyle::Days
+        } else {
+            TickStyle::DaysWithYear
+        }
+    }
+}
+
+/// Labels for ticks at `ticks` (ms since the epoch, ascending), in UTC.
+fn tick_labels(ticks: &[i64], style: TickStyle) -> Vec<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut prev_day = None;
+    ticks
+        .iter()
+        .map(|&ms| {
+            let day = ms.div_euclid(DAY_MS);
+            let secs = ms.rem_euclid(DAY_MS) / 1000;
+            let new_day = prev_day != Some(day);
+            prev_day = Some(day);
+            let (y, m, d) = civil_from_days(day);
+            let date = format!("{} {d}", MONTHS[(m as usize + 11) % 12]);
+            let (h, min, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+            match style {
+                TickStyle::Seconds if new_day => format!("{date} {h:02}:{min:02}:{sec:02}"),
+                TickStyle::Seconds => format!("{h:02}:{min:02}:{sec:02}"),
+                TickStyle::Minutes if new_day && secs == 0 => date,
+                TickStyle::Minutes if new_day => format!("{date} {h:02}:{min:02}"),
+                TickStyle::Minutes => format!("{h:02}:{min:02}"),
+                TickStyle::Days => date,
+                TickStyle::DaysWithYear => format!("{date} {y}"),
+            }
+        })
+        .collect()
+}
+
+/// Where a time chart's plotting area sits in its drawing area, CSS px: the plot's width,
+/// and the room left and right of it that a tick label may reach into.
+#[derive(Debug, Clone, Copy)]
+struct PlotBox {
+    width: f64,
+    left: f64,
+    right: f64,
+}
+
+impl PlotBox {
+    /// A chart `width_css` wide with `margin` around it and `y_area` for the y labels.
+    fn new(width_css: f64, margin: f64, y_area: f64) -> PlotBox {
+        PlotBox {
+            width: (width_css - 2.0 * margin - y_area).max(1.0),
+            // The y labels sit higher, level with their grid lines.
+            left: margin + y_area - 4.0,
+            right: margin,
+        }
+    }
+}
 
 impl TimeAxis {
-    fn new(s: &Series) -> Option<(TimeAxis, std::ops::Range<f64>)> {
+    fn new(s: &Series, plot: PlotBox) -> Option<TimeAxis> {
+        let bucket_ms = s.bucket_secs.max(1) * SECOND_MS;
         let first = *s.start_ms.first()?;
-        let end = s.start_ms.last()? + s.bucket_secs as f64 * 1000.0;
-        let unit_ms = if end - first > 2.0 * DAY_MS {
-            DAY_MS
-        } else if end - first > 2.0 * HOUR_MS {
-            HOUR_MS
-        } else {
-            60_000.0
-        };
-        let origin_ms = (first / unit_ms).floor() * unit_ms;
-        let axis = TimeAxis { origin_ms, unit_ms };
-        let range = axis.x(first)..axis.x(end);
-        Some((axis, range))
+        let last = *s.start_ms.last()? + bucket_ms as f64;
+        let buckets = (last - first) / bucket_ms as f64;
+        let pad = (MIN_AXIS_BUCKETS - buckets).max(0.0) * bucket_ms as f64 / 2.0;
+        let (lo, hi) = (first - pad, last + pad);
+        let px_per_ms = plot.width / (hi - lo);
+        let steps = TICK_STEPS_MS
+            .iter()
+            .copied()
+            .chain((1..20).map(|k| (364 * DAY_MS) << k))
+            .filter(|&step| step >= bucket_ms);
+        let width = |label: &str| label.chars().count() as f64 * LABEL_CHAR_CSS;
+        let at = |t: i64| (t as f64 - lo) * px_per_ms;
+        let mut ticks = Vec::new();
+        for step in steps {
+            let style = TickStyle::of(step, bucket_ms);
+            // Weeks (and longer) start on Monday; the epoch was a Thursday.
+            let shift = if step % (7 * DAY_MS) == 0 {
+                4 * DAY_MS
+            } else {
+                0
+            };
+            let lo_ms = lo.ceil() as i64;
+            let mut start = (lo_ms - shift).div_euclid(step) * step + shift;
+            if start < lo_ms {
+                start += step;
+            }
+            let mut times: Vec<i64> = (0..)
+                .map(|k| start + k * step)
+                .take_while(|&t| (t as f64) <= hi)
+                .take(MAX_TICKS + 1)
+                .collect();
+            if times.len() > MAX_TICKS {
+                continue;
+            }
+            // No label may run off the chart: the first (which carries the date) into the
+            // y labels' margin, the last past the right edge.
+            let mut labels = tick_labels(&times, style);
+            while times.len() > 1 {
+                let n = times.len();
+                if at(times[0]) < width(&labels[0]) / 2.0 - plot.left {
+                    times.remove(0);
+                } else if at(times[n - 1]) + width(&labels[n - 1]) / 2.0 > plot.width + plot.right {
+                    times.pop();
+                } else {
+                    break;
+                }
+                labels = tick_labels(&times, style);
+            }
+            let room = step as f64 * px_per_ms;
+            let fits = labels
+                .windows(2)
+                .all(|w| (width(&w[0]) + width(&w[1])) / 2.0 + LABEL_GAP_CSS <= room);
+            if fits {
+                ticks = times
+                    .iter()
+                    .zip(labels)
+                    .map(|(&t, l)| ((t as f64 - lo) / 1000.0, l))
+                    .collect();
+                break;
+            }
+        }
+        Some(TimeAxis {
+            origin_ms: lo,
+            end: (hi - lo) / 1000.0,
+            ticks,
+            px_per_sec: px_per_ms * 1000.0,
+        })
+    }
+
+    /// The x coordinate: the axis range with our ticks.
+    fn coord(&self) -> Ticked {
+        Ticked {
+            inner: (0.0..self.end).into(),
+            ticks: self.ticks.iter().map(|t| t.0).collect(),
+        }
     }
 
     fn x(&self, ms: f64) -> f64 {
-        (ms - self.origin_ms) / self.unit_ms
+        (ms - self.origin_ms) / 1000.0
     }
 
-    /// "Nov 18" on a midnight, "Nov 18 14:00" otherwise (UTC).
+    /// The label of the tick at `x`.
     fn label(&self, x: f64) -> String {
-        let ms = (self.origin_ms + x * self.unit_ms).round() as i64;
-        let days = ms.div_euclid(DAY_MS as i64);
-        let secs = ms.rem_euclid(DAY_MS as i64) / 1000;
-        let (_, m, d) = civil_from_days(days);
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let month = MONTHS[(m as usize - 1) % 12];
-        if secs == 0 {
-            format!("{month} {d}")
+        self.ticks
+            .iter()
+            .find(|t| (t.0 - x).abs() <= 1e-9 * x.abs().max(1.0))
+            .map(|t| t.1.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A linear axis ticked where we say (plotters' `WithKeyPoints` would do, but has no label
+/// formatting): the time axis, and axes of counts.
+struct Ticked {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
         } else {
-            format!("{month} {d} {:02}:{:02}", secs / 3600, secs / 60 % 60)
+            self.ticks.clone()
         }
     }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// The x-axis labels the time charts draw for `series` on a canvas `width_css` CSS pixels
+/// wide, left to right.
+pub fn time_labels(series: &Series, width_css: f64) -> Vec<String> {
+    TimeAxis::new(series, PlotBox::new(width_css, MARGIN, Y_AREA))
+        .map(|a| a.ticks.into_iter().map(|t| t.1).collect())
+        .unwrap_or_default()
+}
+
+/// Margin around a chart and width of the y labels of a linear one, CSS px.
+const MARGIN: f64 = 8.0;
+const Y_AREA: f64 = 48.0;
+
+/// The plotting box of a time chart on `root`.
+fn plot_box<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+    y_area: f64,
+) -> PlotBox {
+    PlotBox::new(f64::from(root.dim_in_pixel().0) / theme.dpr, MARGIN, y_area)
+}
+
+/// Filled circles marking points that no line reaches: a lone bucket between gaps.
+fn dots<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    color: RGBColor,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let r = theme.px(2.5).max(2);
+    chart.draw_series(
+        points
+            .into_iter()
+            .map(|p| Circle::new(p, r, color.filled())),
+    )?;
+    Ok(())
 }
 
 /// A compact number: 950, 1.2k, 3.4M.
@@ -267,7 +514,7 @@ pub fn compact(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
-    } else if a >= 10.0 || a == 0.0 {
+    } else if a >= 10.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
@@ -298,6 +545,31 @@ fn tint(color: RGBColor, background: RGBColor, alpha: f64) -> RGBColor {
     )
 }
 
+/// The highest value of a chart stays below this fraction of its height, clear of the legend
+/// drawn across the top of the plot.
+const LEGEND_CLEAR: f64 = 0.85;
+
+/// A y axis of counts from 0 to above `max` (clear of the legend), ticked on whole numbers
+/// 1, 2 or 5 × 10ⁿ apart, at most five above zero: never "0.50 requests".
+fn count_axis(max: f64) -> Ticked {
+    let top = if max.is_finite() && max > 0.0 {
+        max / LEGEND_CLEAR
+    } else {
+        1.0
+    };
+    let step = (0..)
+        .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+        .find(|step| top / step <= 5.0 || !step.is_finite())
+        .unwrap_or(1.0);
+    Ticked {
+        inner: (0.0..top).into(),
+        ticks: (0..)
+            .map(|k| f64::from(k) * step)
+            .take_while(|t| *t <= top)
+            .collect(),
+    }
+}
+
 /// The upper end of a y axis showing `max`: a little headroom, never empty.
 fn y_top(max: f64) -> f64 {
     if max.is_finite() && max > 0.0 {
@@ -311,18 +583,152 @@ fn y_top(max: f64) -> f64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn time_labels() {
-        let s = Series {
-            bucket_secs: 3600,
-            start_ms: vec![1_763_424_000_000.0, 1_763_427_600_000.0],
+    /// 2025-11-18 00:00 UTC.
+    const NOV_18: f64 = 1_763_424_000_000.0;
+
+    fn hourly(n: usize, bucket_secs: i64, first: f64) -> Series {
+        Series {
+            bucket_secs,
+            start_ms: (0..n)
+                .map(|k| first + (k as i64 * bucket_secs * 1000) as f64)
+                .collect(),
             ..Series::default()
+        }
+    }
+
+    #[test]
+    fn tick_label_styles() {
+        let ms = |d: i64, h: i64, m: i64, s: i64| {
+            NOV_18 as i64 + d * DAY_MS + h * 3_600_000 + m * 60_000 + s * 1000
         };
-        let (axis, range) = TimeAxis::new(&s).expect("has buckets");
-        assert_eq!(axis.unit_ms, 60_000.0);
-        assert_eq!(range, 0.0..120.0);
-        assert_eq!(axis.label(0.0), "Nov 18");
-        assert_eq!(axis.label(90.0), "Nov 18 01:30");
+        assert_eq!(
+            tick_labels(
+                &[ms(0, 23, 59, 50), ms(0, 23, 59, 55), ms(1, 0, 0, 0)],
+                TickStyle::Seconds
+            ),
+            ["Nov 18 23:59:50", "23:59:55", "Nov 19 00:00:00"]
+        );
+        assert_eq!(
+            tick_labels(
+                &[ms(0, 18, 0, 0), ms(1, 0, 0, 0), ms(1, 6, 0, 0)],
+                TickStyle::Minutes
+            ),
+            ["Nov 18 18:00", "Nov 19", "06:00"]
+        );
+        assert_eq!(
+            tick_labels(&[ms(0, 0, 0, 0), ms(2, 0, 0, 0)], TickStyle::Days),
+            ["Nov 18", "Nov 20"]
+        );
+        assert_eq!(
+            tick_labels(&[ms(0, 0, 0, 0)], TickStyle::DaysWithYear),
+            ["Nov 18 2025"]
+        );
+    }
+
+    fn labels(s: &Series, width: f64) -> Vec<String> {
+        let axis = TimeAxis::new(s, PlotBox::new(width, MARGIN, Y_AREA)).expect("has buckets");
+        // Every tick is inside the axis, and finds its label back.
+        for (x, l) in &axis.ticks {
+            assert!((0.0..=axis.end).contains(x), "{x} outside 0..{}", axis.end);
+            assert_eq!(&axis.label(*x), l);
+        }
+        axis.ticks.into_iter().map(|t| t.1).collect()
+    }
+
+    #[test]
+    fn two_weeks_of_hours_are_labelled_by_day() {
+        let s = hourly(336, 3600, NOV_18);
+        assert_eq!(
+            labels(&s, 900.0),
+            ["Nov 18", "Nov 20", "Nov 22", "Nov 24", "Nov 26", "Nov 28", "Nov 30"]
+        );
+    }
+
+    #[test]
+    fn a_day_of_hours_shows_times_and_the_date_once() {
+        let s = hourly(24, 3600, NOV_18 + 3_600_000.0);
+        assert_eq!(
+            labels(&s, 900.0),
+            [
+                "Nov 18 03:00",
+                "06:00",
+                "09:00",
+                "12:00",
+                "15:00",
+                "18:00",
+                "21:00",
+                "Nov 19"
+            ]
+        );
+    }
+
+    #[test]
+    fn one_bucket_sits_in_the_middle_of_a_wider_axis() {
+        let s = hourly(1, 1, NOV_18 + 16.0 * 3_600_000.0);
+        let axis = TimeAxis::new(&s, PlotBox::new(600.0, MARGIN, Y_AREA)).expect("one bucket");
+        assert_eq!(axis.end, MIN_AXIS_BUCKETS);
+        assert_eq!(axis.x(s.start_ms[0]), 3.5);
+        let l = labels(&s, 600.0);
+        assert!(l.len() >= 2, "{l:?}");
+        assert!(l.contains(&"16:00:00".to_string()), "{l:?}");
+    }
+
+    #[test]
+    fn labels_are_distinct_fit_and_say_seconds_under_a_minute() {
+        let day = 86_400;
+        for (bucket, n) in [
+            (1, 1),
+            (1, 2),
+            (1, 17),
+            (5, 30),
+            (10, 27),
+            (30, 30),
+            (60, 15),
+            (60, 400),
+            (300, 300),
+            (900, 380),
+            (3600, 7),
+            (3600, 336),
+            (10_800, 300),
+            (43_200, 400),
+            (day, 400),
+            (7 * day, 1),
+            (7 * day, 400),
+        ] {
+            for width in [320.0, 600.0, 900.0, 1600.0] {
+                let s = hourly(n, bucket, NOV_18 + 3_600_000.0 * 7.0);
+                let l = labels(&s, width);
+                assert!(!l.is_empty(), "{bucket} s × {n} at {width} px: no label");
+                assert!(l.len() <= MAX_TICKS);
+                for pair in l.windows(2) {
+                    assert_ne!(pair[0], pair[1], "{bucket} s × {n} at {width} px: {l:?}");
+                }
+                let plot = PlotBox::new(width, MARGIN, Y_AREA).width;
+                let chars: usize = l.iter().map(|l| l.len()).sum();
+                assert!(
+                    chars as f64 * LABEL_CHAR_CSS + (l.len() - 1) as f64 * LABEL_GAP_CSS
+                        <= plot + 60.0,
+                    "{bucket} s × {n} at {width} px: {l:?} do not fit"
+                );
+                if bucket < 60 {
+                    assert!(
+                        l.iter().all(|l| l.matches(':').count() == 2),
+                        "{bucket} s × {n}: {l:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counts_are_ticked_on_whole_numbers() {
+        let ticks = |max: f64| count_axis(max).ticks;
+        assert_eq!(ticks(1.0), [0.0, 1.0]);
+        assert_eq!(ticks(2.0), [0.0, 1.0, 2.0]);
+        assert_eq!(ticks(4.0), [0.0, 1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(ticks(7.0), [0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(ticks(6_400.0), [0.0, 2e3, 4e3, 6e3]);
+        assert_eq!(ticks(0.0), [0.0, 1.0]);
     }
 
     #[test]
@@ -331,6 +737,8 @@ mod tests {
         assert_eq!(compact(1_234.0), "1.2k");
         assert_eq!(compact(3_400_000.0), "3.4M");
         assert_eq!(compact(0.25), "0.25");
+        assert_eq!(compact(2.0), "2");
+        assert_eq!(compact(2.5), "2.50");
     }
 
     #[test]

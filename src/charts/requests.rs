@@ -3,7 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{compact, no_data, y_top, ChartData, DrawResult, Theme, TimeAxis};
+use super::{
+    compact, count_axis, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, MARGIN, Y_AREA,
+};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -12,14 +14,14 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let s = &data.series;
     let max = s.requests.iter().copied().max().unwrap_or(0) as f64;
-    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max > 0.0) else {
+    let Some(axis) = TimeAxis::new(s, plot_box(root, theme, Y_AREA)).filter(|_| max > 0.0) else {
         return no_data(root, theme);
     };
     let mut chart = ChartBuilder::on(root)
-        .margin(theme.px(8.0))
+        .margin(theme.px(MARGIN))
         .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(48.0))
-        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+        .y_label_area_size(theme.px(Y_AREA))
+        .build_cartesian_2d(axis.coord(), count_axis(max))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -33,8 +35,16 @@ pub(super) fn draw<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .draw()?;
     let width = s.bucket_secs as f64 * 1000.0;
+    // Bars wide enough to spare it keep a hairline apart, so neighbours read as two.
+    let gap = if s.bucket_secs as f64 * axis.px_per_sec >= 6.0 {
+        theme.px(0.5).max(1)
+    } else {
+        0
+    };
     let bar = |t: f64, lo: f64, hi: f64, color: RGBColor| {
-        Rectangle::new([(axis.x(t), lo), (axis.x(t + width), hi)], color.filled())
+        let mut r = Rectangle::new([(axis.x(t), lo), (axis.x(t + width), hi)], color.filled());
+        r.set_margin(0, 0, gap, gap);
+        r
     };
     let ok = theme.palette[0];
     let bars = s.start_ms.iter().zip(&s.requests).zip(&s.errors);

@@ -3,7 +3,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{compact, no_data, tint, y_top, ChartData, DrawResult, Theme, TimeAxis};
+use super::{
+    compact, count_axis, dots, no_data, plot_box, tint, ChartData, DrawResult, Theme, TimeAxis,
+    MARGIN, Y_AREA,
+};
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -18,14 +21,14 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map(|(i, o)| (i + o) as f64)
         .collect();
     let max = total.iter().copied().fold(0.0, f64::max);
-    let Some((axis, xr)) = TimeAxis::new(s).filter(|_| max > 0.0) else {
+    let Some(axis) = TimeAxis::new(s, plot_box(root, theme, Y_AREA)).filter(|_| max > 0.0) else {
         return no_data(root, theme);
     };
     let mut chart = ChartBuilder::on(root)
-        .margin(theme.px(8.0))
+        .margin(theme.px(MARGIN))
         .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(48.0))
-        .build_cartesian_2d(xr, 0.0..y_top(max))?;
+        .y_label_area_size(theme.px(Y_AREA))
+        .build_cartesian_2d(axis.coord(), count_axis(max))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -60,6 +63,12 @@ pub(super) fn draw<DB: DrawingBackend>(
         )
         .border_style(theme.line(input, 1.0)),
     )?;
+    // Every bucket is a point of the areas (an empty one at zero), so only a series of one
+    // bucket has a point no area reaches.
+    if let ([x], [t], [i]) = (&xs[..], &total[..], &s.input_tokens[..]) {
+        dots(&mut chart, [(*x, *t)], output, theme)?;
+        dots(&mut chart, [(*x, *i as f64)], input, theme)?;
+    }
     super::legend(
         &chart.plotting_area().strip_coord_spec(),
         &[("input", input), ("output", output)],

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::ingest::ImportReport;
+use crate::metrics::anomaly::{anomalies, Anomaly};
 use crate::metrics::series::{series, Series};
 use crate::metrics::totals::{error_types, totals, totals_by, Totals};
 use crate::query::{select, select_in, ts_range_of, Buckets, View};
@@ -318,6 +319,8 @@ pub struct SummaryReport {
     pub by_model: Vec<ModelTotals>,
     /// Per application.
     pub by_application: Vec<ApplicationTotals>,
+    /// Flagged buckets (see [`crate::metrics::anomaly`]).
+    pub anomalies: Vec<Anomaly>,
     /// What was read, kept and skipped.
     pub import: ImportReport,
 }
@@ -334,6 +337,7 @@ impl SummaryReport {
             profile: distinct(import.files.iter().map(|f| f.profile.as_str())),
             by_model: d.by_model,
             by_application: d.by_application,
+            anomalies: anomalies(t, &View::default()),
             import,
         }
     }

@@ -15,6 +15,8 @@ pub struct GenOptions {
     pub records: u64,
     /// Same seed, same file.
     pub seed: u64,
+    /// Whether the incident happens (off: clean traffic, for measuring false alarms).
+    pub incident: bool,
 }
 
 /// First request: 2026-11-09T00:00:00Z (a Monday).
@@ -239,7 +241,9 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
     for &ts in &times {
         let app = &APPS[rng.pick(&APPS.map(|a| a.weight))];
         let model = &MODELS[rng.pick(&app.mix)];
-        let incident = INCIDENT_MODELS.contains(&model.name) && (inc_start..inc_end).contains(&ts);
+        let incident = opts.incident
+            && INCIDENT_MODELS.contains(&model.name)
+            && (inc_start..inc_end).contains(&ts);
         let mut prompt_tokens = rng.lognormal(app.tokens.0, 0.6).round().max(1.0) as u32;
         // Capped like a request's max_tokens.
         let mut completion_tokens =
@@ -326,9 +330,16 @@ mod tests {
     fn deterministic() {
         let gen = |seed| {
             let mut v = Vec::new();
-            generate(GenOptions { records: 200, seed }, &mut v)
-                .map(|_| v)
-                .unwrap_or_default()
+            generate(
+                GenOptions {
+                    records: 200,
+                    seed,
+                    incident: true,
+                },
+                &mut v,
+            )
+            .map(|_| v)
+            .unwrap_or_default()
         };
         assert_eq!(gen(1), gen(1));
         assert_ne!(gen(1), gen(2));

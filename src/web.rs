@@ -191,6 +191,13 @@ impl Engine {
         to_js(&dashboard(&self.table, &view))
     }
 
+    /// Anomaly flags of a view: `[{metric, group, bucket_start, bucket_ms, value,
+    /// baseline, score, reason}]` (separate from `dashboard`: it looks at every group).
+    pub fn anomalies(&self, view: JsValue) -> Result<JsValue, JsError> {
+        let view: View = from_js_or_default(view)?;
+        to_js(&crate::metrics::anomaly::anomalies(&self.table, &view))
+    }
+
     /// Up to `limit` requests of a view for drill-down, `order` one of "slowest", "latest",
     /// "errors", "costliest"; each with the byte span of its line in the file.
     pub fn requests(&self, view: JsValue, order: &str, limit: usize) -> Result<JsValue, JsError> {

@@ -37,6 +37,7 @@ fn mixed_input() -> Vec<u8> {
         GenOptions {
             records: 300,
             seed: 3,
+            incident: true,
         },
         &mut bytes,
     )

@@ -59,6 +59,9 @@ enum Command {
         /// Same seed, same file.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Leave out the incident (clean traffic, to count false anomaly flags).
+        #[arg(long)]
+        no_incident: bool,
     },
 }
 
@@ -130,7 +133,12 @@ fn main() -> ExitCode {
             print!("{}", fields::markdown_table());
             Ok(())
         }
-        Command::Generate { records, out, seed } => write_generated(records, &out, seed),
+        Command::Generate {
+            records,
+            out,
+            seed,
+            no_incident,
+        } => write_generated(records, &out, seed, no_incident),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -302,8 +310,17 @@ fn line_start_at_or_after(file: &mut File, pos: u64, len: u64) -> io::Result<u64
     }
 }
 
-fn write_generated(records: u64, out: &PathBuf, seed: u64) -> Result<(), String> {
-    let opts = GenOptions { records, seed };
+fn write_generated(
+    records: u64,
+    out: &PathBuf,
+    seed: u64,
+    no_incident: bool,
+) -> Result<(), String> {
+    let opts = GenOptions {
+        records,
+        seed,
+        incident: !no_incident,
+    };
     let name = out.display();
     let result = if out.as_os_str() == "-" {
         let mut w = BufWriter::new(io::stdout().lock());

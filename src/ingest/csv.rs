@@ -47,7 +47,14 @@ impl CsvDecoder {
     }
 
     /// Reads every record completed by `chunk`.
-    pub fn feed(&mut self, mut input: &[u8], sink: &mut Sink) {
+    pub fn feed(&mut self, input: &[u8], sink: &mut Sink) {
+        // csv-core takes empty input as the end of the file.
+        if !input.is_empty() {
+            self.read(input, sink);
+        }
+    }
+
+    fn read(&mut self, mut input: &[u8], sink: &mut Sink) {
         loop {
             let (res, nin, nout, nend) = self.rdr.read_record(
                 input,
@@ -75,7 +82,7 @@ impl CsvDecoder {
 
     /// Reads the last record when the file does not end with a newline.
     pub fn finish(&mut self, sink: &mut Sink) {
-        self.feed(&[], sink);
+        self.read(&[], sink);
     }
 
     fn record(&mut self, sink: &mut Sink) {

@@ -1,5 +1,6 @@
 //! Metrics: pure functions of (table, selected rows) -> results.
 
+pub mod anomaly;
 pub mod cost;
 pub mod latency;
 pub mod series;

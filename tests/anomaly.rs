@@ -1,0 +1,113 @@
+//! Anomaly flags measured on generated traffic: every bucket of the injected incident is
+//! found (recall), and clean traffic raises at most 1 flag per 1,000 judged buckets.
+//! `cargo test --release --test anomaly -- --nocapture` prints the figures BENCHMARKS.md
+//! records.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used)]
+
+use tokenlens::generate::{generate, incident_us, GenOptions, INCIDENT_MODELS};
+use tokenlens::ingest::time::format_iso_micros;
+use tokenlens::metrics::anomaly::{anomalies, Anomaly};
+use tokenlens::query::{Buckets, View};
+use tokenlens::{Ingest, Table};
+
+const RECORDS: u64 = 60_000;
+
+fn traffic(seed: u64, incident: bool) -> Table {
+    let mut bytes = Vec::new();
+    generate(
+        GenOptions {
+            records: RECORDS,
+            seed,
+            incident,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let mut ingest = Ingest::new();
+    ingest.start_file("generated.jsonl");
+    ingest.feed(&bytes);
+    ingest.finish().0
+}
+
+/// Judged (metric, group, bucket) cells: 5 metrics × (all + models + applications) ×
+/// buckets — the denominator of the false-flag rate.
+fn judged_cells(t: &Table) -> usize {
+    let b = Buckets::for_table(t).unwrap();
+    let groups = 1 + 5 + 4; // all, the generator's 5 models and 4 applications
+    5 * groups * b.count
+}
+
+#[test]
+fn the_incident_is_found_in_every_bucket() {
+    let t = traffic(1, true);
+    let flags = anomalies(&t, &View::default());
+    let (start, end) = incident_us();
+    let hours: Vec<String> = (0..3)
+        .map(|h| format_iso_micros(start + h * 3_600_000_000))
+        .collect();
+    let mut expected = 0;
+    let mut found = 0;
+    for model in INCIDENT_MODELS {
+        for metric in ["p95_latency_ms", "error_rate"] {
+            for hour in &hours {
+                expected += 1;
+                let hit = flags.iter().any(|a: &Anomaly| {
+                    a.metric == metric
+                        && a.group == format!("model:{model}")
+                        && &a.bucket_start == hour
+                });
+                if hit {
+                    found += 1;
+                } else {
+                    println!("missed: {metric} {model} {hour}");
+                }
+            }
+        }
+    }
+    let outside: Vec<&Anomaly> = flags
+        .iter()
+        .filter(|a| !(start as f64 / 1000.0..end as f64 / 1000.0).contains(&a.bucket_ms))
+        .collect();
+    println!(
+        "incident: {found}/{expected} expected flags found; {} flags in all, {} outside the incident",
+        flags.len(),
+        outside.len()
+    );
+    for a in &outside {
+        println!("  outside: {}", a.reason);
+    }
+    assert_eq!(found, expected, "recall must be 100%");
+    let gpt4o = flags
+        .iter()
+        .find(|a| a.metric == "p95_latency_ms" && a.group == "model:gpt-4o")
+        .unwrap();
+    assert!(gpt4o.reason.starts_with("p95 latency "));
+    assert!(
+        gpt4o.reason.contains("2026-11-18 14:00 UTC") && gpt4o.reason.ends_with("for model gpt-4o")
+    );
+    assert!(gpt4o.value > 2.0 * gpt4o.baseline);
+}
+
+#[test]
+fn clean_traffic_raises_at_most_one_flag_per_thousand_buckets() {
+    let mut flags = 0;
+    let mut cells = 0;
+    for seed in 1..=4 {
+        let t = traffic(seed, false);
+        let found = anomalies(&t, &View::default());
+        for a in &found {
+            println!("  false flag (seed {seed}): {}", a.reason);
+        }
+        flags += found.len();
+        cells += judged_cells(&t);
+    }
+    let per_thousand = 1000.0 * flags as f64 / cells as f64;
+    println!(
+        "clean traffic: {flags} flags in {cells} judged buckets = {per_thousand:.3} per 1,000"
+    );
+    assert!(
+        per_thousand <= 1.0,
+        "{per_thousand} false flags per 1,000 buckets"
+    );
+}

@@ -167,6 +167,40 @@ export function clearCharts() {
   pending.clear();
 }
 
+/**
+ * Where the plotting area of each time chart sits inside its canvas, CSS px from the edges:
+ * src/charts/ draws every chart with a MARGIN of 8 on each side, a 24 px x-label area
+ * below, and a y-label area on the left (Y_AREA: 52 for latency, 48 for the others).
+ * Keep these equal to the Rust constants: the anomaly marks are placed with them.
+ */
+const PLOT_INSETS = {
+  latency: { left: 60, right: 8, top: 8, bottom: 32 },
+  requests: { left: 56, right: 8, top: 8, bottom: 32 },
+  tokens: { left: 56, right: 8, top: 8, bottom: 32 },
+};
+
+/** Buckets a time axis shows at least (MIN_AXIS_BUCKETS in src/charts/mod.rs). */
+const MIN_AXIS_BUCKETS = 8;
+
+/**
+ * The time axis of chart `name` for `series` (a Dashboard's): {insets, fraction(ms)}, where
+ * fraction maps a time to 0..1 across the plotting area, as TimeAxis does in
+ * src/charts/mod.rs (a short series is centred on a padded axis). Null for a chart
+ * without a time axis or a series without buckets.
+ */
+export function timeAxisFrame(name, series) {
+  const insets = PLOT_INSETS[name];
+  const starts = series && Array.isArray(series.start_ms) ? series.start_ms : [];
+  if (!insets || starts.length === 0) return null;
+  const bucketMs = Math.max(1, series.bucket_secs || 0) * 1000;
+  const first = starts[0];
+  const last = starts[starts.length - 1] + bucketMs;
+  const pad = Math.max(0, MIN_AXIS_BUCKETS - (last - first) / bucketMs) * bucketMs / 2;
+  const lo = first - pad;
+  const hi = last + pad;
+  return { insets, bucketMs, fraction: (ms) => (ms - lo) / (hi - lo) };
+}
+
 /** The chart names the engine knows, for a sanity check against the page. */
 export async function chartNames() {
   const mod = await pageWasm();

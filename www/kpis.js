@@ -1,10 +1,16 @@
 // KPI cards: each [data-kpi] element gets data-value (the raw number, "" when null) and a
 // formatted visible value plus a short sub-line. The TTFT cards show only when the data has
-// a time to first token; latency cards without a latency say why they show —.
+// a time to first token; latency cards without a latency say why they show —. The cost
+// card says how much of the cost is computed from list prices, and flags unpriced requests
+// and logged costs that differ from the list price; #cost-note under the cards spells
+// those warnings out (cost.js words them).
 
 import {
   NULL_TEXT, formatInt, formatCompact, formatPercent, formatMs, formatUsd, formatRate, formatRps, rawValue,
 } from './format.js';
+import {
+  computedLine, computedSentence, costWarnings, unpricedSentence, mismatchSentence,
+} from './cost.js';
 
 const lat = (s, k) => (s.latency_ms ? s.latency_ms[k] : null);
 const ttft = (s, k) => (s.ttft_ms ? s.ttft_ms[k] : null);
@@ -49,9 +55,14 @@ const KPIS = {
   cost_usd: {
     value: (s) => s.cost_usd,
     text: formatUsd,
+    // Part of the cost computed from list prices says so; else the cost per 1k requests.
     sub: (s) => (s.cost_usd == null || !s.requests ? 'no cost in the log'
-      : `${formatUsd((s.cost_usd / s.requests) * 1000)} / 1k req`),
-    emptySub: () => 'not in the log',
+      : computedLine(s) || `${formatUsd((s.cost_usd / s.requests) * 1000)} / 1k req`),
+    title: (s) => [
+      s.cost_usd != null && s.requests ? `${formatUsd((s.cost_usd / s.requests) * 1000)} per 1,000 requests` : null,
+      computedSentence(s),
+    ].filter(Boolean).join('; '),
+    emptySub: (s) => (s.unpriced_requests > 0 ? 'models not priced' : 'not in the log'),
   },
   throughput_rps: {
     value: (s) => s.throughput_rps,
@@ -108,6 +119,38 @@ export function renderKpis(summary, { hasLatency = true } = {}) {
     const tone = def.tone ? def.tone(s) : null;
     if (tone) el.dataset.tone = tone; else delete el.dataset.tone;
   }
+  renderCostWarnings(s);
+}
+
+/**
+ * The cost card's warnings in short ("2 unpriced", "18 ≠ list price") and the note under the
+ * KPIs with each warning in full: requests of unpriced models (not counted) and logged
+ * costs more than 1% away from the list price.
+ */
+function renderCostWarnings(s) {
+  const card = document.querySelector('[data-kpi="cost_usd"]');
+  const flags = card.querySelector('.kpi-flags');
+  const parts = [];
+  if (s.unpriced_requests > 0) parts.push(`${formatInt(s.unpriced_requests)} unpriced`);
+  if (s.cost_mismatch_count > 0) parts.push(`${formatInt(s.cost_mismatch_count)} ≠ list price`);
+  flags.replaceChildren(...parts.map((text) => {
+    const line = document.createElement('span');
+    line.textContent = text;
+    return line;
+  }));
+  flags.title = [unpricedSentence(s, s.unpriced_models), mismatchSentence(s)].filter(Boolean).join('\n');
+  flags.hidden = parts.length === 0;
+
+  const note = document.getElementById('cost-note');
+  const warnings = costWarnings(s);
+  note.replaceChildren(...warnings.map((w) => {
+    const p = document.createElement('p');
+    p.className = 'cost-warning';
+    p.dataset.kind = w.kind;
+    p.textContent = w.text;
+    return p;
+  }));
+  note.hidden = warnings.length === 0;
 }
 
 /** The note above the charts when the view has no latency (null: hide it). */
@@ -128,4 +171,10 @@ export function clearKpis() {
     delete el.dataset.tone;
     if (el.dataset.kpi.startsWith('ttft_')) el.hidden = true;
   }
+  const flags = document.querySelector('[data-kpi="cost_usd"] .kpi-flags');
+  flags.replaceChildren();
+  flags.hidden = true;
+  const note = document.getElementById('cost-note');
+  note.replaceChildren();
+  note.hidden = true;
 }

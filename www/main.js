@@ -21,6 +21,9 @@ import {
 } from './requests.js';
 import { initDetail, openDetail, closeDetail } from './detail.js';
 import {
+  initAnomalies, setAnomalySeries, setAnomaliesLoading, renderAnomalies, setAnomaliesError, clearAnomalies,
+} from './anomalies.js';
+import {
   initMapping, openMappingDialog, closeMappingDialog, mappingChoices, savedMapping, saveMapping, forgetMapping,
   optionsOf, describeMapping,
 } from './mapping.js';
@@ -46,6 +49,11 @@ const optionChecks = new Map();
 let viewId = 0;
 /** Id of the newest drill-down list request. */
 let requestsId = 0;
+/** The view of the newest view request (its dashboard is followed by its anomalies). */
+let viewSent = null;
+/** Id and view of the newest anomalies request. */
+let anomaliesId = 0;
+let anomaliesView = null;
 let cancelTimer = 0;
 
 function setState(state, view) {
@@ -103,6 +111,7 @@ function fail(message, fatal, keepDashboard = false) {
     loadedReport = null;
     clearCharts();
     clearRequests();
+    clearAnomalies();
     closeDetail();
     $('file-name').textContent = '';
   }
@@ -125,11 +134,19 @@ function onWorkerMessage(w, msg) {
       break;
     case 'dashboard':
       if (msg.id === viewId) {
-        renderDashboard(msg.dashboard).catch((err) => fail(err.message || String(err), false, true));
+        const { id } = msg;
+        const view = viewSent;
+        renderDashboard(msg.dashboard).then(() => {
+          // Anomalies cost more: asked for once the dashboard is drawn.
+          if (id === viewId) requestAnomalies(view);
+        }, (err) => fail(err.message || String(err), false, true));
       }
       break;
     case 'requests':
       if (msg.id === requestsId) renderRequests(msg.rows, msg.order);
+      break;
+    case 'anomalies':
+      if (msg.id === anomaliesId) renderAnomalies(msg.flags, anomaliesView);
       break;
     case 'options': {
       const resolve = optionChecks.get(msg.id);
@@ -146,6 +163,11 @@ function onWorkerMessage(w, msg) {
       const isView = msg.id === viewId;
       const isList = msg.id === requestsId;
       if (isList) setRequestsError();
+      if (msg.id === anomaliesId && msg.id !== null) {
+        setAnomaliesError(msg.message);
+        // The dashboard stays: only a crash of the engine is worth the banner.
+        if (!msg.fatal && !msg.panic) break;
+      }
       if (!msg.fatal && !isLoad && !isView && !isList && msg.id !== null) break; // Stale.
       const what = msg.panic ? 'The engine crashed' : isLoad ? 'Could not load the file' : 'The engine reported an error';
       const tail = msg.fatal ? '\nThe engine was restarted: load a file to continue.' : '';
@@ -171,6 +193,7 @@ function startLoad(src) {
   closeDetail();
   closeMappingDialog();
   clearRequests();
+  clearAnomalies();
   loadedFiles = [];
   loadedReport = null;
   const id = nextId++;
@@ -191,6 +214,7 @@ function startLoad(src) {
   };
   viewId = 0;
   requestsId = 0;
+  anomaliesId = 0;
   $('loading-name').textContent = name;
   $('file-name').textContent = '';
   $('file-name').title = '';
@@ -321,6 +345,7 @@ function onCancelled() {
   clearKpis();
   clearReport();
   clearRequests();
+  clearAnomalies();
   $('file-name').textContent = 'Loading cancelled.';
   setState('empty', 'empty');
 }
@@ -378,6 +403,7 @@ async function onLoaded(msg) {
     fail(err.message || String(err), false, true);
     return;
   }
+  if (currentLoad === info) requestAnomalies(currentView());
   // Nothing kept from a file with columns: its fields need naming.
   const unread = (msg.report.files || []).filter((f) => f.records === 0 && (f.columns || []).length > 0);
   if (msg.report.records === 0 && unread.length > 0 && currentLoad === info) {
@@ -474,6 +500,7 @@ async function renderDashboard(d) {
     ? 'No request in this view has a latency.'
     : 'This export carries no latency: there is nothing to plot here.') : null);
   renderTables(d);
+  setAnomalySeries(d.series);
   $('time-range').textContent = s.first_ts || s.last_ts ? `${formatTs(s.first_ts)} → ${formatTs(s.last_ts)}` : '';
   const series = d.series || {};
   await drawCharts(d, series.bucket_label);
@@ -484,9 +511,19 @@ function onViewChange(view) {
   if (!currentLoad) return;
   clearError();
   viewId = nextId++;
+  viewSent = view;
   setState('loading', 'dashboard');
+  setAnomaliesLoading();
   post({ type: 'view', id: viewId, view });
   requestList(view, currentOrder());
+}
+
+/** Asks the engine for the anomaly flags of `view` (after its dashboard is drawn). */
+function requestAnomalies(view) {
+  anomaliesId = nextId++;
+  anomaliesView = view;
+  setAnomaliesLoading();
+  post({ type: 'anomalies', id: anomaliesId, view });
 }
 
 /** Asks the engine for the drill-down list of `view` in `order`. */
@@ -514,6 +551,7 @@ function start() {
     openDetail(loadedFiles[index] || null, row, opener, info);
   });
   initDetail();
+  initAnomalies();
   initMapping();
   $('map-fields').addEventListener('click', () => openMapping(''));
   $('import-mapping-change').addEventListener('click', () => openMapping(''));

@@ -1,10 +1,13 @@
 // Tables: metrics by model and by application, and the import report (each file read, with
-// its format and export, and the skipped lines).
+// its format and export, and the skipped lines). A cost cell carries small tags when its
+// cost is (partly) computed from list prices, unknown for unpriced requests, or logged
+// more than 1% away from the list price (cost.js words them; the full sentence is the title).
 // Every string from the log goes in through textContent.
 
 import {
   NULL_TEXT, formatInt, formatPercent, formatMs, formatUsd, formatBytes, formatDuration, rawValue,
 } from './format.js';
+import { costTags } from './cost.js';
 
 const lat = (r, k) => (r.latency_ms ? r.latency_ms[k] : null);
 
@@ -17,7 +20,7 @@ const GROUP_COLUMNS = [
   { head: 'p99', value: (r) => lat(r, 'p99'), fmt: formatMs },
   { head: 'Input tokens', value: (r) => r.input_tokens, fmt: formatInt },
   { head: 'Output tokens', value: (r) => r.output_tokens, fmt: formatInt },
-  { head: 'Cost', value: (r) => r.cost_usd, fmt: formatUsd },
+  { head: 'Cost', value: (r) => r.cost_usd, fmt: formatUsd, tags: costTags },
 ];
 
 function el(tag, text, className) {
@@ -48,6 +51,19 @@ function numCell(value, fmt, bad) {
   return td;
 }
 
+/** Puts `tags` ([{kind, text, title}]) before the figure of `td`; data-value keeps the number. */
+function addTags(td, tags) {
+  if (!tags.length) return;
+  td.classList.add('tagged');
+  td.prepend(...tags.map((t) => {
+    const tag = el('span', t.text, 'tag');
+    tag.dataset.kind = t.kind;
+    tag.title = t.title;
+    return tag;
+  }));
+  td.dataset.tags = tags.map((t) => t.kind).join(' ');
+}
+
 /** Renders rows of {<key>, requests, errors, ...} into `table`. */
 function renderGroups(table, rows, key, label) {
   const tbody = document.createElement('tbody');
@@ -58,7 +74,11 @@ function renderGroups(table, rows, key, label) {
     const nameCell = el('td', name == null ? NULL_TEXT : String(name), 'name');
     nameCell.title = name == null ? '' : String(name);
     tr.append(nameCell);
-    for (const c of GROUP_COLUMNS) tr.append(numCell(c.value(r), c.fmt, c.bad));
+    for (const c of GROUP_COLUMNS) {
+      const td = numCell(c.value(r), c.fmt, c.bad);
+      if (c.tags) addTags(td, c.tags(r));
+      tr.append(td);
+    }
     tbody.append(tr);
   }
   if (!rows || rows.length === 0) {

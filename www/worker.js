@@ -7,6 +7,7 @@
 // Messages in:  {type:'load', id, files, options} | {type:'cancel', id}
 //               {type:'check-options', id, options}
 //               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
+//               {type:'anomalies', id, view}
 //               {type:'test-panic'}
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
@@ -16,6 +17,7 @@
 //               {type:'options', id, ok, message}
 //               {type:'dashboard', id, dashboard}
 //               {type:'requests', id, order, rows}
+//               {type:'anomalies', id, flags}
 //               {type:'error', id, message, panic, fatal, options}
 //
 // `options` are the mapping dialog's {format, map, ts_unit, start, model} (or null): they
@@ -224,6 +226,16 @@ function requests(msg) {
   }
 }
 
+/** The anomaly flags of a view (asked for after its dashboard: they look at every group). */
+function anomalies(msg) {
+  try {
+    const flags = plain(engine.anomalies(msg.view));
+    self.postMessage({ type: 'anomalies', id: msg.id, flags });
+  } catch (err) {
+    reportError(msg.id, err);
+  }
+}
+
 function enqueue(fn) {
   queue = queue.then(async () => {
     if (!(await started) || dead) return;
@@ -258,6 +270,9 @@ self.onmessage = (e) => {
       break;
     case 'requests':
       enqueue(() => requests(msg));
+      break;
+    case 'anomalies':
+      enqueue(() => anomalies(msg));
       break;
     case 'test-panic':
       enqueue(() => {

@@ -476,7 +476,8 @@ pub fn time_labels(series: &Series, width_css: f64) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Margin around a chart and width of the y labels of a linear one, CSS px.
+/// Margin around a chart and width of the y labels of a linear one, CSS px. (The page
+/// places its anomaly marks with these: keep `PLOT_INSETS` in www/charts.js equal.)
 const MARGIN: f64 = 8.0;
 const Y_AREA: f64 = 48.0;
 

@@ -265,7 +265,7 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
-  test('(i) missing values show as —, never as 0', { timeout: TIMEOUT }, async () => {
+  test('(i) missing values show as —, never as 0; a cost missing from the log is computed from list prices', { timeout: TIMEOUT }, async () => {
     const lines = readLines(bigFile).slice(0, 40).map((line) => {
       const rec = JSON.parse(line);
       delete rec.latency_ms;
@@ -275,19 +275,41 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     const file = writeLines('no-latency-no-cost.jsonl', lines);
     const s = summaryJson(file);
     assert.equal(s.latency_ms.p50, null, 'the CLI agrees there is no latency');
-    assert.equal(s.cost_usd, null, 'the CLI agrees there is no cost');
+    // No cost in the log: the CLI computes it from the built-in price table.
+    assert.ok(s.cost_usd > 0, `the CLI computes a cost: ${s.cost_usd}`);
+    assert.equal(s.cost_computed_count, s.cost_count, 'every cost is computed');
+    assert.ok(s.by_model.some((m) => m.cost_usd === null), 'the fixture has a model without a cost (unpriced)');
 
     const { page, problems } = await openPage();
     await dropFile(page, file);
     await waitReady(page);
+    // The KPIs, computed cost included, equal the CLI's.
     assertKpisMatch(await kpis(page), s);
-    for (const k of ['p50_ms', 'p95_ms', 'p99_ms', 'cost_usd']) {
+    for (const k of ['p50_ms', 'p95_ms', 'p99_ms']) {
       const card = await page.$eval(`[data-kpi="${k}"]`, (e) => ({ value: e.dataset.value, text: e.querySelector('.kpi-value').textContent }));
       assert.deepEqual(card, { value: '', text: '—' }, k);
     }
-    const cells = await page.$$eval('#by-model tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
-    assert.deepEqual(cells.slice(4, 7), ['—', '—', '—'], 'latency cells of a model');
-    assert.equal(cells[9], '—', 'cost cell of a model');
+    assert.equal(await page.textContent('[data-kpi="cost_usd"] .kpi-sub'), 'all computed from list prices');
+
+    const rows = await page.$$eval('#by-model tbody tr', (trs) => trs.map((tr) => ({
+      name: tr.dataset.name,
+      cells: [...tr.children].map((td) => td.textContent),
+      cost: tr.children[9].dataset.value,
+      tags: tr.children[9].dataset.tags || '',
+    })));
+    assert.deepEqual(rows.map((r) => r.name), s.by_model.map((m) => m.model));
+    for (const [i, m] of s.by_model.entries()) {
+      const r = rows[i];
+      assert.deepEqual(r.cells.slice(4, 7), ['—', '—', '—'], `latency cells of ${m.model}`);
+      if (m.cost_usd === null) {
+        assert.equal(r.cost, '', `${m.model}: no cost`);
+        assert.match(r.cells[9], /—$/, `${m.model}: a missing cost shows as —`);
+        assert.equal(r.tags, 'unpriced', `${m.model}: tagged unpriced`);
+      } else {
+        assert.ok(Math.abs(Number(r.cost) - m.cost_usd) <= 1e-9 * m.cost_usd, `${m.model}: cost ${r.cost} != CLI ${m.cost_usd}`);
+        assert.equal(r.tags, 'computed', `${m.model}: tagged as list price`);
+      }
+    }
     assert.deepEqual(problems.pageErrors, []);
     await page.close();
   });

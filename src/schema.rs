@@ -39,6 +39,16 @@ pub mod col {
     /// Where the cost comes from: 0 none, 1 reported, 2 computed, 3 reported but more
     /// than 1% from the price table, 4 unpriced.
     pub const COST_SOURCE: &str = "cost_source";
+    /// Human feedback in [−1, 1] (thumbs down −1, up +1, ratings scaled).
+    pub const FEEDBACK: &str = "feedback";
+    /// Hallucination: 1 hallucinated, 0 not, or a judge's score in [0, 1].
+    pub const HALLUCINATION: &str = "hallucination";
+    /// A flagged output (a safety flag, or finish reason content_filter).
+    pub const SAFETY_VIOLATION: &str = "safety_violation";
+    /// Relevance in [0, 1].
+    pub const RELEVANCE: &str = "relevance";
+    /// Coherence in [0, 1].
+    pub const COHERENCE: &str = "coherence";
     /// Byte offset of the record's source line in its file.
     pub const SPAN_OFFSET: &str = "span_offset";
     /// Byte length of the record's source line.
@@ -70,6 +80,11 @@ pub fn arrow_schema() -> Arc<Schema> {
         Field::new(col::REASONING_TOKENS, DataType::UInt32, true),
         Field::new(col::COST_USD, DataType::Float64, true),
         Field::new(col::COST_SOURCE, DataType::UInt8, false),
+        Field::new(col::FEEDBACK, DataType::Float32, true),
+        Field::new(col::HALLUCINATION, DataType::Float32, true),
+        Field::new(col::SAFETY_VIOLATION, DataType::Boolean, true),
+        Field::new(col::RELEVANCE, DataType::Float32, true),
+        Field::new(col::COHERENCE, DataType::Float32, true),
         Field::new(col::SPAN_OFFSET, DataType::UInt64, false),
         Field::new(col::SPAN_LEN, DataType::UInt32, false),
         Field::new(col::FILE, DataType::UInt16, false),

@@ -3,9 +3,10 @@
 //! line, and drill-down reads that slice back from the file.
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder,
-    Int64Array, Int64Builder, StringArray, StringDictionaryBuilder, UInt16Array, UInt16Builder,
-    UInt32Array, UInt32Builder, UInt64Array, UInt64Builder, UInt8Array, UInt8Builder,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, DictionaryArray, Float32Array, Float32Builder,
+    Float64Array, Float64Builder, Int64Array, Int64Builder, StringArray, StringDictionaryBuilder,
+    UInt16Array, UInt16Builder, UInt32Array, UInt32Builder, UInt64Array, UInt64Builder, UInt8Array,
+    UInt8Builder,
 };
 use arrow::datatypes::UInt32Type;
 use arrow::error::ArrowError;
@@ -50,6 +51,16 @@ pub struct Row<'a> {
     /// Where the cost comes from ([`crate::metrics::cost::CostSource`]); 0 lets the
     /// builder say "reported" when there is a cost.
     pub cost_source: u8,
+    /// Human feedback in [−1, 1].
+    pub feedback: Option<f32>,
+    /// Hallucination in [0, 1].
+    pub hallucination: Option<f32>,
+    /// A flagged output.
+    pub safety_violation: Option<bool>,
+    /// Relevance in [0, 1].
+    pub relevance: Option<f32>,
+    /// Coherence in [0, 1].
+    pub coherence: Option<f32>,
     /// (byte offset, byte length) of the source line in its file; (0, 0) when the file
     /// cannot be read back by span (compressed, columnar).
     pub span: (u64, u32),
@@ -80,6 +91,11 @@ pub struct TableBuilder {
     reasoning_tokens: UInt32Builder,
     cost_usd: Float64Builder,
     cost_source: UInt8Builder,
+    feedback: Float32Builder,
+    hallucination: Float32Builder,
+    safety_violation: BooleanBuilder,
+    relevance: Float32Builder,
+    coherence: Float32Builder,
     span_offset: UInt64Builder,
     span_len: UInt32Builder,
     file: UInt16Builder,
@@ -118,6 +134,11 @@ impl TableBuilder {
                 (0, Some(_)) => CostSource::Reported as u8,
                 (s, _) => s,
             });
+        self.feedback.append_option(r.feedback);
+        self.hallucination.append_option(r.hallucination);
+        self.safety_violation.append_option(r.safety_violation);
+        self.relevance.append_option(r.relevance);
+        self.coherence.append_option(r.coherence);
         self.span_offset.append_value(r.span.0);
         self.span_len.append_value(r.span.1);
         self.file.append_value(r.file);
@@ -146,6 +167,11 @@ impl TableBuilder {
                 reasoning_tokens: num(&t.reasoning_tokens, i).then(|| t.reasoning_tokens.value(i)),
                 cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
                 cost_source: t.cost_source.value(i),
+                feedback: num(&t.feedback, i).then(|| t.feedback.value(i)),
+                hallucination: num(&t.hallucination, i).then(|| t.hallucination.value(i)),
+                safety_violation: num(&t.safety_violation, i).then(|| t.safety_violation.value(i)),
+                relevance: num(&t.relevance, i).then(|| t.relevance.value(i)),
+                coherence: num(&t.coherence, i).then(|| t.coherence.value(i)),
                 span: (t.span_offset.value(i), t.span_len.value(i)),
                 file: t.file.value(i) + file_shift,
             });
@@ -172,6 +198,11 @@ impl TableBuilder {
             cost_usd: self.cost_usd.finish(),
             cost_source: self.cost_source.finish(),
             cost_mismatch: Vec::new(),
+            feedback: self.feedback.finish(),
+            hallucination: self.hallucination.finish(),
+            safety_violation: self.safety_violation.finish(),
+            relevance: self.relevance.finish(),
+            coherence: self.coherence.finish(),
             span_offset: self.span_offset.finish(),
             span_len: self.span_len.finish(),
             file: self.file.finish(),
@@ -201,6 +232,11 @@ pub struct Table {
     pub cost_source: UInt8Array,
     /// (row, cost computed from the price table) of rows whose reported cost differs.
     pub cost_mismatch: Vec<(u32, f64)>,
+    pub feedback: Float32Array,
+    pub hallucination: Float32Array,
+    pub safety_violation: BooleanArray,
+    pub relevance: Float32Array,
+    pub coherence: Float32Array,
     pub span_offset: UInt64Array,
     pub span_len: UInt32Array,
     pub file: UInt16Array,
@@ -242,6 +278,11 @@ impl Table {
             std::sync::Arc::new(self.reasoning_tokens.clone()),
             std::sync::Arc::new(self.cost_usd.clone()),
             std::sync::Arc::new(self.cost_source.clone()),
+            std::sync::Arc::new(self.feedback.clone()),
+            std::sync::Arc::new(self.hallucination.clone()),
+            std::sync::Arc::new(self.safety_violation.clone()),
+            std::sync::Arc::new(self.relevance.clone()),
+            std::sync::Arc::new(self.coherence.clone()),
             std::sync::Arc::new(self.span_offset.clone()),
             std::sync::Arc::new(self.span_len.clone()),
             std::sync::Arc::new(self.file.clone()),

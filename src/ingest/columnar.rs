@@ -30,7 +30,7 @@ use arrow::datatypes::{
 use arrow::ipc::reader::{FileReader, StreamDecoder};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::record::{json_path, Source, Val};
+use super::record::{json_path, owned, Source, Val};
 use super::sniff::Format;
 use super::{time, Sink};
 
@@ -393,17 +393,6 @@ fn decimal(unscaled: f64, scale: i8) -> Val<'static> {
 fn date(days: i64) -> Val<'static> {
     let (y, m, d) = time::civil_from_days(days);
     Val::Str(Cow::Owned(format!("{y:04}-{m:02}-{d:02}")))
-}
-
-fn owned(v: Val<'_>) -> Val<'static> {
-    match v {
-        Val::Null => Val::Null,
-        Val::Bool(b) => Val::Bool(b),
-        Val::Int(i) => Val::Int(i),
-        Val::Float(x) => Val::Float(x),
-        Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
-        Val::Other(w) => Val::Other(w),
-    }
 }
 
 #[cfg(test)]

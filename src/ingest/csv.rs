@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
-use super::record::{json_path, Source, Val};
+use super::record::{json_path, owned, Source, Val};
 use super::Sink;
 
 /// The CSV decoder's state between chunks.
@@ -174,14 +174,7 @@ impl Source for CsvRow<'_> {
                     let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
                         return Val::Null;
                     };
-                    return match json_path(&v, &path[1..]) {
-                        Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
-                        Val::Null => Val::Null,
-                        Val::Bool(b) => Val::Bool(b),
-                        Val::Int(i) => Val::Int(i),
-                        Val::Float(x) => Val::Float(x),
-                        Val::Other(w) => Val::Other(w),
-                    };
+                    return owned(json_path(&v, &path[1..]));
                 }
             }
         };

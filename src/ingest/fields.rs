@@ -46,7 +46,18 @@ pub enum Field {
     ReasoningTokens,
     /// Cost in US dollars as reported by the exporting tool.
     CostUsd,
-    /// Which records are LLM calls; see [`Unit::Only`] and [`Unit::Required`].
+    /// Human feedback in [-1, 1]: thumbs down −1, up +1, ratings scaled.
+    Feedback,
+    /// Hallucination in [0, 1]: 1 hallucinated, 0 not, or a judge's score.
+    Hallucination,
+    /// The output was flagged (a safety flag, or finish reason `content_filter`).
+    SafetyViolation,
+    /// Relevance score in [0, 1].
+    Relevance,
+    /// Coherence score in [0, 1].
+    Coherence,
+    /// Which records are LLM calls; see [`Unit::Only`] and [`Unit::Required`]. (Keep it
+    /// the last variant: the mapper sizes a per-field table by it.)
     Keep,
 }
 
@@ -72,6 +83,11 @@ impl Field {
             Field::CachedInputTokens => "cached_input_tokens",
             Field::ReasoningTokens => "reasoning_tokens",
             Field::CostUsd => "cost_usd",
+            Field::Feedback => "feedback",
+            Field::Hallucination => "hallucination",
+            Field::SafetyViolation => "safety_violation",
+            Field::Relevance => "relevance",
+            Field::Coherence => "coherence",
             Field::Keep => "(which records)",
         }
     }
@@ -98,6 +114,12 @@ impl Field {
             "reasoning_tokens" => (Field::ReasoningTokens, Unit::Count),
             "cost_usd" => (Field::CostUsd, Unit::Usd),
             "cost_cents" => (Field::CostUsd, Unit::Cents),
+            "feedback" => (Field::Feedback, Unit::Thumbs),
+            "rating_1_5" => (Field::Feedback, Unit::Rating5),
+            "hallucination" => (Field::Hallucination, Unit::Score01),
+            "safety_violation" => (Field::SafetyViolation, Unit::Flag),
+            "relevance" => (Field::Relevance, Unit::Score01),
+            "coherence" => (Field::Coherence, Unit::Score01),
             _ => return None,
         })
     }
@@ -124,6 +146,12 @@ pub const MAPPABLE: &[&str] = &[
     "reasoning_tokens",
     "cost_usd",
     "cost_cents",
+    "feedback",
+    "rating_1_5",
+    "hallucination",
+    "safety_violation",
+    "relevance",
+    "coherence",
 ];
 
 /// How a source value is written, and so how it converts to the canonical unit.
@@ -156,6 +184,17 @@ pub enum Unit {
     FailedIf(&'static [&'static str]),
     /// A success flag: false means the request failed.
     SuccessFlag,
+    /// Thumbs: true / positive numbers = +1, false / 0 / negative = −1 (`"up"`/`"down"`
+    /// too); a fraction in between is kept as a score in [−1, 1].
+    Thumbs,
+    /// A 1–5 rating, scaled to [−1, 1] as (x − 3) / 2.
+    Rating5,
+    /// A score in [0, 1] (true = 1, false = 0).
+    Score01,
+    /// A flag: true, 1 or "true" = yes.
+    Flag,
+    /// A finish reason (or a list of them): `content_filter` = flagged.
+    ContentFilter,
     /// Keep: the record is an LLM call when this field is absent or one of these values.
     Only(&'static [&'static str]),
     /// Keep: the record is an LLM call only when one of the profile's `Required` fields
@@ -179,6 +218,11 @@ impl Unit {
             Unit::Text => "text".into(),
             Unit::FailedIf(v) => format!("failed when {}", v.join(" or ")),
             Unit::SuccessFlag => "false = failed".into(),
+            Unit::Thumbs => "thumbs: true/up = +1, false/down = −1".into(),
+            Unit::Rating5 => "rating 1–5, scaled to −1…+1".into(),
+            Unit::Score01 => "score 0…1 (true = 1)".into(),
+            Unit::Flag => "true = flagged".into(),
+            Unit::ContentFilter => "flagged when `content_filter`".into(),
             Unit::Only(v) => format!("kept when absent or {}", v.join(" or ")),
             Unit::Required => "kept only when one of these is present".into(),
         }
@@ -264,6 +308,16 @@ pub static ARTICLE: Profile = Profile {
         r(F::CostUsd, &["estimated_cost_usd"], U::Usd),
         r(F::CostUsd, &["cost_usd"], U::Usd),
         r(F::CostUsd, &["cost"], U::Usd),
+        r(F::Feedback, &["feedback"], U::Thumbs),
+        r(F::Feedback, &["thumbs_up"], U::Thumbs),
+        r(F::Feedback, &["user_rating"], U::Rating5),
+        r(F::Hallucination, &["hallucination"], U::Score01),
+        r(F::Hallucination, &["is_hallucination"], U::Score01),
+        r(F::SafetyViolation, &["safety_violation"], U::Flag),
+        r(F::SafetyViolation, &["flagged"], U::Flag),
+        r(F::SafetyViolation, &["finish_reason"], U::ContentFilter),
+        r(F::Relevance, &["relevance"], U::Score01),
+        r(F::Coherence, &["coherence"], U::Score01),
     ],
 };
 
@@ -336,6 +390,17 @@ pub static LANGFUSE: Profile = Profile {
         r(F::CostUsd, &["costDetails", "total"], U::Usd),
         r(F::CostUsd, &["inputCost"], U::UsdPart),
         r(F::CostUsd, &["outputCost"], U::UsdPart),
+        r(F::Feedback, &["user-feedback"], U::Thumbs),
+        r(F::Feedback, &["user_feedback"], U::Thumbs),
+        r(F::Feedback, &["scores", "user-feedback"], U::Thumbs),
+        r(F::Hallucination, &["hallucination"], U::Score01),
+        r(F::Hallucination, &["scores", "hallucination"], U::Score01),
+        r(F::SafetyViolation, &["toxicity"], U::Flag),
+        r(F::SafetyViolation, &["scores", "toxicity"], U::Flag),
+        r(F::Relevance, &["relevance"], U::Score01),
+        r(F::Relevance, &["scores", "relevance"], U::Score01),
+        r(F::Coherence, &["coherence"], U::Score01),
+        r(F::Coherence, &["scores", "coherence"], U::Score01),
     ],
 };
 
@@ -386,6 +451,10 @@ pub static HELICONE: Profile = Profile {
         r(F::ReasoningTokens, &["reasoning_tokens"], U::Count),
         r(F::CostUsd, &["cost"], U::Usd),
         r(F::CostUsd, &["cost_usd"], U::Usd),
+        r(F::Feedback, &["feedback_rating"], U::Thumbs),
+        r(F::Hallucination, &["scores", "hallucination"], U::Score01),
+        r(F::Relevance, &["scores", "relevance"], U::Score01),
+        r(F::Coherence, &["scores", "coherence"], U::Score01),
     ],
 };
 
@@ -441,6 +510,31 @@ pub static LANGSMITH: Profile = Profile {
         r(F::CostUsd, &["total_cost"], U::Usd),
         r(F::CostUsd, &["prompt_cost"], U::UsdPart),
         r(F::CostUsd, &["completion_cost"], U::UsdPart),
+        r(
+            F::Feedback,
+            &["feedback_stats", "user_score", "avg"],
+            U::Thumbs,
+        ),
+        r(
+            F::Feedback,
+            &["feedback_stats", "thumbs_up", "avg"],
+            U::Thumbs,
+        ),
+        r(
+            F::Hallucination,
+            &["feedback_stats", "hallucination", "avg"],
+            U::Score01,
+        ),
+        r(
+            F::Relevance,
+            &["feedback_stats", "relevance", "avg"],
+            U::Score01,
+        ),
+        r(
+            F::Coherence,
+            &["feedback_stats", "coherence", "avg"],
+            U::Score01,
+        ),
     ],
 };
 
@@ -573,6 +667,11 @@ pub static OPENAI_BATCH: Profile = Profile {
             ],
             U::Count,
         ),
+        r(
+            F::SafetyViolation,
+            &["response", "body", "choices", "0", "finish_reason"],
+            U::ContentFilter,
+        ),
     ],
 };
 
@@ -650,6 +749,11 @@ pub static OTLP: Profile = Profile {
             &["llm.token_count.completion_details.reasoning"],
             U::Count,
         ),
+        r(
+            F::SafetyViolation,
+            &["gen_ai.response.finish_reasons"],
+            U::ContentFilter,
+        ),
     ],
 };
 
@@ -708,11 +812,15 @@ pub fn markdown_table() -> String {
 
 /// The article's field for a top-level key, for the JSONL fast path (keys as bytes).
 pub fn article_field(key: &[u8]) -> Option<Field> {
+    article_rule(key).map(|r| r.field)
+}
+
+/// The article's rule for a top-level key.
+pub fn article_rule(key: &[u8]) -> Option<&'static Rule> {
     ARTICLE
         .rules
         .iter()
         .find(|r| r.path.len() == 1 && r.path[0].as_bytes() == key)
-        .map(|r| r.field)
 }
 
 #[cfg(test)]

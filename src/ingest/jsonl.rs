@@ -5,7 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::fields::{article_field, Field};
+use super::fields::{article_field, article_rule, Field, Unit};
+use super::record::{quality, Val};
 use super::scan::{ErrorKind, ScanResult, Scanner, Value};
 use super::{error_type, is_error, time, Sink};
 use crate::table::Row;
@@ -189,6 +190,11 @@ impl JsonlDecoder {
                     reasoning_tokens: rec.reasoning_tokens,
                     cost_usd: rec.cost_usd,
                     cost_source: 0,
+                    feedback: rec.feedback,
+                    hallucination: rec.hallucination,
+                    safety_violation: rec.safety_violation,
+                    relevance: rec.relevance,
+                    coherence: rec.coherence,
                     span: (offset, bytes.len() as u32),
                     file: 0,
                 };
@@ -217,6 +223,11 @@ struct LineRecord<'a> {
     total_tokens: Option<u32>,
     cached_input_tokens: Option<u32>,
     reasoning_tokens: Option<u32>,
+    feedback: Option<f32>,
+    hallucination: Option<f32>,
+    safety_violation: Option<bool>,
+    relevance: Option<f32>,
+    coherence: Option<f32>,
     cost_usd: Option<f64>,
 }
 
@@ -312,6 +323,33 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                 }
             }
             Field::RequestId | Field::Keep | Field::Error | Field::ErrorType => {}
+            Field::Feedback
+            | Field::Hallucination
+            | Field::SafetyViolation
+            | Field::Relevance
+            | Field::Coherence => {
+                let val = match &v {
+                    Value::Null => return Ok(()),
+                    Value::Bool(b) => Val::Bool(*b),
+                    Value::Number(n) => match n.parse::<i64>() {
+                        Ok(i) => Val::Int(i),
+                        Err(_) => Val::Float(n.parse().map_err(|_| bad(sc, "a number"))?),
+                    },
+                    Value::String(s) if s.trim().is_empty() => return Ok(()),
+                    Value::String(s) => Val::Str(Cow::Borrowed(s)),
+                    // A list of finish reasons: its text is enough to find content_filter.
+                    Value::Object(raw) | Value::Array(raw) => Val::Str(Cow::Borrowed(raw)),
+                };
+                let unit = article_rule(key).map_or(Unit::Score01, |r| r.unit);
+                let q = quality(unit, &val).map_err(|e| bad(sc, e))?;
+                match field {
+                    Field::Feedback => rec.feedback = Some(q),
+                    Field::Hallucination => rec.hallucination = Some(q),
+                    Field::SafetyViolation => rec.safety_violation = Some(q > 0.5),
+                    Field::Relevance => rec.relevance = Some(q),
+                    _ => rec.coherence = Some(q),
+                }
+            }
         }
         Ok(())
     })?;

@@ -23,7 +23,9 @@ pub enum Val<'a> {
     Float(f64),
     /// Text.
     Str(Cow<'a, str>),
-    /// An object or a list (named for error messages).
+    /// A list of scalars, as text (finish reasons, tags).
+    List(Vec<String>),
+    /// An object, or a list of objects (named for error messages).
     Other(&'static str),
 }
 
@@ -36,6 +38,7 @@ impl Val<'_> {
             Val::Int(i) => format!("`{i}`"),
             Val::Float(x) => format!("`{x}`"),
             Val::Str(s) => format!("{:?}", s.chars().take(60).collect::<String>()),
+            Val::List(_) => "a list".into(),
             Val::Other(what) => (*what).into(),
         }
     }
@@ -44,6 +47,7 @@ impl Val<'_> {
     fn text(&self) -> Option<Cow<'_, str>> {
         match self {
             Val::Null | Val::Other(_) => None,
+            Val::List(items) => Some(Cow::Owned(items.join(","))),
             Val::Bool(b) => Some(Cow::Owned(b.to_string())),
             Val::Int(i) => Some(Cow::Owned(i.to_string())),
             Val::Float(x) => Some(Cow::Owned(x.to_string())),
@@ -79,7 +83,18 @@ pub fn json_val(v: &Json) -> Val<'_> {
         },
         Json::String(s) => Val::Str(Cow::Borrowed(s)),
         Json::Object(_) => Val::Other("an object"),
-        Json::Array(_) => Val::Other("an array"),
+        Json::Array(items) => {
+            let texts: Option<Vec<String>> = items
+                .iter()
+                .map(|i| match i {
+                    Json::String(s) => Some(s.clone()),
+                    Json::Number(n) => Some(n.to_string()),
+                    Json::Bool(b) => Some(b.to_string()),
+                    _ => None,
+                })
+                .collect();
+            texts.map_or(Val::Other("an array"), Val::List)
+        }
     }
 }
 
@@ -90,6 +105,11 @@ pub fn json_path<'a>(v: &'a Json, path: &[String]) -> Val<'a> {
     for (i, key) in path.iter().enumerate() {
         match cur {
             Json::Object(m) => match m.get(key) {
+                Some(next) => cur = next,
+                None => return Val::Null,
+            },
+            // A number indexes a list (`choices.0.finish_reason`).
+            Json::Array(items) => match key.parse::<usize>().ok().and_then(|k| items.get(k)) {
                 Some(next) => cur = next,
                 None => return Val::Null,
             },
@@ -105,13 +125,15 @@ pub fn json_path<'a>(v: &'a Json, path: &[String]) -> Val<'a> {
     json_val(cur)
 }
 
-fn owned(v: Val<'_>) -> Val<'static> {
+/// The value with its text owned.
+pub fn owned(v: Val<'_>) -> Val<'static> {
     match v {
         Val::Null => Val::Null,
         Val::Bool(b) => Val::Bool(b),
         Val::Int(i) => Val::Int(i),
         Val::Float(x) => Val::Float(x),
         Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
+        Val::List(l) => Val::List(l),
         Val::Other(w) => Val::Other(w),
     }
 }
@@ -274,6 +296,16 @@ pub struct Mapped {
     pub reasoning_tokens: Option<u32>,
     /// See [`Row`].
     pub cost_usd: Option<f64>,
+    /// See [`Row`].
+    pub feedback: Option<f32>,
+    /// See [`Row`].
+    pub hallucination: Option<f32>,
+    /// See [`Row`].
+    pub safety_violation: Option<bool>,
+    /// See [`Row`].
+    pub relevance: Option<f32>,
+    /// See [`Row`].
+    pub coherence: Option<f32>,
 }
 
 impl Mapped {
@@ -306,6 +338,11 @@ impl Mapped {
             reasoning_tokens: self.reasoning_tokens,
             cost_usd: self.cost_usd,
             cost_source: 0,
+            feedback: self.feedback,
+            hallucination: self.hallucination,
+            safety_violation: self.safety_violation,
+            relevance: self.relevance,
+            coherence: self.coherence,
             span,
             file: 0,
         }
@@ -399,7 +436,7 @@ impl Mapping {
         }
 
         let mut m = Mapped::default();
-        let mut done = [false; 20];
+        let mut done = [false; Field::Keep as usize + 1];
         let mut cost_parts: Option<f64> = None;
         // The start first: end times are measured from it.
         if let Some((rule, v)) = self.first(src, Field::Timestamp) {
@@ -509,6 +546,20 @@ impl Mapping {
                 },
                 Field::RequestId => {}
                 Field::Error | Field::Timestamp | Field::Keep => {}
+                Field::Feedback
+                | Field::Hallucination
+                | Field::SafetyViolation
+                | Field::Relevance
+                | Field::Coherence => {
+                    let q = quality(rule.unit, &v).map_err(|why| bad(rule, &v, why.into()))?;
+                    match rule.field {
+                        Field::Feedback => m.feedback = Some(q),
+                        Field::Hallucination => m.hallucination = Some(q),
+                        Field::SafetyViolation => m.safety_violation = Some(q > 0.5),
+                        Field::Relevance => m.relevance = Some(q),
+                        _ => m.coherence = Some(q),
+                    }
+                }
                 Field::ErrorType
                 | Field::Model
                 | Field::Provider
@@ -564,6 +615,52 @@ impl Mapping {
             _ => Err("a timestamp (epoch number or ISO 8601)".into()),
         }
     }
+}
+
+/// A quality signal in its canonical scale: feedback in [−1, 1], scores in [0, 1], flags
+/// 1 or 0. `Err` names what was expected.
+pub fn quality(unit: Unit, v: &Val<'_>) -> Result<f32, &'static str> {
+    let word = |v: &Val<'_>| v.text().map(|t| t.trim().to_ascii_lowercase());
+    let x = match unit {
+        Unit::Thumbs => match v {
+            Val::Bool(b) => f64::from(if *b { 1 } else { -1 }),
+            _ => match word(v).as_deref() {
+                Some("up" | "true" | "positive" | "thumbs_up" | "yes" | "good") => 1.0,
+                Some("down" | "false" | "negative" | "thumbs_down" | "no" | "bad") => -1.0,
+                _ => match v.number().filter(|x| x.is_finite()) {
+                    // 1 / 0 (or −1) thumbs; an average of 0/1 thumbs in between.
+                    Some(x) if x >= 1.0 => 1.0,
+                    Some(x) if x <= 0.0 => -1.0,
+                    Some(x) => 2.0 * x - 1.0,
+                    None => return Err("thumbs up or down (true/false, 1/0, up/down)"),
+                },
+            },
+        },
+        Unit::Rating5 => match v.number().filter(|x| (1.0..=5.0).contains(x)) {
+            Some(x) => (x - 3.0) / 2.0,
+            None => return Err("a rating from 1 to 5"),
+        },
+        Unit::Score01 | Unit::Flag => match v {
+            Val::Bool(b) => f64::from(u8::from(*b)),
+            _ => match word(v).as_deref() {
+                Some("true" | "yes") => 1.0,
+                Some("false" | "no") => 0.0,
+                _ => match v.number().filter(|x| (0.0..=1.0).contains(x)) {
+                    Some(x) => x,
+                    None => return Err("a score from 0 to 1 (or true/false)"),
+                },
+            },
+        },
+        Unit::ContentFilter => {
+            let flagged = match v {
+                Val::List(items) => items.iter().any(|i| i == "content_filter"),
+                _ => v.text().is_some_and(|t| t.contains("content_filter")),
+            };
+            f64::from(u8::from(flagged))
+        }
+        _ => return Err("a quality signal"),
+    };
+    Ok(x as f32)
 }
 
 /// Only a total: nothing to split it by, so it counts as input (it is billed at least so).

@@ -42,6 +42,74 @@ pub struct Totals {
     /// Requests with tokens but no reported cost whose model has no price: their cost is
     /// unknown, not zero.
     pub unpriced_requests: u64,
+    /// Hallucination, feedback, safety, relevance and coherence, each over the requests
+    /// that carry the signal.
+    pub quality: Quality,
+}
+
+/// Quality rates. Each is over the requests that carry that signal (`*_count`); its
+/// coverage is that count over all requests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Quality {
+    /// Requests with human feedback.
+    pub feedback_count: u64,
+    /// feedback_count / requests.
+    pub feedback_coverage: Option<f64>,
+    /// Share of feedback that is positive (> 0): the thumbs-up rate.
+    pub thumbs_up_rate: Option<f64>,
+    /// Mean feedback in [−1, 1] (ratings scaled).
+    pub feedback_mean: Option<f64>,
+    /// Requests judged for hallucination.
+    pub hallucination_count: u64,
+    /// hallucination_count / requests.
+    pub hallucination_coverage: Option<f64>,
+    /// Mean hallucination: the share hallucinated when judged 0/1.
+    pub hallucination_rate: Option<f64>,
+    /// Requests with a safety verdict (a flag, or a finish reason).
+    pub safety_count: u64,
+    /// safety_count / requests.
+    pub safety_coverage: Option<f64>,
+    /// Share of them flagged.
+    pub safety_violation_rate: Option<f64>,
+    /// Requests with a relevance score.
+    pub relevance_count: u64,
+    /// relevance_count / requests.
+    pub relevance_coverage: Option<f64>,
+    /// Mean relevance in [0, 1].
+    pub relevance_mean: Option<f64>,
+    /// Requests with a coherence score.
+    pub coherence_count: u64,
+    /// coherence_count / requests.
+    pub coherence_coverage: Option<f64>,
+    /// Mean coherence in [0, 1].
+    pub coherence_mean: Option<f64>,
+}
+
+/// Count and sum of one signal.
+#[derive(Default, Clone, Copy)]
+struct Signal {
+    n: u64,
+    sum: f64,
+    positive: u64,
+}
+
+impl Signal {
+    fn add(&mut self, a: &arrow::array::Float32Array, i: usize) {
+        if a.is_valid(i) {
+            let x = f64::from(a.value(i));
+            self.n += 1;
+            self.sum += x;
+            self.positive += u64::from(x > 0.0);
+        }
+    }
+
+    fn mean(self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
+
+    fn coverage(self, requests: u64) -> Option<f64> {
+        (requests > 0).then(|| self.n as f64 / requests as f64)
+    }
 }
 
 /// Accumulates [`Totals`] row by row.
@@ -61,6 +129,11 @@ pub struct Acc {
     unpriced_requests: u64,
     latencies: Vec<f64>,
     ttfts: Vec<f64>,
+    feedback: Signal,
+    hallucination: Signal,
+    safety: Signal,
+    relevance: Signal,
+    coherence: Signal,
 }
 
 impl Acc {
@@ -98,6 +171,15 @@ impl Acc {
             CostSource::Unpriced => self.unpriced_requests += 1,
             CostSource::None | CostSource::Reported => {}
         }
+        self.feedback.add(&t.feedback, i);
+        self.hallucination.add(&t.hallucination, i);
+        self.relevance.add(&t.relevance, i);
+        self.coherence.add(&t.coherence, i);
+        if t.safety_violation.is_valid(i) {
+            let flagged = t.safety_violation.value(i);
+            self.safety.n += 1;
+            self.safety.sum += f64::from(u8::from(flagged));
+        }
         if t.latency_ms.is_valid(i) {
             self.latencies.push(t.latency_ms.value(i));
         }
@@ -121,6 +203,25 @@ impl Acc {
             cost_mismatch_count: self.cost_mismatch_count,
             cost_mismatch_usd: self.cost_mismatch_usd,
             unpriced_requests: self.unpriced_requests,
+            quality: Quality {
+                feedback_count: self.feedback.n,
+                feedback_coverage: self.feedback.coverage(self.requests),
+                thumbs_up_rate: (self.feedback.n > 0)
+                    .then(|| self.feedback.positive as f64 / self.feedback.n as f64),
+                feedback_mean: self.feedback.mean(),
+                hallucination_count: self.hallucination.n,
+                hallucination_coverage: self.hallucination.coverage(self.requests),
+                hallucination_rate: self.hallucination.mean(),
+                safety_count: self.safety.n,
+                safety_coverage: self.safety.coverage(self.requests),
+                safety_violation_rate: self.safety.mean(),
+                relevance_count: self.relevance.n,
+                relevance_coverage: self.relevance.coverage(self.requests),
+                relevance_mean: self.relevance.mean(),
+                coherence_count: self.coherence.n,
+                coherence_coverage: self.coherence.coverage(self.requests),
+                coherence_mean: self.coherence.mean(),
+            },
         }
     }
 }

@@ -7,13 +7,27 @@
 //   bench/serve-bench.mjs) on the same files in the same browser, runs interleaved with
 //   tokenlens': its start-up (instantiate + open + connect), file chosen -> ingest + the
 //   dashboard's queries done, and the same re-aggregation for the same model.
-// Both pages' figures (requests, p95) are checked against each other.
+// Both pages' figures (requests, p95) are checked against each other. Files are JSONL or CSV
+// (by extension): the peer page reads CSV with DuckDB's read_csv.
+// In every run, for both pages (one page open at a time, so the renderer process is the one
+// whose threads include a dedicated worker):
+// - memory: the renderer process's RSS (/proc/PID/status) before the file is given, its
+//   peak while the file is read (VmHWM after resetting it, and polled every 100 ms), and
+//   after the dashboard is ready, after a GC in the page and its workers (Chromium runs
+//   with --js-flags=--expose-gc) and a short settle; the engine's wasm memory
+//   (WebAssembly.Memory.buffer.byteLength) before and after, read in the worker through
+//   Playwright's worker.evaluate: tokenlens' from its wasm-bindgen module (imported again,
+//   the same instance), DuckDB-WASM's as noted by bench/duckdb/probe-worker.js.
+// - main-thread responsiveness: a PerformanceObserver({type: 'longtask'}) set up in the
+//   page before the file is given; the longest task (and how many of 50 ms or more) from
+//   the file given until the dashboard is ready.
 //
 //   node bench/browser.mjs --url http://127.0.0.1:8090/ [--peer-url http://127.0.0.1:8091/duckdb/]
-//        [--runs 5] [--model NAME] FILE [FILE...]
+//        [--runs 5] [--model NAME] [--label NAME] [--no-reaggregate] FILE [FILE...]
 //
-// Prints one JSON object per file and engine, then the pages' times to interactive.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Prints one JSON object per file and engine (with `label` when given), then the pages'
+// times to interactive.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -23,18 +37,27 @@ let url = 'http://127.0.0.1:8090/';
 let peerUrl = null;
 let runs = 5;
 let model = null;
+let label = null;
+let reaggregateToo = true;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--url') url = args[++i];
   else if (args[i] === '--peer-url') peerUrl = args[++i];
   else if (args[i] === '--runs') runs = Number(args[++i]);
   else if (args[i] === '--model') model = args[++i];
+  else if (args[i] === '--label') label = args[++i];
+  else if (args[i] === '--no-reaggregate') reaggregateToo = false;
   else files.push(args[i]);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x) => Math.round(x * 10) / 10;
-const LONG = 900_000;
+const LONG = 1_800_000;
+const formatOf = (file) => (/\.csv$/i.test(file) ? 'csv' : 'jsonl');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Progress on stderr with BENCH_DEBUG=1. */
+const debug = process.env.BENCH_DEBUG === '1'
+  ? (...xs) => console.error(new Date().toISOString().slice(11, 23), ...xs) : () => {};
 
 const dir = mkdtempSync(join(tmpdir(), 'tokenlens-bench-'));
 const ctx = await chromium.launchPersistentContext(dir, {
@@ -42,11 +65,211 @@ const ctx = await chromium.launchPersistentContext(dir, {
   headless: true,
   viewport: { width: 1366, height: 768 },
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--js-flags=--expose-gc'],
 });
 
-async function freshPage(pageUrl, interactive) {
+// ---------- the renderer process, from /proc ----------
+
+function procStatus(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function procField(status, name) {
+  const m = status && new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status);
+  return m ? Number(m[1]) : null;
+}
+
+/** Resident set size of `pid` in bytes (null once it is gone). */
+function rss(pid) {
+  const kb = procField(procStatus(pid), 'VmRSS');
+  return kb === null ? null : kb * 1024;
+}
+
+/** Peak resident set size of `pid` in bytes since start or the last resetPeak. */
+function peakRss(pid) {
+  const kb = procField(procStatus(pid), 'VmHWM');
+  return kb === null ? null : kb * 1024;
+}
+
+/** Resets VmHWM to the current RSS (clear_refs 5; needs to own the process or root). */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Our Chromium's processes: the one with our --user-data-dir and its descendants. */
+function ourProcesses() {
+  const procs = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const ppid = procField(procStatus(name), 'PPid');
+    if (ppid !== null) procs.push({ pid: Number(name), ppid, cmd });
+  }
+  const ours = new Set(procs.filter((p) => p.cmd.includes(`--user-data-dir=${dir}`)).map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) {
+      if (!ours.has(p.pid) && ours.has(p.ppid)) {
+        ours.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return procs.filter((p) => ours.has(p.pid));
+}
+
+function threadNames(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((t) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The renderer process of the one open page: the renderer with a dedicated-worker thread
+ * (both pages start their worker on load; spare renderers have none). Waits for a closed
+ * page's renderer to be gone.
+ */
+async function pageRenderer() {
+  for (let i = 0; i < 100; i++) {
+    const found = ourProcesses()
+      .filter((p) => p.cmd.includes('--type=renderer'))
+      .filter((p) => threadNames(p.pid).some((t) => t.startsWith('DedicatedWorke')));
+    if (found.length === 1) return found[0].pid;
+    await sleep(100);
+  }
+  throw new Error('could not tell which renderer process is the page\'s');
+}
+
+/** Polls a process's RSS until stopped; stop() gives the peak seen (also VmHWM). */
+function watchPeak(pid) {
+  const reset = resetPeak(pid);
+  let peak = rss(pid) || 0;
+  const timer = setInterval(() => {
+    const r = rss(pid);
+    if (r !== null && r > peak) peak = r;
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    const hwm = reset ? peakRss(pid) : null;
+    return Math.max(peak, rss(pid) || 0, hwm || 0);
+  };
+}
+
+/** A GC in the page and its workers, then a short settle. */
+async function collectGarbage(page) {
+  await page.evaluate(() => (typeof gc === 'function' ? gc() : undefined));
+  for (const w of page.workers()) await w.evaluate(() => (typeof gc === 'function' ? gc() : undefined));
+  await sleep(500);
+}
+
+/** tokenlens' wasm memory in bytes: the engine's (worker) and the page's (charts). */
+async function tokenlensWasm(page) {
+  const size = () => import(new URL('./pkg/tokenlens.js', self.location.href).href)
+    .then((m) => m.default()).then((exports) => exports.memory.buffer.byteLength);
+  const worker = page.workers().find((w) => /\/worker\.js(\?|$)/.test(w.url()));
+  if (!worker) throw new Error('tokenlens\' worker is not running');
+  return { engine: await worker.evaluate(size), page: await page.evaluate(size) };
+}
+
+/** DuckDB-WASM's wasm memory in bytes, as bench/duckdb/probe-worker.js noted it. */
+async function duckdbWasm(page) {
+  for (const w of page.workers()) {
+    const n = await w.evaluate(() => (self.__wasmMemory ? self.__wasmMemory.buffer.byteLength : null));
+    if (n !== null) return n;
+  }
+  throw new Error('DuckDB-WASM\'s wasm memory was not found (probe-worker.js)');
+}
+
+/**
+ * Starts recording long tasks on the page's main thread (from now on), and long animation
+ * frames, whose script attribution says what the longest task was running.
+ */
+function watchLongTasks(page) {
+  return page.evaluate(() => {
+    const tasks = [];
+    const frames = [];
+    const since = performance.now();
+    const keep = (into) => (list) => {
+      for (const e of list.getEntries()) if (e.startTime >= since) into.push(e);
+    };
+    const obs = new PerformanceObserver(keep(tasks));
+    obs.observe({ type: 'longtask' });
+    let loaf = null;
+    if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+      loaf = new PerformanceObserver(keep(frames));
+      loaf.observe({ type: 'long-animation-frame' });
+    }
+    window.__benchLongTasks = () => {
+      keep(tasks)({ getEntries: () => obs.takeRecords() });
+      obs.disconnect();
+      if (loaf) {
+        keep(frames)({ getEntries: () => loaf.takeRecords() });
+        loaf.disconnect();
+      }
+      // What ran in the frame that overlaps the longest task most: its longest script.
+      let cause = '';
+      const longest = tasks.reduce((a, e) => (!a || e.duration > a.duration ? e : a), null);
+      if (longest) {
+        const end = longest.startTime + longest.duration;
+        const overlap = (f) => Math.min(end, f.startTime + f.duration) - Math.max(longest.startTime, f.startTime);
+        const frame = frames.filter((f) => overlap(f) > 0).sort((a, b) => overlap(b) - overlap(a))[0];
+        const script = frame && [...frame.scripts].sort((a, b) => b.duration - a.duration)[0];
+        if (script) {
+          const file = (script.sourceURL || '').split('/').pop();
+          const fn = script.sourceFunctionName ? ` ${script.sourceFunctionName}` : '';
+          cause = `${script.invoker || script.invokerType || 'script'} ->${fn} (${file}) ${Math.round(script.duration)} ms`;
+        }
+      }
+      const loadedAt = window.__benchLoadedAt;
+      const ingest = loadedAt === undefined ? null
+        : tasks.filter((e) => e.startTime < loadedAt - 1).map((e) => e.duration);
+      return { durations: tasks.map((e) => e.duration), ingest, cause, frames: frames.length };
+    };
+  });
+}
+
+/** The long tasks recorded since watchLongTasks: {longestMs (0 if none), count, cause}. */
+async function longTasks(page) {
+  await sleep(300); // Let the observers' last entries arrive.
+  const { durations, ingest, cause, frames } = await page.evaluate(() => window.__benchLongTasks());
+  debug('long tasks', durations, 'while reading', ingest, 'frames', frames, cause);
+  const longest = (xs) => (xs.length ? round1(Math.max(...xs)) : 0);
+  return {
+    longestMs: longest(durations),
+    count: durations.length,
+    cause,
+    // Before the worker's 'loaded' message (tokenlens only; null for the peer page).
+    ingestLongestMs: ingest ? longest(ingest) : null,
+    ingestCount: ingest ? ingest.length : null,
+  };
+}
+
+async function freshPage(pageUrl, interactive, init = null) {
   const page = await ctx.newPage();
+  if (init) await page.addInitScript(init);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const t0 = Date.now();
@@ -86,28 +309,68 @@ async function pickModel(page) {
   return options[0];
 }
 
-/** One tokenlens run: {loadMs, reaggMs, model, requests, p95, modelRequests, interactiveMs}. */
+/**
+ * Runs in the tokenlens page before its scripts: notes (performance.now()) when the first
+ * 'loaded' message of the engine's worker arrives, so the long tasks can be split into those
+ * while the file is read and those after (the page drawing the dashboard). One more message
+ * listener on the worker; nothing else changes.
+ */
+function noteLoaded() {
+  const Base = window.Worker;
+  window.Worker = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (e.data && e.data.type === 'loaded' && window.__benchLoadedAt === undefined) {
+          window.__benchLoadedAt = performance.now();
+        }
+      });
+    }
+  };
+}
+
+/** One tokenlens run: timings, figures, memory and long tasks. */
 async function tokenlensRun(file) {
   const { page, interactiveMs, errors } = await freshPage(url, () => document.body.dataset.state !== 'loading'
-    && document.querySelector('#file-input'));
+    && document.querySelector('#file-input'), noteLoaded);
   try {
     // Let the worker finish starting so only ingest + dashboard is timed.
     await page.waitForTimeout(300);
+    const pid = await pageRenderer();
+    debug('tokenlens renderer', pid);
+    await collectGarbage(page);
+    const wasmBefore = await tokenlensWasm(page);
+    debug('tokenlens wasm before', wasmBefore);
+    const rssBefore = rss(pid);
+    await watchLongTasks(page);
+    const stopPeak = watchPeak(pid);
     const t0 = Date.now();
     await page.setInputFiles('#file-input', file);
     await page.waitForFunction(() => document.body.dataset.state === 'ready'
       && document.querySelector('[data-kpi="requests"]')?.dataset.value,
     null, { polling: 'raf', timeout: LONG });
     const loadMs = Date.now() - t0;
+    debug('loaded', file, loadMs);
+    const rssPeak = stopPeak();
+    const tasks = await longTasks(page);
     const kpi = (name) => page.$eval(`[data-kpi="${name}"]`, (e) => Number(e.dataset.value));
     const requests = await kpi('requests');
     const p95 = await kpi('p95_ms');
     if (!(requests > 0)) throw new Error(`no records loaded from ${file}`);
+    await collectGarbage(page);
+    const wasmAfter = await tokenlensWasm(page);
+    const rssAfter = rss(pid);
     const m = await pickModel(page);
-    const reaggMs = await reaggregate(page, m);
-    const modelRequests = await kpi('requests');
+    const reaggMs = reaggregateToo ? await reaggregate(page, m) : null;
+    const modelRequests = reaggregateToo ? await kpi('requests') : null;
     if (errors.length) throw new Error(`tokenlens page errors: ${errors.join('; ')}`);
-    return { loadMs, reaggMs, model: m, requests, p95, modelRequests, interactiveMs };
+    return {
+      loadMs, reaggMs, model: m, requests, p95, modelRequests, interactiveMs,
+      rssBefore, rssPeak, rssAfter,
+      wasmBefore: wasmBefore.engine, wasmAfter: wasmAfter.engine, pageWasmAfter: wasmAfter.page,
+      longestTaskMs: tasks.longestMs, longTasks: tasks.count, longestTaskCause: tasks.cause,
+      ingestLongestTaskMs: tasks.ingestLongestMs, ingestLongTasks: tasks.ingestCount,
+    };
   } finally {
     await page.close();
   }
@@ -122,14 +385,28 @@ async function peerRun(file, m) {
     let d = await data();
     if (d.state === 'error') throw new Error(`DuckDB-WASM did not start: ${d.error}`);
     await page.waitForTimeout(300);
+    const pid = await pageRenderer();
+    debug('duckdb renderer', pid);
+    await collectGarbage(page);
+    const wasmBefore = await duckdbWasm(page);
+    debug('duckdb wasm before', wasmBefore);
+    const rssBefore = rss(pid);
+    await watchLongTasks(page);
+    const stopPeak = watchPeak(pid);
     const t0 = Date.now();
     await page.setInputFiles('#file-input', file);
     await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state),
       null, { polling: 'raf', timeout: LONG });
     const loadMs = Date.now() - t0;
+    debug('loaded', file, loadMs);
+    const rssPeak = stopPeak();
+    const tasks = await longTasks(page);
     d = await data();
     if (d.state === 'error') throw new Error(`DuckDB-WASM failed on ${file}: ${d.error}`);
     const loaded = d;
+    await collectGarbage(page);
+    const wasmAfter = await duckdbWasm(page);
+    const rssAfter = rss(pid);
     const reaggMs = await reaggregate(page, m);
     d = await data();
     if (errors.length) throw new Error(`peer page errors: ${errors.join('; ')}`);
@@ -149,6 +426,8 @@ async function peerRun(file, m) {
       version: loaded.version,
       bundle: loaded.bundle,
       bucketSecs: Number(loaded.bucketSecs),
+      rssBefore, rssPeak, rssAfter, wasmBefore, wasmAfter,
+      longestTaskMs: tasks.longestMs, longTasks: tasks.count, longestTaskCause: tasks.cause,
     };
   } finally {
     await page.close();
@@ -161,6 +440,27 @@ function check(file, t, p) {
     throw new Error(`${file}: tokenlens and DuckDB-WASM disagree: requests ${t.requests} / ${p.requests}, `
       + `${t.model} ${t.modelRequests} / ${p.modelRequests}, p95 ${t.p95} / ${p.p95}`);
   }
+}
+
+/** Medians of the memory and long-task figures of some runs, as the report's fields. */
+function memoryAndTasks(rs, records) {
+  const med = (k) => median(rs.map((r) => r[k]));
+  const out = {
+    rss_before: med('rssBefore'), rss_peak: med('rssPeak'), rss_after: med('rssAfter'),
+    rss_growth: median(rs.map((r) => r.rssAfter - r.rssBefore)),
+    rss_peak_growth: median(rs.map((r) => r.rssPeak - r.rssBefore)),
+    wasm_before: med('wasmBefore'), wasm_after: med('wasmAfter'),
+    wasm_growth: median(rs.map((r) => r.wasmAfter - r.wasmBefore)),
+    longest_task_ms: med('longestTaskMs'), longest_task_max_ms: Math.max(...rs.map((r) => r.longestTaskMs)),
+    long_tasks: med('longTasks'),
+    // The cause of the run whose longest task was the longest.
+    longest_task_cause: rs.reduce((a, r) => (r.longestTaskMs > a.longestTaskMs ? r : a)).longestTaskCause,
+    all_rss_growth: rs.map((r) => r.rssAfter - r.rssBefore),
+    all_longest_task_ms: rs.map((r) => r.longestTaskMs),
+  };
+  out.rss_bytes_per_record = round1(out.rss_growth / records);
+  out.wasm_bytes_per_record = round1(out.wasm_growth / records);
+  return out;
 }
 
 try {
@@ -181,16 +481,23 @@ try {
       }
     }
     const times = tl.map((t) => t.loadMs);
+    const common = { file, format: formatOf(file), bytes: statSync(file).size, runs };
+    if (label) common.label = label;
     console.log(JSON.stringify({
-      file, runs, ingest_to_dashboard_ms: median(times), all_ms: times,
+      ...common, ingest_to_dashboard_ms: median(times), all_ms: times,
       records: tl[0].requests, model: tl[0].model, model_records: tl[0].modelRequests,
-      reaggregate_ms: round1(median(tl.map((t) => t.reaggMs))),
-      reaggregate_all_ms: tl.map((t) => round1(t.reaggMs)),
+      reaggregate_ms: reaggregateToo ? round1(median(tl.map((t) => t.reaggMs))) : null,
+      reaggregate_all_ms: tl.map((t) => (t.reaggMs === null ? null : round1(t.reaggMs))),
+      page_wasm_after: median(tl.map((t) => t.pageWasmAfter)),
+      ...memoryAndTasks(tl, tl[0].requests),
+      ingest_longest_task_ms: median(tl.map((t) => t.ingestLongestTaskMs)),
+      ingest_longest_task_max_ms: Math.max(...tl.map((t) => t.ingestLongestTaskMs)),
+      ingest_long_tasks: median(tl.map((t) => t.ingestLongTasks)),
     }));
     if (peerUrl) {
       const med = (k) => round1(median(peer.map((p) => p[k])));
       console.log(JSON.stringify({
-        engine: 'duckdb-wasm', version: peer[0].version, bundle: peer[0].bundle, file, runs,
+        engine: 'duckdb-wasm', version: peer[0].version, bundle: peer[0].bundle, ...common,
         records: peer[0].requests, skipped: peer[0].skipped, model: tl[0].model,
         bucket_secs: peer[0].bucketSecs,
         startup_ms: med('startupMs'), instantiate_ms: med('instantiateMs'),
@@ -199,11 +506,13 @@ try {
         all_startup_ms: peer.map((p) => round1(p.startupMs)),
         all_ingest_queries_ms: peer.map((p) => p.loadMs),
         reaggregate_all_ms: peer.map((p) => round1(p.reaggMs)),
+        ...memoryAndTasks(peer, peer[0].requests),
       }));
     }
   }
-  console.log(JSON.stringify({ page_interactive_ms: median(tti) }));
-  if (peerUrl) console.log(JSON.stringify({ peer_page_interactive_ms: median(peerTti) }));
+  const tag = label ? { label } : {};
+  console.log(JSON.stringify({ ...tag, page_interactive_ms: median(tti) }));
+  if (peerUrl) console.log(JSON.stringify({ ...tag, peer_page_interactive_ms: median(peerTti) }));
 } finally {
   await ctx.close();
   rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 """Native side by side: `tokenlens summary --json` against DuckDB (2 threads) computing the
-same figures (totals, exact percentiles, per model) from the same JSONL file.
+same figures (totals, exact percentiles, per model) from the same JSONL or CSV file (CSV by
+its extension, as bench/to_csv.py writes it: DuckDB's read_csv with every column's type
+declared, so it sniffs nothing).
 
     python3 bench/native.py FILE [FILE...] [--runs 5]
 
@@ -25,6 +27,9 @@ BIN = ROOT / "target" / "release" / "tokenlens"
 sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 from test_oracle import ARTICLE_COLUMNS as COLUMNS  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from to_csv import COLUMNS as CSV_COLUMNS  # noqa: E402
+
 FIGURES = """
     count(*) AS requests,
     count(*) FILTER (WHERE status_code >= 400 OR status_code = 0
@@ -40,12 +45,19 @@ def duckdb_summary(path: Path) -> float:
     t0 = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET threads = 2")
-    cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
+    con.execute("SET enable_progress_bar = false")
+    if path.suffix.lower() == ".csv":
+        cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in CSV_COLUMNS.items()) + "}"
+        source = (f"read_csv('{path}', header=true, delim=',', quote='\"', escape='\"',"
+                  f" columns={cols})")
+    else:
+        cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
+        source = f"read_json('{path}', format='newline_delimited', columns={cols})"
     # Only the figures' columns are kept resident, as tokenlens does.
     con.execute(
         "CREATE TABLE t AS SELECT timestamp, application, model_name, latency_ms, status_code,"
         " error_message <> '' AS has_error, prompt_tokens, completion_tokens,"
-        f" estimated_cost_usd FROM read_json('{path}', format='newline_delimited', columns={cols})"
+        f" estimated_cost_usd FROM {source}"
     )
     figures = FIGURES.replace("coalesce(error_message, '') <> ''", "coalesce(has_error, false)")
     con.execute(f"SELECT {figures} FROM t").fetchall()
@@ -74,6 +86,7 @@ def main() -> None:
         dd = statistics.median(duckdb_summary(path) for _ in range(args.runs))
         print(json.dumps({
             "file": path.name,
+            "format": "csv" if path.suffix.lower() == ".csv" else "jsonl",
             "mb": round(path.stat().st_size / 1e6, 1),
             "tokenlens_s": round(tl, 3),
             "duckdb_s": round(dd, 3),

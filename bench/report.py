@@ -1,19 +1,42 @@
-"""Renders bench/results.jsonl (written by bench/run.sh) as BENCHMARKS.md on stdout."""
+"""Renders the benchmark results (written by bench/run.sh) as BENCHMARKS.md on stdout.
+
+    python3 bench/report.py bench/results.jsonl [bench/data/results-large.jsonl]
+
+Each results file starts with a {"meta": ...} line (date, load, commit, wasm sizes); the
+large one may be missing.
+"""
 
 import json
 import os
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
 
-results_path, runs, sizes = sys.argv[1], sys.argv[2], sys.argv[3]
-rows = [json.loads(line) for line in open(results_path) if line.strip()]
+import duckdb
+
+GOAL_CSV_RATIO = 2.0
+GOAL_BYTES_PER_RECORD = 64
+GOAL_RSS_SHARE = 0.2
+GOAL_TASK_MS = 50
+
+
+def load(path):
+    if not path or not os.path.exists(path):
+        return None, []
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    meta = next((r["meta"] for r in rows if "meta" in r), {})
+    return meta, [r for r in rows if "meta" not in r]
+
+
+meta, rows = load(sys.argv[1])
+large_meta, large_rows = load(sys.argv[2] if len(sys.argv) > 2 else None)
 native = [r for r in rows if "duckdb_s" in r]
-browser = [r for r in rows if "ingest_to_dashboard_ms" in r]
+browser = [r for r in rows if "ingest_to_dashboard_ms" in r and "engine" not in r]
 peers = {r["file"]: r for r in rows if r.get("engine") == "duckdb-wasm"}
 tti = next((r["page_interactive_ms"] for r in rows if "page_interactive_ms" in r), None)
 peer_tti = next((r["peer_page_interactive_ms"] for r in rows if "peer_page_interactive_ms" in r), None)
+large = [r for r in large_rows if "ingest_to_dashboard_ms" in r]
+runs = meta.get("runs", "?")
 
 
 def cpu() -> str:
@@ -33,16 +56,6 @@ def chromium() -> str:
         return "unknown"
 
 
-def records_of(r: dict) -> int:
-    return r.get("records") or int(os.path.basename(r["file"]).split("-")[-1].split(".")[0])
-
-
-def bucket_label(secs) -> str:
-    if not secs:
-        return "unknown"
-    return f"{secs // 3600} h" if secs % 3600 == 0 else f"{secs // 60} min"
-
-
 def duckdb_wasm_version() -> str:
     try:
         path = os.path.join(os.path.dirname(__file__), "node_modules", "@duckdb", "duckdb-wasm", "package.json")
@@ -51,34 +64,147 @@ def duckdb_wasm_version() -> str:
         return "unknown"
 
 
-import duckdb  # noqa: E402
+def name(r) -> str:
+    return os.path.basename(r["file"])
 
-print("# Benchmarks\n")
-print("Reproduce with `bash bench/run.sh` (it rewrites this file). Files are made by")
-print("`tokenlens generate --seed 42` in the source article's record shape (about 480 bytes a")
-print(f"record, prompts and outputs included). Medians of {runs} runs.\n")
-print(f"Machine: {cpu()}, {os.cpu_count()} cores; {chromium()}; DuckDB {duckdb.__version__};")
-print(f"run on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.\n")
-print("## Native: `tokenlens summary --json` against DuckDB (2 threads)\n")
-print("Both load the JSONL file and compute the same figures: totals, exact p50/p90/p95/p99,")
-print("max, mean, tokens, cost; overall, per model and per application.\n")
-print("| file | size | tokenlens | DuckDB | DuckDB / tokenlens |")
-print("|---|---|---|---|---|")
-for r in native:
-    print(f"| {r['file']} | {r['mb']} MB | {r['tokenlens_s']:.3f} s | {r['duckdb_s']:.3f} s | {r['ratio']:.2f}× |")
-print("\n## Browser: file chosen to dashboard drawn (headless Chromium)\n")
-print("From `setInputFiles` on `#file-input` until `body[data-state=ready]` with the KPIs")
-print("filled: File.stream() in a Web Worker, wasm ingest, every panel computed, charts drawn.\n")
-print("| file | records | time to dashboard | MB/s |")
-print("|---|---|---|---|")
-for r in browser:
-    size = os.path.getsize(r["file"]) / 1e6
-    print(f"| {os.path.basename(r['file'])} | {records_of(r):,} | {r['ingest_to_dashboard_ms']} ms | {size / (r['ingest_to_dashboard_ms'] / 1000):.0f} |")
-if tti is not None:
-    print(f"\nPage load to interactive (module, wasm, worker started): {tti} ms.\n")
+
+def records_of(r: dict) -> int:
+    return r.get("records") or int(name(r).split("-")[-1].split(".")[0])
+
+
+def mb(n) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 10e6 else f"{n / 1e6:,.1f} MB"
+
+
+def bucket_label(secs) -> str:
+    if not secs:
+        return "unknown"
+    return f"{secs // 3600} h" if secs % 3600 == 0 else f"{secs // 60} min"
+
+
+def verdict(ok) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def task(ms) -> str:
+    return "none ≥ 50 ms" if not ms else f"{ms:.0f} ms"
+
+
+def load_note(m: dict, both: bool = True) -> str:
+    """The machine's load during a run, and a caveat when other work shared the cores."""
+    if not m:
+        return ""
+    loads = m.get("load_samples") or []
+    compilers = m.get("compiler_samples") or []
+    busy = sum(1 for c in compilers if c > 0)
+    note = (f"Load: `{m.get('uptime_before', '?').strip()}` before, `{m.get('uptime_after', '?').strip()}` after")
+    if loads:
+        note += f"; 1-minute load average sampled every 10 s: mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f}"
+    note += "."
+    if busy or (loads and max(loads) > 3):
+        note += (f" **Caveat:** other work shared this 2-core machine during the run (compiler processes"
+                 f" of another build seen in {busy} of {len(compilers)} samples), so the times are noisy"
+                 " and slower than on an idle machine" + (", for both engines (runs interleaved)." if both else "."))
+    return note
+
+
+def engine_note(m: dict) -> str:
+    if not m:
+        return ""
+    dirty = " plus uncommitted changes to the engine in the work tree" if m.get("engine_dirty") else ""
+    return f"Engine built from commit {m.get('commit', '?')}{dirty}."
 
 
 side = [(r, peers[r["file"]]) for r in browser if r["file"] in peers]
+csv_side = [(t, p) for t, p in side if t.get("format") == "csv"]
+
+print("# Benchmarks\n")
+print(f"Reproduce with `{meta.get('command', 'bash bench/run.sh')}` (the default part: about 11")
+print("minutes of measuring on this machine, plus the release and wasm builds) and `bash bench/run.sh")
+print("--large` (the large files, opt-in, a few minutes); either rewrites this file. JSONL files are")
+print("made by `tokenlens generate --seed 42` in the source article's record shape (about 480 bytes a")
+print("record, prompts and outputs included); the CSV files are copies of them made by")
+print("bench/to_csv.py (DuckDB's COPY: the same records, the article's fourteen columns, the text")
+print("columns quoted, the long prompt and output included; about 270 bytes a record).")
+print(f"Medians of {runs} runs. MB = 10^6 bytes.\n")
+print(f"Machine: {cpu()}, {os.cpu_count()} cores; {chromium()}; DuckDB {duckdb.__version__};")
+print(f"run on {meta.get('date', '?')}. {engine_note(meta)}\n")
+print(load_note(meta) + "\n")
+
+# ---------- goals ----------
+print("## Goals\n")
+print("| goal | measured | |")
+print("|---|---|---|")
+if csv_side:
+    ratios = [p["ingest_queries_ms"] / t["ingest_to_dashboard_ms"] for t, p in csv_side]
+    with_start = [(p["startup_ms"] + p["ingest_queries_ms"]) / t["ingest_to_dashboard_ms"] for t, p in csv_side]
+    measured = "; ".join(f"{name(t)}: {r:.1f}× ({w:.1f}× with its start-up)"
+                         for (t, _), r, w in zip(csv_side, ratios, with_start))
+    print(f"| CSV in the browser ≥ {GOAL_CSV_RATIO:.0f}× faster than DuckDB-WASM (file to figures) | {measured} "
+          f"| {verdict(min(ratios) >= GOAL_CSV_RATIO)} |")
+def growth_slope(rs, key):
+    """Growth per extra record from the smallest to the largest of `rs` (fixed costs cancel)."""
+    rs = sorted(rs, key=records_of)
+    if len(rs) < 2 or records_of(rs[-1]) == records_of(rs[0]):
+        return None
+    return (rs[-1][key] - rs[0][key]) / (records_of(rs[-1]) - records_of(rs[0]))
+
+
+if browser:
+    big = max(browser, key=records_of)
+    mem_ok = big["rss_bytes_per_record"] <= GOAL_BYTES_PER_RECORD and big["wasm_bytes_per_record"] <= GOAL_BYTES_PER_RECORD
+    same = [r for r in browser if r.get("format") == big.get("format")]
+    rss_slope, wasm_slope = growth_slope(same, "rss_growth"), growth_slope(same, "wasm_growth")
+    slope = (f" (per extra record from {name(min(same, key=records_of))}: renderer {rss_slope:.0f} B, wasm {wasm_slope:.0f} B)"
+             if rss_slope is not None else "")
+    print(f"| ≤ {GOAL_BYTES_PER_RECORD} bytes a record after ingest (tokenlens, {name(big)}) "
+          f"| renderer RSS growth {big['rss_bytes_per_record']:.0f} B/record; engine wasm memory "
+          f"{big['wasm_bytes_per_record']:.0f} B/record{slope} | {verdict(mem_ok)} |")
+if side:
+    shares = [(t, p, t["rss_growth"] / p["rss_growth"]) for t, p in side if p.get("rss_growth")]
+    measured = "; ".join(f"{name(t)}: {s:.2f}×" for t, _, s in shares)
+    print(f"| renderer growth ≤ {GOAL_RSS_SHARE}× DuckDB-WASM's (same file) | {measured} "
+          f"| {verdict(max(s for _, _, s in shares) <= GOAL_RSS_SHARE)} |")
+if browser:
+    median_run = max((r.get("ingest_longest_task_ms") or 0) for r in browser)
+    worst = max(browser, key=lambda r: r.get("ingest_longest_task_max_ms") or 0)
+    drawn = max(browser, key=lambda r: r.get("longest_task_ms") or 0)
+    worst_ms = worst.get("ingest_longest_task_max_ms") or 0
+    worst_note = (f"; worst single run: {task(worst_ms)} ({name(worst)})" if worst_ms >= GOAL_TASK_MS else "")
+    print(f"| longest main-thread task while the file is read < {GOAL_TASK_MS} ms (tokenlens; median run) "
+          f"| {task(median_run)} in the median run of every file{worst_note}; with the dashboard's drawing "
+          f"after it: {task(drawn.get('longest_task_ms'))} ({name(drawn)}, median run) "
+          f"| {verdict(median_run < GOAL_TASK_MS)}{' in the median run, **missed** in the worst' if worst_ms >= GOAL_TASK_MS else ''} |")
+for r in large:
+    print(f"| large file (browser, 1 run): {name(r)}, {mb(r['bytes'])} | "
+          f"{r['ingest_to_dashboard_ms'] / 1000:.1f} s, {r['bytes'] / 1e6 / (r['ingest_to_dashboard_ms'] / 1000):.0f} MB/s, "
+          f"peak renderer {mb(r['rss_peak'])} | |")
+print()
+
+# ---------- native ----------
+print("## Native: `tokenlens summary --json` against DuckDB (2 threads)\n")
+print("Both load the file and compute the same figures: totals, exact p50/p90/p95/p99, max, mean,")
+print("tokens, cost; overall, per model and per application. DuckDB reads JSONL with `read_json`")
+print("and CSV with `read_csv`, every column's type declared; tokenlens detects the format.\n")
+print("| file | format | size | tokenlens | DuckDB | DuckDB / tokenlens |")
+print("|---|---|---|---|---|---|")
+for r in native:
+    print(f"| {r['file']} | {r.get('format', 'jsonl')} | {r['mb']} MB | {r['tokenlens_s']:.3f} s "
+          f"| {r['duckdb_s']:.3f} s | {r['ratio']:.2f}× |")
+
+# ---------- browser ----------
+print("\n## Browser: file chosen to dashboard drawn (headless Chromium)\n")
+print("From `setInputFiles` on `#file-input` until `body[data-state=ready]` with the KPIs")
+print("filled: File.stream() in a Web Worker, wasm ingest, every panel computed, charts drawn.\n")
+print("| file | records | time to dashboard | MB/s | records/s |")
+print("|---|---|---|---|---|")
+for r in browser:
+    secs = r["ingest_to_dashboard_ms"] / 1000
+    print(f"| {name(r)} | {records_of(r):,} | {r['ingest_to_dashboard_ms']} ms "
+          f"| {r['bytes'] / 1e6 / secs:.0f} | {records_of(r) / secs / 1e3:,.0f} k |")
+if tti is not None:
+    print(f"\nPage load to interactive (module, wasm, worker started): {tti} ms.\n")
+
 if side:
     p0 = side[0][1]
     print("## Browser: tokenlens against DuckDB-WASM (same headless Chromium, same files)\n")
@@ -91,31 +217,94 @@ if side:
     print("mean, tokens, cost, first/last timestamp, error classes; the same per model and per")
     print(f"application; per time bucket (tokenlens' width: {bucket_label(p0.get('bucket_secs'))}) requests, errors, p50/p95/p99,")
     print("tokens and cost. It draws no charts; tokenlens' time includes drawing them.")
-    print("Its ingest: DuckDB-WASM reads JSONL offline only through `insertJSONFromPath`, which takes")
-    print("a JSON array and fails whole on one bad line (`read_json` needs the json extension, which")
-    print("it downloads), so a JS pre-pass cuts the file into 32 MB pieces at newlines, drops the")
-    print("lines that do not parse, and appends each piece as an array (the next piece is prepared")
-    print("while DuckDB inserts the previous one), keeping only the columns the figures need.")
     print("Both pages' request counts and p95 are checked to agree in every run.\n")
+    print("Its ingest: **CSV** is read by DuckDB itself: the File registered with `registerFileHandle`")
+    print("(BROWSER_FILEREADER: DuckDB's worker reads it with FileReaderSync), then one `CREATE TABLE")
+    print("... AS SELECT` of the columns the figures need `FROM read_csv(...)` with every column's type")
+    print("declared (no sniffing) and `ignore_errors` (bad rows skipped, as tokenlens skips them).")
+    print("**JSONL**: DuckDB-WASM reads it offline only through `insertJSONFromPath`, which takes a")
+    print("JSON array and fails whole on one bad line (`read_json` needs the json extension, which it")
+    print("downloads), so a JS pre-pass on the page cuts the file into 32 MB pieces at newlines, drops")
+    print("the lines that do not parse, and appends each piece as an array (the next piece is prepared")
+    print("while DuckDB inserts the previous one), keeping only the columns the figures need.\n")
     print("| file | records | tokenlens: file to dashboard | DuckDB-WASM start-up | DuckDB-WASM ingest + queries "
           "| DuckDB-WASM / tokenlens | with start-up |")
     print("|---|---|---|---|---|---|---|")
     for t, p in side:
-        print(f"| {os.path.basename(t['file'])} | {records_of(t):,} | {t['ingest_to_dashboard_ms']} ms "
+        print(f"| {name(t)} | {records_of(t):,} | {t['ingest_to_dashboard_ms']} ms "
               f"| {p['startup_ms']:.0f} ms | {p['ingest_queries_ms']:.0f} ms "
               f"| {p['ingest_queries_ms'] / t['ingest_to_dashboard_ms']:.1f}× "
               f"| {(p['startup_ms'] + p['ingest_queries_ms']) / t['ingest_to_dashboard_ms']:.1f}× |")
-    print("\nDuckDB-WASM's time split (medians, timed in its page; the pre-pass runs on the page's")
-    print("main thread while DuckDB's worker inserts the previous piece, so the two overlap):\n")
+    print("\nDuckDB-WASM's time split (medians, timed in its page; for JSONL the pre-pass runs on the")
+    print("page's main thread while DuckDB's worker inserts the previous piece, so the two overlap):\n")
     print("| file | JS pre-pass (decode, parse, drop, copy) | ingest incl. pre-pass | dashboard queries |")
     print("|---|---|---|---|")
     for t, p in side:
-        print(f"| {os.path.basename(t['file'])} | {p['prepass_ms']:.0f} ms | {p['ingest_ms']:.0f} ms "
-              f"| {p['queries_ms']:.0f} ms |")
+        pre = f"{p['prepass_ms']:.0f} ms" if t.get("format") != "csv" else "none (read_csv)"
+        print(f"| {name(t)} | {pre} | {p['ingest_ms']:.0f} ms | {p['queries_ms']:.0f} ms |")
     if peer_tti is not None:
         print(f"\nPeer page load to ready (module graph, DuckDB-WASM started): {peer_tti} ms; apache-arrow")
         print("is loaded unbundled from node_modules (about 130 small modules), which a real deployment")
         print("would bundle.\n")
+
+    # ---------- memory ----------
+    print("### Memory after ingest\n")
+    print("In the same runs. **Renderer**: the RSS of the page's Chromium renderer process (which")
+    print("also runs its workers), from /proc/PID/status: before the file is given and after the")
+    print("dashboard is ready, each after a GC in the page and its workers (`--js-flags=--expose-gc`)")
+    print("and a 0.5 s settle; growth = after − before; peak = the highest RSS while the file was read")
+    print("(VmHWM after resetting it, and polled every 100 ms). **Wasm**: the engine's")
+    print("`WebAssembly.Memory.buffer.byteLength` in its worker (tokenlens' read through its")
+    print("wasm-bindgen module, DuckDB-WASM's noted by bench/duckdb/probe-worker.js). A wasm memory")
+    print("never shrinks, so its size after ingest is the high-water mark of the engine's heap during")
+    print("ingest and the dashboard's queries, not only what stays live. Bytes a record = growth /")
+    print("records.\n")
+    print("| file | engine | renderer before | after | growth | B/record | peak growth "
+          "| wasm before | after | B/record |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for t, p in side:
+        for label, r in (("tokenlens", t), ("DuckDB-WASM", p)):
+            print(f"| {name(t)} | {label} | {mb(r['rss_before'])} | {mb(r['rss_after'])} | {mb(r['rss_growth'])} "
+                  f"| {r['rss_bytes_per_record']:.0f} | {mb(r['rss_peak_growth'])} "
+                  f"| {mb(r['wasm_before'])} | {mb(r['wasm_after'])} | {r['wasm_bytes_per_record']:.0f} |")
+    print("\ntokenlens' renderer growth against DuckDB-WASM's (same file):",
+          "; ".join(f"{name(t)} {t['rss_growth'] / p['rss_growth']:.2f}×" for t, p in side if p.get("rss_growth")) + ".")
+    # Bytes per extra record between the smallest and the largest file of a format: the fixed
+    # costs (dashboard, charts, the first allocations) cancel out.
+    slopes = []
+    for fmt in ("jsonl", "csv"):
+        pairs = sorted([(t, p) for t, p in side if t.get("format", "jsonl") == fmt], key=lambda tp: records_of(tp[0]))
+        if len(pairs) >= 2:
+            (t0, p0_), (t1, p1) = pairs[0], pairs[-1]
+            dn = records_of(t1) - records_of(t0)
+            slopes.append(
+                f"{fmt}: tokenlens {(t1['rss_growth'] - t0['rss_growth']) / dn:.0f} B (wasm "
+                f"{(t1['wasm_growth'] - t0['wasm_growth']) / dn:.0f} B), DuckDB-WASM "
+                f"{(p1['rss_growth'] - p0_['rss_growth']) / dn:.0f} B (wasm {(p1['wasm_growth'] - p0_['wasm_growth']) / dn:.0f} B)")
+    if slopes:
+        print("Renderer growth per extra record, from the smallest to the largest file:", "; ".join(slopes) + ".")
+    print()
+
+    # ---------- long tasks ----------
+    print("### Main thread while the file is read\n")
+    print("A `PerformanceObserver({type: 'longtask'})` (tasks of 50 ms or more) set up on the page")
+    print("before the file is given, read when the dashboard is ready. For tokenlens the tasks are")
+    print("split at the worker's `loaded` message (noted by a listener the harness adds to the page's")
+    print("Worker before the page's scripts run): before it the file is being read and ingested in")
+    print("the worker; after it the page draws the dashboard. What the longest task ran comes from the")
+    print("overlapping `long-animation-frame` entry's longest script. Longest of the median run /")
+    print("of all runs.\n")
+    print("| file | tokenlens: while read | tokenlens: incl. drawing the dashboard | its longest task ran "
+          "| DuckDB-WASM: file to figures (long tasks) | its longest task ran |")
+    print("|---|---|---|---|---|---|")
+    for t, p in side:
+        print(f"| {name(t)} | {task(t.get('ingest_longest_task_ms'))} / {task(t.get('ingest_longest_task_max_ms'))} "
+              f"| {task(t['longest_task_ms'])} / {task(t['longest_task_max_ms'])} "
+              f"| {t.get('longest_task_cause') or '–'} "
+              f"| {task(p['longest_task_ms'])} / {task(p['longest_task_max_ms'])} ({p['long_tasks']:.0f}) "
+              f"| {p.get('longest_task_cause') or '–'} |")
+    print()
+
     print("### Re-aggregation after a filter change\n")
     print("The file loaded, then one model chosen in `#filter-model`, timed in the page until")
     print("`body[data-state=ready]` again. tokenlens: the worker recomputes every panel for the")
@@ -124,12 +313,34 @@ if side:
     print("| file | records | model (its records) | tokenlens | DuckDB-WASM | DuckDB-WASM / tokenlens |")
     print("|---|---|---|---|---|---|")
     for t, p in side:
-        print(f"| {os.path.basename(t['file'])} | {records_of(t):,} | {t['model']} ({t['model_records']:,}) "
+        print(f"| {name(t)} | {records_of(t):,} | {t['model']} ({t['model_records']:,}) "
               f"| {t['reaggregate_ms']:.0f} ms | {p['reaggregate_ms']:.0f} ms "
               f"| {p['reaggregate_ms'] / t['reaggregate_ms']:.1f}× |")
     print()
+
+# ---------- large ----------
+print("## Large files: tokenlens in the browser (one run each)\n")
+if large:
+    print(f"`{large_meta.get('command', 'bash bench/run.sh --large')}`, run on {large_meta.get('date', '?')}.")
+    print(f"{engine_note(large_meta)} **One run per file, not a median**, tokenlens only (DuckDB-WASM")
+    print("is not run on these). Measured as above: file chosen to dashboard drawn; the renderer's RSS")
+    print("before, at its peak while the file was read, and after (GC, settle); the engine's wasm memory.\n")
+    print(load_note(large_meta, both=False) + "\n")
+    print("| file | size | records | time to dashboard | MB/s | longest task while read (incl. drawing) "
+          "| renderer before | peak | after | wasm after | wasm B/record |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in large:
+        secs = r["ingest_to_dashboard_ms"] / 1000
+        print(f"| {name(r)} | {mb(r['bytes'])} | {records_of(r):,} | {secs:.1f} s | {r['bytes'] / 1e6 / secs:.0f} "
+              f"| {task(r.get('ingest_longest_task_max_ms'))} ({task(r.get('longest_task_max_ms'))}) "
+              f"| {mb(r['rss_before'])} | {mb(r['rss_peak'])} | {mb(r['rss_after'])} | {mb(r['wasm_after'])} "
+              f"| {r['wasm_bytes_per_record']:.0f} |")
+    print()
+else:
+    print("Not run yet: `bash bench/run.sh --large` (about 1 GB and 2.4 GB of JSONL; minutes).\n")
+
 print("## Wasm size (after `wasm-opt -Oz`)\n")
 print("```")
 print(f"{'file'.ljust(24)}{'raw'.rjust(11)}{'gzip -9'.rjust(11)}{'brotli 11'.rjust(11)}")
-print(sizes)
+print(meta.get("sizes", ""))
 print("```")

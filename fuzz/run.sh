@@ -32,7 +32,7 @@ failed=0
 for t in "${targets[@]}"; do
     echo "=== $t"
     # -max_len: long enough for the seed files; -rss_limit_mb: a leak fails loudly.
-    if ! cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- -runs="$runs" -max_len=65536 \
+    if ! cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- -runs="$runs" -max_len=8192 \
         -rss_limit_mb=2048 -print_final_stats=1 >"fuzz/artifacts/$t.log" 2>&1; then
         echo "FAILED: see fuzz/artifacts/$t.log"
         failed=1

@@ -7,7 +7,7 @@
 use arrow::array::{Array, Float64Builder, UInt8Builder};
 
 use crate::pricing::{Price, PriceTable};
-use crate::table::{dict_value, Table};
+use crate::table::Table;
 
 /// Where a row's cost comes from (the `cost_source` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,43 +41,70 @@ impl CostSource {
 /// Relative difference beyond which a reported cost is flagged.
 pub const MISMATCH_TOLERANCE: f64 = 0.01;
 
-/// The price of each model of the table (by dictionary key), looked up once.
-fn model_prices<'p>(t: &Table, prices: &'p PriceTable) -> Vec<Option<&'p Price>> {
-    let n = t.model.values().len();
-    let mut provider_of: Vec<Option<&str>> = vec![None; n];
-    let keys = t.model.keys();
-    for i in 0..t.len() {
-        if keys.is_valid(i) {
-            let k = keys.value(i) as usize;
-            if provider_of[k].is_none() {
-                provider_of[k] = dict_value(&t.provider, i).or(Some(""));
-            }
+/// Prices looked up once per (model, provider) pair of dictionary keys: one model name
+/// may be sold by two hosts at different prices (Groq's and Together's Llama 4 Scout).
+struct Prices<'t, 'p> {
+    table: &'p PriceTable,
+    models: Option<&'t arrow::array::StringArray>,
+    providers: Option<&'t arrow::array::StringArray>,
+    cache: std::collections::HashMap<(u32, Option<u32>), Option<&'p Price>>,
+    /// The last pair asked for: runs of one model skip the hash.
+    last: Option<((u32, Option<u32>), Option<&'p Price>)>,
+}
+
+impl<'t, 'p> Prices<'t, 'p> {
+    fn new(t: &'t Table, table: &'p PriceTable) -> Self {
+        let strings = |c: &'t crate::table::DictColumn| {
+            c.values()
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+        };
+        Prices {
+            table,
+            models: strings(&t.model),
+            providers: strings(&t.provider),
+            cache: std::collections::HashMap::new(),
+            last: None,
         }
     }
-    let names = t
-        .model
-        .values()
-        .as_any()
-        .downcast_ref::<arrow::array::StringArray>();
-    (0..n)
-        .map(|k| {
-            let name = names.map(|a| a.value(k))?;
-            let provider = provider_of[k]?;
-            prices
-                .lookup_with_provider(provider, name)
+
+    /// The price of row `i`'s model as sold by its provider.
+    fn of_row(&mut self, t: &Table, i: usize) -> Option<&'p Price> {
+        if !t.model.keys().is_valid(i) {
+            return None;
+        }
+        let model = t.model.keys().value(i);
+        let provider = t
+            .provider
+            .keys()
+            .is_valid(i)
+            .then(|| t.provider.keys().value(i));
+        let key = (model, provider);
+        if let Some((k, price)) = self.last {
+            if k == key {
+                return price;
+            }
+        }
+        let (table, models, providers) = (self.table, self.models, self.providers);
+        let price = *self.cache.entry(key).or_insert_with(|| {
+            let name = models?.value(model as usize);
+            let host = provider.and_then(|p| providers.map(|a| a.value(p as usize)));
+            table
+                .lookup_with_provider(host.unwrap_or(""), name)
                 .map(|m| &m.entry.price)
-        })
-        .collect()
+        });
+        self.last = Some((key, price));
+        price
+    }
 }
 
 /// Prices the table: `cost_usd` becomes the effective cost, `cost_source` says where each
 /// came from, and `cost_mismatch` keeps the computed cost of flagged rows.
 pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
-    let per_model = model_prices(t, prices);
+    let mut lookup = Prices::new(t, prices);
     let mut cost = Float64Builder::with_capacity(t.len());
     let mut source = UInt8Builder::with_capacity(t.len());
     let mut mismatch = Vec::new();
-    let keys = t.model.keys();
     let tok =
         |a: &arrow::array::UInt32Array, i: usize| a.is_valid(i).then(|| u64::from(a.value(i)));
     for i in 0..t.len() {
@@ -86,11 +113,7 @@ pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
         let reported =
             matches!(was, CostSource::Reported | CostSource::Mismatch).then(|| t.cost_usd.value(i));
         let (input, output) = (tok(&t.input_tokens, i), tok(&t.output_tokens, i));
-        let price = if keys.is_valid(i) {
-            per_model[keys.value(i) as usize]
-        } else {
-            None
-        };
+        let price = lookup.of_row(t, i);
         let computed = match (price, input.is_some() || output.is_some()) {
             (Some(p), true) => {
                 let input = input.unwrap_or(0);

@@ -715,12 +715,6 @@ def test_malformed_lines_are_skipped_and_reported(cli: Path, generated_100k: Pat
     diff.check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: src/metrics/cost.rs model_prices() resolves each model name once, "
-    "with the provider of the first row that has it, so one name at two hosts gets one price "
-    "(the first row's host's) for all its rows",
-)
 def test_one_model_name_at_two_hosts_is_priced_by_each_records_provider(cli: Path, tmp_path: Path):
     """Together and Groq both serve meta-llama/llama-4-scout-17b-16e-instruct, at different
     prices; the table names Groq's `groq/meta-llama/...`, tried first for a Groq record."""

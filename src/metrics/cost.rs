@@ -41,15 +41,18 @@ impl CostSource {
 /// Relative difference beyond which a reported cost is flagged.
 pub const MISMATCH_TOLERANCE: f64 = 0.01;
 
+/// A row's (model, provider) dictionary keys.
+type PairKey = (u32, Option<u32>);
+
 /// Prices looked up once per (model, provider) pair of dictionary keys: one model name
 /// may be sold by two hosts at different prices (Groq's and Together's Llama 4 Scout).
 struct Prices<'t, 'p> {
     table: &'p PriceTable,
     models: Option<&'t arrow::array::StringArray>,
     providers: Option<&'t arrow::array::StringArray>,
-    cache: std::collections::HashMap<(u32, Option<u32>), Option<&'p Price>>,
+    cache: std::collections::HashMap<PairKey, Option<&'p Price>>,
     /// The last pair asked for: runs of one model skip the hash.
-    last: Option<((u32, Option<u32>), Option<&'p Price>)>,
+    last: Option<(PairKey, Option<&'p Price>)>,
 }
 
 impl<'t, 'p> Prices<'t, 'p> {

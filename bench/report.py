@@ -341,9 +341,11 @@ else:
 
 print("## Wasm size (after `wasm-opt -Oz`)\n")
 print("```")
-print(f"{'file'.ljust(24)}{'raw'.rjust(11)}{'gzip -9'.rjust(11)}{'brotli 11'.rjust(11)}")
+print(f"{'file'.ljust(29)}{'raw'.rjust(11)}{'gzip -9'.rjust(11)}{'brotli 11'.rjust(11)}")
 print(meta.get("sizes", ""))
 print("```")
+print("\nThe page downloads the lean engine (`tokenlens`); its worker fetches the full one "
+      "(`tokenlens_full`, with the Parquet/Arrow reader) only for an import with such a file.")
 
 # ---------- anomaly flags ----------
 # Deterministic (generated data, fixed seeds), so it is measured again each time the report

@@ -56,7 +56,8 @@ else
     npm install --prefix bench --no-audit --no-fund
 fi
 cargo build --release --bin tokenlens
-sizes="$(bash scripts/build-wasm.sh --opt | tail -n 2)"
+# The lean and the full engine, each .wasm and .js (the last 4 lines build-wasm.sh prints).
+sizes="$(bash scripts/build-wasm.sh --opt | tail -n 4)"
 
 data=bench/data
 mkdir -p "$data"

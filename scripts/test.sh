@@ -45,6 +45,8 @@ step "setup (--browser)" bash scripts/setup.sh --browser
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The page's lean engine (no Parquet/Arrow reader): what scripts/build-wasm.sh builds first.
+step "clippy (wasm32, lean)" cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings
 step "cargo test" cargo test
 step "build release CLI" cargo build --release --bin tokenlens
 step "build wasm" bash scripts/build-wasm.sh

@@ -172,6 +172,18 @@ impl Engine {
         })
     }
 
+    /// What the import so far needs that this build lacks: `"columnar"` once one of its
+    /// files is Parquet or Arrow and this build has no reader for them (the page's lean
+    /// engine: the worker then reads the import again with the full one), else empty.
+    pub fn needs(&self) -> String {
+        let r = self.ingest.as_ref().map_or(&self.report, |i| i.report());
+        r.files
+            .iter()
+            .find(|f| !f.needs.is_empty())
+            .map(|f| f.needs.clone())
+            .unwrap_or_default()
+    }
+
     /// Ends the import; returns its report. The loaded table replaces the previous one.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         if let Some(ingest) = self.ingest.take() {

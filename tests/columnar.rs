@@ -1,6 +1,6 @@
 //! Parquet and Arrow IPC (file and stream): the same records as the CSV give the same
 //! summary; damaged files are reported, never a panic; chunk boundaries do not matter.
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(feature = "columnar", not(target_arch = "wasm32")))]
 // Helpers of integration tests unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 

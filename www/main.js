@@ -300,6 +300,13 @@ async function fetchThenLoad(load, url) {
 
 function showProgress(p) {
   const bar = $('progress');
+  if (p.note) {
+    // A step before the records, e.g. the worker loading the Parquet/Arrow reader.
+    bar.removeAttribute('value');
+    $('progress-text').textContent = p.note;
+    $('progress-file').textContent = '';
+    return;
+  }
   if (typeof p.total === 'number' && p.total > 0) {
     bar.max = 1;
     bar.value = Math.min(1, p.bytes / p.total);

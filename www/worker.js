@@ -25,11 +25,27 @@
 //
 // After a wasm panic the instance is unusable (the release build aborts), so the worker
 // reports {fatal:true} and refuses further work; the page then replaces the worker.
+//
+// Two builds of the engine, with the same API (scripts/build-wasm.sh): the worker starts
+// with the lean one (pkg/tokenlens.js: every format but Parquet and Arrow IPC, a fraction
+// of the download). When a file of an import needs the full one (the lean engine marks it
+// `needs: "columnar"`, from its first bytes), the worker stops, loads pkg/tokenlens_full.js
+// (a progress message with `note` says so), reads the whole import again with it (the same
+// files and mapping options; the worker keeps no other engine state) and keeps it for the
+// rest of its life. Both are served from pkg/ like the page itself.
 
-import init, { Engine, last_panic, trigger_panic_for_test } from './pkg/tokenlens.js';
+import * as leanWasm from './pkg/tokenlens.js';
+
+const FULL_MODULE = './pkg/tokenlens_full.js';
 
 const PROGRESS_EVERY_MS = 100;
 
+/** The engine's module: the lean build until an import needs the full one. */
+let wasm = leanWasm;
+/** Whether `wasm` is the full build. */
+let full = false;
+/** The full build being loaded (a promise of the initialised module), or null. */
+let fullLoading = null;
 let engine = null;
 let dead = false;
 /** The load in flight: {id, cancelled, reader}. */
@@ -39,9 +55,9 @@ const cancelledEarly = new Set();
 /** Serialises loads and queries; cancel bypasses it. */
 let queue = Promise.resolve();
 
-const started = init().then(
+const started = wasm.default().then(
   () => {
-    engine = new Engine();
+    engine = new wasm.Engine();
     self.postMessage({ type: 'started' });
     return true;
   },
@@ -78,7 +94,7 @@ function isPanic(err) {
 
 function readPanic() {
   try {
-    const p = last_panic();
+    const p = wasm.last_panic();
     return typeof p === 'string' && p.length ? p : null;
   } catch {
     return null;
@@ -100,74 +116,16 @@ async function load(msg) {
   const mine = { id: msg.id, cancelled: cancelledEarly.delete(msg.id), reader: null };
   job = mine;
   const files = Array.isArray(msg.files) ? msg.files : [msg.file];
+  const t0 = performance.now();
   try {
-    engine.reset();
-    if (msg.options) {
-      try {
-        engine.set_options(msg.options);
-      } catch (err) {
-        if (isPanic(err)) throw err;
-        self.postMessage({
-          type: 'error', id: mine.id, panic: false, fatal: false, options: true,
-          message: `the field mapping cannot be used: ${err && err.message ? err.message : err}`,
-        });
+    // Once with the lean engine and, if a file needs the full one, once more with it.
+    while (!(await readImport(mine, files, msg.options, t0))) {
+      await useFullEngine(mine, files);
+      if (mine.cancelled) {
+        cancelled(mine);
         return;
       }
     }
-    const total = files.reduce((n, f) => n + f.size, 0);
-    const t0 = performance.now();
-    let lastPost = 0;
-    let bytes = 0;
-    let fileIndex = 0;
-    const post = () => {
-      const p = engine.progress();
-      const secs = (performance.now() - t0) / 1000;
-      // A rate over the first moments says little; report it after half a second.
-      const steady = secs >= 0.5;
-      self.postMessage({
-        type: 'progress', id: mine.id, bytes, total,
-        records: p.records, skipped: p.skipped_lines,
-        rate: steady ? bytes / secs : null, recordRate: steady ? p.records / secs : null,
-        fileIndex, fileCount: files.length, fileName: files[fileIndex] ? files[fileIndex].name : '',
-      });
-    };
-    for (; fileIndex < files.length; fileIndex++) {
-      const file = files[fileIndex];
-      const stream = file.stream();
-      // Names the file in the engine's error reports; the files of one import are merged.
-      engine.start_file(file.name);
-      if (mine.cancelled) {
-        await stream.cancel().catch(() => {});
-        return cancelled(mine);
-      }
-      const reader = stream.getReader();
-      mine.reader = reader;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (mine.cancelled) break;
-        if (done) break;
-        engine.feed(value);
-        bytes += value.byteLength;
-        const now = performance.now();
-        if (now - lastPost >= PROGRESS_EVERY_MS) {
-          lastPost = now;
-          post();
-        }
-      }
-      if (mine.cancelled) {
-        await reader.cancel().catch(() => {});
-        return cancelled(mine);
-      }
-      mine.reader = null;
-    }
-    fileIndex = files.length - 1;
-    post();
-    const report = plain(engine.finish());
-    const dashboard = plain(engine.dashboard({ models: [], applications: [] }));
-    self.postMessage({
-      type: 'loaded', id: mine.id, report, dashboard, bytes,
-      elapsedMs: performance.now() - t0,
-    });
   } catch (err) {
     if (mine.reader) mine.reader.cancel().catch(() => {});
     if (!dead && !isPanic(err)) {
@@ -177,6 +135,124 @@ async function load(msg) {
   } finally {
     if (job === mine) job = null;
   }
+}
+
+/**
+ * Reads `files` into the engine as one import and posts 'loaded' (or 'cancelled', or the
+ * options' error); returns true. Returns false, having posted no result, as soon as the
+ * lean engine meets a file only the full one reads. `t0`: when the load began.
+ */
+async function readImport(mine, files, options, t0) {
+  engine.reset();
+  if (options) {
+    try {
+      engine.set_options(options);
+    } catch (err) {
+      if (isPanic(err)) throw err;
+      self.postMessage({
+        type: 'error', id: mine.id, panic: false, fatal: false, options: true,
+        message: `the field mapping cannot be used: ${err && err.message ? err.message : err}`,
+      });
+      return true;
+    }
+  }
+  const needsFull = () => !full && engine.needs() !== '';
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const tRead = performance.now();
+  let lastPost = 0;
+  let bytes = 0;
+  let fileIndex = 0;
+  const post = () => {
+    const p = engine.progress();
+    const secs = (performance.now() - tRead) / 1000;
+    // A rate over the first moments says little; report it after half a second.
+    const steady = secs >= 0.5;
+    self.postMessage({
+      type: 'progress', id: mine.id, bytes, total,
+      records: p.records, skipped: p.skipped_lines,
+      rate: steady ? bytes / secs : null, recordRate: steady ? p.records / secs : null,
+      fileIndex, fileCount: files.length, fileName: files[fileIndex] ? files[fileIndex].name : '',
+    });
+  };
+  for (; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex];
+    const stream = file.stream();
+    // Names the file in the engine's error reports; the files of one import are merged.
+    engine.start_file(file.name);
+    if (mine.cancelled || needsFull()) {
+      await stream.cancel().catch(() => {});
+      if (!mine.cancelled) return false;
+      cancelled(mine);
+      return true;
+    }
+    const reader = stream.getReader();
+    mine.reader = reader;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (mine.cancelled) break;
+      if (done) break;
+      engine.feed(value);
+      bytes += value.byteLength;
+      // The lean engine knows from a file's first bytes whether it can read it.
+      if (needsFull()) break;
+      const now = performance.now();
+      if (now - lastPost >= PROGRESS_EVERY_MS) {
+        lastPost = now;
+        post();
+      }
+    }
+    if (mine.cancelled || needsFull()) {
+      await reader.cancel().catch(() => {});
+      mine.reader = null;
+      if (!mine.cancelled) return false;
+      cancelled(mine);
+      return true;
+    }
+    mine.reader = null;
+  }
+  fileIndex = files.length - 1;
+  post();
+  const report = plain(engine.finish());
+  // A file too short to tell before its end is only marked by finish.
+  if (!full && (report.files || []).some((f) => f.needs === 'columnar')) return false;
+  const dashboard = plain(engine.dashboard({ models: [], applications: [] }));
+  self.postMessage({
+    type: 'loaded', id: mine.id, report, dashboard, bytes,
+    elapsedMs: performance.now() - t0,
+  });
+  return true;
+}
+
+/**
+ * Replaces the lean engine by the full one (loading pkg/tokenlens_full.js once), telling the
+ * page in the progress text. The engine state to carry over is the import itself, which
+ * the caller reads again.
+ */
+async function useFullEngine(mine, files) {
+  self.postMessage({
+    type: 'progress', id: mine.id, bytes: 0, total: files.reduce((n, f) => n + f.size, 0),
+    records: 0, skipped: 0, rate: null, recordRate: null,
+    fileIndex: 0, fileCount: files.length, fileName: files[0] ? files[0].name : '',
+    note: 'Loading the Parquet/Arrow reader…',
+  });
+  if (!fullLoading) {
+    fullLoading = import(FULL_MODULE).then(async (mod) => {
+      await mod.default();
+      return mod;
+    });
+    fullLoading.catch(() => { fullLoading = null; });
+  }
+  let mod;
+  try {
+    mod = await fullLoading;
+  } catch (err) {
+    throw new Error(`could not load the Parquet/Arrow reader (${FULL_MODULE}): ${err && err.message ? err.message : err}`);
+  }
+  const next = new mod.Engine();
+  try { engine.free(); } catch { /* the lean instance is dropped either way */ }
+  engine = next;
+  wasm = mod;
+  full = true;
 }
 
 /**
@@ -277,7 +353,7 @@ self.onmessage = (e) => {
     case 'test-panic':
       enqueue(() => {
         try {
-          trigger_panic_for_test();
+          wasm.trigger_panic_for_test();
           reportError(msg.id ?? null, new Error('trigger_panic_for_test returned without panicking'));
         } catch (err) {
           reportError(msg.id ?? null, err);

@@ -1,6 +1,7 @@
 //! Bytes -> records. One push decoder per format (`feed` chunks split anywhere, then
 //! `finish`); every bad record is skipped, counted and reported, every good one kept.
 
+#[cfg(feature = "columnar")]
 pub mod columnar;
 pub mod csv;
 pub mod fields;
@@ -60,6 +61,11 @@ pub struct FileReport {
     /// Whether drill-down can read a record's text back from the file by byte span
     /// (not for compressed or columnar files).
     pub spans: bool,
+    /// What this build lacks to read the file: empty, or `columnar` for Parquet and Arrow
+    /// files when it was built without the `columnar` feature (the page's lean engine;
+    /// the page then reads the import again with the full one). Not serialized when empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub needs: String,
 }
 
 /// What an import read, kept and skipped.
@@ -346,6 +352,7 @@ enum Decoder {
     Json(json::JsonDecoder),
     Csv(Box<csv::CsvDecoder>),
     Gzip(Box<Gzip>),
+    #[cfg(feature = "columnar")]
     Columnar(Box<columnar::ColumnarDecoder>),
     /// A format not read: the rest of the file is ignored (the reason was reported).
     Unknown,
@@ -390,6 +397,7 @@ impl Decoder {
             Decoder::Jsonl(d) => d.feed(chunk, sink),
             Decoder::Json(d) => d.feed(chunk, sink),
             Decoder::Csv(d) => d.feed(chunk, sink),
+            #[cfg(feature = "columnar")]
             Decoder::Columnar(d) => d.feed(chunk, sink),
             Decoder::Gzip(g) => {
                 if g.failed {
@@ -430,8 +438,28 @@ impl Decoder {
                     failed: false,
                 }))
             }
+            #[cfg(feature = "columnar")]
             Format::Parquet | Format::ArrowFile | Format::ArrowStream => {
                 Decoder::Columnar(Box::new(columnar::ColumnarDecoder::new(format, sink)))
+            }
+            #[cfg(not(feature = "columnar"))]
+            Format::Parquet | Format::ArrowFile | Format::ArrowStream => {
+                let what = match format {
+                    Format::Parquet => "a Parquet file",
+                    Format::ArrowFile => "an Arrow IPC file",
+                    _ => "an Arrow IPC stream",
+                };
+                let name = sink.file.clone();
+                sink.this_file().needs = "columnar".to_string();
+                sink.skip(
+                    1,
+                    0,
+                    format!(
+                        "{name} is {what}: this build of tokenlens has no Parquet/Arrow \
+                         reader (it is built without the `columnar` feature)"
+                    ),
+                );
+                Decoder::Unknown
             }
         }
     }
@@ -448,6 +476,7 @@ impl Decoder {
             Decoder::Jsonl(d) => d.finish(sink),
             Decoder::Json(d) => d.finish(sink),
             Decoder::Csv(d) => d.finish(sink),
+            #[cfg(feature = "columnar")]
             Decoder::Columnar(d) => d.finish(sink),
             Decoder::Gzip(g) => {
                 if !g.failed {
@@ -633,5 +662,46 @@ mod tests {
         );
         assert_eq!(error_type(Some(400), None), "client_error");
         assert_eq!(error_type(Some(200), Some("boom")), "other");
+    }
+
+    /// Without the `columnar` feature, Parquet and Arrow files (gzipped too) are skipped and
+    /// marked as needing it; with it they are read. `needs` is serialized only when set.
+    #[test]
+    fn columnar_files_need_the_feature() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"PAR1\x15\x04\x15\x00")
+            .expect("writing to a Vec cannot fail");
+        let gzipped = gz.finish().expect("writing to a Vec cannot fail");
+        let files: [(&str, &[u8]); 4] = [
+            ("a.parquet", b"PAR1\x15\x04\x15\x00"),
+            ("a.arrow", b"ARROW1\0\0"),
+            ("a.arrows", b"\xff\xff\xff\xff\x10\0\0\0"),
+            ("a.parquet.gz", &gzipped),
+        ];
+        for (name, bytes) in files {
+            let mut ingest = Ingest::new();
+            ingest.start_file("a.jsonl");
+            ingest.feed(b"{\"model\": \"m\", \"latency_ms\": 1}\n");
+            ingest.start_file(name);
+            ingest.feed(bytes);
+            let (_, report) = ingest.finish();
+            assert_eq!(report.files[0].needs, "", "{name}");
+            let json = serde_json::to_value(&report).expect("a report serializes");
+            assert!(json["files"][0].get("needs").is_none(), "{name}");
+            let f = &report.files[1];
+            if cfg!(feature = "columnar") {
+                assert_eq!(f.needs, "", "{name}");
+            } else {
+                assert_eq!(f.needs, "columnar", "{name}");
+                assert_eq!(json["files"][1]["needs"], "columnar", "{name}");
+                assert_eq!(f.skipped, 1, "{name}");
+                assert_eq!(report.errors.len(), 1, "{name}");
+                assert!(
+                    report.errors[0].reason.contains("`columnar` feature"),
+                    "{name}: {}",
+                    report.errors[0].reason
+                );
+            }
+        }
     }
 }

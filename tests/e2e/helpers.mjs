@@ -338,7 +338,7 @@ export function startServer() {
 export async function startHarness() {
   for (const [p, hint] of [
     [CLI, 'cargo build --release --bin tokenlens'],
-    [PKG_JS, 'cargo build --release --lib --target wasm32-unknown-unknown && wasm-bindgen --target web --out-dir pkg target/wasm32-unknown-unknown/release/tokenlens.wasm'],
+    [PKG_JS, 'bash scripts/build-wasm.sh'],
     [CHROMIUM, 'apt-get install chromium'],
   ]) {
     if (!fs.existsSync(p)) throw new Error(`${p} is missing; build it first: ${hint}`);

@@ -227,13 +227,7 @@ impl Engine {
         let prices = if text.trim().is_empty() {
             builtin.clone()
         } else {
-            let own = if text.trim_start().starts_with('{') {
-                PriceTable::from_litellm_json(text)
-            } else {
-                PriceTable::from_csv(text)
-            }
-            .map_err(|e| JsError::new(&e.to_string()))?;
-            builtin.with_overrides(&own)
+            PriceTable::builtin_with_overrides(text).map_err(|e| JsError::new(&e.to_string()))?
         };
         apply_prices(&mut self.table, &prices);
         self.prices = Some(prices);

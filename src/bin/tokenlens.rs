@@ -108,13 +108,7 @@ fn price_table(path: Option<&Path>) -> Result<PriceTable, String> {
     };
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let own = if text.trim_start().starts_with('{') {
-        PriceTable::from_litellm_json(&text)
-    } else {
-        PriceTable::from_csv(&text)
-    }
-    .map_err(|e| format!("--prices {name}: {e}"))?;
-    Ok(builtin.with_overrides(&own))
+    PriceTable::builtin_with_overrides(&text).map_err(|e| format!("--prices {name}: {e}"))
 }
 
 fn main() -> ExitCode {

@@ -249,6 +249,17 @@ impl PriceTable {
         litellm::export(&self.entries)
     }
 
+    /// The built-in table with the prices of `text` winning: LiteLLM-format JSON (text
+    /// starting with `{`) or a CSV in the format of [`BUILTIN_CSV`].
+    pub fn builtin_with_overrides(text: &str) -> Result<PriceTable, PriceError> {
+        let own = if text.trim_start().starts_with('{') {
+            PriceTable::from_litellm_json(text)
+        } else {
+            PriceTable::from_csv(text)
+        }?;
+        Ok(PriceTable::builtin().with_overrides(&own))
+    }
+
     /// This table with `other`'s entries winning: an entry whose name is a name or alias in
     /// `other` is replaced by `other`'s entry, aliases that `other` claims are dropped, and
     /// `other`'s remaining entries are added at the end.

@@ -31,8 +31,10 @@ mkdir -p fuzz/artifacts
 failed=0
 for t in "${targets[@]}"; do
     echo "=== $t"
+    # -s none: the crate has no `unsafe` code, so AddressSanitizer finds nothing a panic
+    # would not, and costs 6.5x the executions (544 against 3,539 a second for jsonl).
     # -max_len: long enough for the seed files; -rss_limit_mb: a leak fails loudly.
-    if ! cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- -runs="$runs" -max_len=8192 \
+    if ! cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" -- -runs="$runs" -max_len=8192 \
         -rss_limit_mb=2048 -print_final_stats=1 >"fuzz/artifacts/$t.log" 2>&1; then
         echo "FAILED: see fuzz/artifacts/$t.log"
         failed=1

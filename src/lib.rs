@@ -1,5 +1,10 @@
 //! tokenlens: LLM request logs in, latency / cost / quality dashboards out.
 
+// Memory safety by construction outside the wasm glue (whose wasm-bindgen expansions are
+// unsafe): this is also why the fuzz targets run without AddressSanitizer (fuzz/run.sh).
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
+
+pub mod calendar;
 pub mod charts;
 mod dashboard;
 pub mod generate;

@@ -4,9 +4,11 @@
 use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Zone;
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::ingest::ImportReport;
 use crate::metrics::anomaly::{anomalies, Anomaly};
+use crate::metrics::latency::Histogram;
 use crate::metrics::series::{series, Series};
 use crate::metrics::totals::{error_types, totals, totals_by, Totals};
 use crate::query::{select, select_in, ts_range_of, Buckets, View};
@@ -30,6 +32,17 @@ pub struct Summary {
     /// Models without a price whose requests have tokens but no reported cost, with how
     /// many such requests (their cost is unknown, not zero).
     pub unpriced_models: Vec<UnpricedModel>,
+    /// Input plus output tokens per second between the first and the last request.
+    pub tokens_per_s: Option<f64>,
+    /// Mean requests in flight between the first request's start and the last one's:
+    /// summed latency over that span (Little's law).
+    pub concurrency: Option<f64>,
+    /// Mean cost of the requests that have one, USD.
+    pub cost_per_request: Option<f64>,
+    /// The same per 1,000 requests.
+    pub cost_per_1k_requests: Option<f64>,
+    /// Distinct users among the requests (`user_id`), not counting requests without one.
+    pub users: u64,
 }
 
 /// A model the price table does not price.
@@ -58,6 +71,8 @@ pub struct ModelTotals {
     /// Its figures.
     #[serde(flatten)]
     pub totals: Totals,
+    /// Its failed requests by class.
+    pub error_types: Vec<ErrorTypeCount>,
 }
 
 /// The figures of one application.
@@ -66,6 +81,18 @@ pub struct ApplicationTotals {
     /// Application name as logged.
     pub application: String,
     /// Its figures.
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// Its failed requests by class.
+    pub error_types: Vec<ErrorTypeCount>,
+}
+
+/// The figures of one user, for the top spenders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserTotals {
+    /// User id as logged.
+    pub user_id: String,
+    /// Their figures.
     #[serde(flatten)]
     pub totals: Totals,
 }
@@ -88,23 +115,49 @@ pub struct Dashboard {
     pub by_model: Vec<ModelTotals>,
     /// Per application, by requests.
     pub by_application: Vec<ApplicationTotals>,
-    /// Over time (UTC buckets over the whole loaded range, so filters keep the axis).
+    /// Over time: buckets in the view's zone over its time range, or over the whole
+    /// loaded range when it has none (so model filters keep the axis).
     pub series: Series,
+    /// Latency distribution on log-scale bins.
+    pub latency_histogram: Histogram,
+    /// Time-to-first-token distribution on the same bins.
+    pub ttft_histogram: Histogram,
+    /// The users who spent most (by cost, then requests), at most [`TOP_USERS`].
+    pub top_users: Vec<UserTotals>,
     /// Filter choices.
     pub options: Options,
 }
+
+/// How many top spenders the dashboard lists.
+pub const TOP_USERS: usize = 10;
 
 /// The summary of the selected rows.
 pub fn summary(t: &Table, rows: &[u32]) -> Summary {
     let range = ts_range_of(t, rows);
     let totals = totals(t, rows);
-    let throughput_rps = range.and_then(|(a, b)| {
-        let secs = (b - a) as f64 / US_PER_S as f64;
-        (secs > 0.0).then(|| totals.requests as f64 / secs)
+    let secs = range
+        .map(|(a, b)| (b - a) as f64 / US_PER_S as f64)
+        .filter(|&s| s > 0.0);
+    let per_s = |x: f64| secs.map(|s| x / s);
+    // Running time inside the span: each request's, cut at the last request's start.
+    let busy_ms: f64 = range.map_or(0.0, |(_, last)| {
+        rows.iter()
+            .map(|&i| i as usize)
+            .filter(|&i| t.ts.is_valid(i) && t.latency_ms.is_valid(i))
+            .map(|i| {
+                let left = (last - t.ts.value(i)) as f64 / 1000.0;
+                t.latency_ms.value(i).min(left)
+            })
+            .sum()
     });
+    let cost_per_request = totals.cost_usd.map(|c| c / totals.cost_count.max(1) as f64);
     Summary {
-        totals,
-        throughput_rps,
+        throughput_rps: per_s(totals.requests as f64),
+        tokens_per_s: per_s((totals.input_tokens + totals.output_tokens) as f64),
+        concurrency: per_s(busy_ms / 1000.0),
+        cost_per_request,
+        cost_per_1k_requests: cost_per_request.map(|c| c * 1000.0),
+        users: distinct_users(t, rows),
         first_ts: range.map(|r| format_iso_micros(r.0)),
         last_ts: range.map(|r| format_iso_micros(r.1)),
         error_types: error_types(t, rows)
@@ -112,7 +165,76 @@ pub fn summary(t: &Table, rows: &[u32]) -> Summary {
             .map(|(error_type, count)| ErrorTypeCount { error_type, count })
             .collect(),
         unpriced_models: Vec::new(),
+        totals,
     }
+}
+
+/// How many distinct user ids the rows have.
+fn distinct_users(t: &Table, rows: &[u32]) -> u64 {
+    let keys = t.user_id.keys();
+    let mut seen = vec![false; t.user_id.values().len()];
+    let mut n = 0;
+    for &i in rows {
+        let i = i as usize;
+        if keys.is_valid(i) {
+            let k = keys.value(i) as usize;
+            n += u64::from(!seen[k]);
+            seen[k] = true;
+        }
+    }
+    n
+}
+
+/// The [`TOP_USERS`] users with the highest cost (then most requests) among the rows, with
+/// their figures. Users are ranked on two sums first, so only the top few get percentiles.
+fn top_users(t: &Table, rows: &[u32]) -> Vec<UserTotals> {
+    let keys = t.user_id.keys();
+    let users = t.user_id.values().len();
+    let mut cost = vec![0f64; users];
+    let mut requests = vec![0u64; users];
+    for &i in rows {
+        let i = i as usize;
+        if keys.is_valid(i) {
+            let k = keys.value(i) as usize;
+            requests[k] += 1;
+            if t.cost_usd.is_valid(i) {
+                cost[k] += t.cost_usd.value(i);
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..users).filter(|&k| requests[k] > 0).collect();
+    let rank = |a: &usize, b: &usize| {
+        cost[*b]
+            .total_cmp(&cost[*a])
+            .then(requests[*b].cmp(&requests[*a]))
+            .then(a.cmp(b))
+    };
+    if order.len() > TOP_USERS {
+        order.select_nth_unstable_by(TOP_USERS, rank);
+        order.truncate(TOP_USERS);
+    }
+    order.sort_by(rank);
+    let mut slot = vec![usize::MAX; users];
+    for (n, &k) in order.iter().enumerate() {
+        slot[k] = n;
+    }
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
+    for &i in rows {
+        let u = i as usize;
+        if keys.is_valid(u) && slot[keys.value(u) as usize] != usize::MAX {
+            members[slot[keys.value(u) as usize]].push(i);
+        }
+    }
+    order
+        .iter()
+        .zip(members)
+        .map(|(_, m)| UserTotals {
+            user_id: dict_value(&t.user_id, m[0] as usize)
+                .unwrap_or(NONE_LABEL)
+                .to_string(),
+            totals: totals(t, &m),
+        })
+        .collect()
 }
 
 /// The unpriced models among per-model totals.
@@ -143,35 +265,94 @@ fn present_labels(g: &Groups) -> Vec<String> {
     out
 }
 
-/// Every panel for `view`.
-pub fn dashboard(t: &Table, view: &View) -> Dashboard {
+/// Every panel for `view`; an error names an unknown time zone or bucket width.
+pub fn dashboard(t: &Table, view: &View) -> Result<Dashboard, String> {
+    let zone = view.zone()?;
+    let buckets = Buckets::for_view(t, view)?;
+    Ok(build(t, view, &zone, buckets))
+}
+
+fn build(t: &Table, view: &View, zone: &Zone, buckets: Option<Buckets>) -> Dashboard {
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
-    let rows = select_in(&models, &apps, view);
+    let rows = select_in(t, &models, &apps, view);
+    let mut model_errors = error_types_by(t, &rows, &models);
     let by_model: Vec<ModelTotals> = totals_by(t, &rows, &models)
         .into_iter()
-        .map(|(model, totals)| ModelTotals { model, totals })
+        .map(|(g, model, totals)| ModelTotals {
+            model,
+            totals,
+            error_types: std::mem::take(&mut model_errors[g]),
+        })
+        .collect();
+    let mut app_errors = error_types_by(t, &rows, &apps);
+    let by_application = totals_by(t, &rows, &apps)
+        .into_iter()
+        .map(|(g, application, totals)| ApplicationTotals {
+            application,
+            totals,
+            error_types: std::mem::take(&mut app_errors[g]),
+        })
         .collect();
     let mut summary = summary(t, &rows);
     summary.unpriced_models = unpriced(&by_model);
+    let column = |a: &'_ arrow::array::Float64Array| {
+        let rows = &rows;
+        Histogram::of(
+            rows.iter()
+                .map(|&i| i as usize)
+                .filter(move |&i| a.is_valid(i))
+                .map(move |i| a.value(i)),
+        )
+    };
     Dashboard {
         summary,
         by_model,
-        by_application: totals_by(t, &rows, &apps)
-            .into_iter()
-            .map(|(application, totals)| ApplicationTotals {
-                application,
-                totals,
-            })
-            .collect(),
-        series: Buckets::for_table(t)
-            .map(|b| series(t, &rows, &b))
+        by_application,
+        series: buckets
+            .map(|b| series(t, &rows, &b, zone))
             .unwrap_or_default(),
+        latency_histogram: column(&t.latency_ms),
+        ttft_histogram: column(&t.ttft_ms),
+        top_users: top_users(t, &rows),
         options: Options {
             models: present_labels(&models),
             applications: present_labels(&apps),
         },
     }
+}
+
+/// Failed requests by class for each group (by group index), most frequent first.
+fn error_types_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<Vec<ErrorTypeCount>> {
+    let types = Groups::of(&t.error_type);
+    let width = types.labels.len();
+    let mut counts = vec![0u64; groups.labels.len() * width];
+    for &i in rows {
+        let i = i as usize;
+        if t.error.value(i) {
+            counts[groups.of_row[i] as usize * width + types.of_row[i] as usize] += 1;
+        }
+    }
+    counts
+        .chunks(width.max(1))
+        .map(|c| {
+            let mut v: Vec<ErrorTypeCount> = c
+                .iter()
+                .zip(&types.labels)
+                .filter(|(n, _)| **n > 0)
+                .map(|(&count, l)| ErrorTypeCount {
+                    error_type: l.clone(),
+                    count,
+                })
+                .collect();
+            v.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then_with(|| a.error_type.cmp(&b.error_type))
+            });
+            v
+        })
+        .collect()
 }
 
 /// Which requests a drill-down list shows.
@@ -328,7 +509,8 @@ pub struct SummaryReport {
 impl SummaryReport {
     /// The report of a whole table.
     pub fn new(t: &Table, import: ImportReport) -> SummaryReport {
-        let d = dashboard(t, &View::default());
+        // The whole table in UTC: neither can be wrong, so nothing to report.
+        let d = build(t, &View::default(), &Zone::utc(), Buckets::for_table(t));
         SummaryReport {
             summary: d.summary,
             skipped_lines: import.skipped_lines,

@@ -1,8 +1,9 @@
-//! A view (filters) -> the selected rows; time buckets for series.
+//! A view (filters, time range, time zone) -> the selected rows; time buckets for series.
 
 use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{Period, Zone};
 use crate::ingest::time::US_PER_S;
 use crate::table::{Groups, Table};
 
@@ -14,6 +15,34 @@ pub struct View {
     pub models: Vec<String>,
     /// Keep only these applications.
     pub applications: Vec<String>,
+    /// Keep requests that start at or after this time, ms since the epoch.
+    pub from_ms: Option<f64>,
+    /// Keep requests that start before this time, ms since the epoch.
+    pub to_ms: Option<f64>,
+    /// Display time zone for buckets (an IANA name; empty or `UTC` for UTC).
+    pub tz: String,
+    /// Bucket width (`1m`, `5m`, `15m`, `1h`, `3h`, `6h`, `12h`, `1d`, `1w`, `1mo`); empty
+    /// sizes it to the range.
+    pub bucket: String,
+}
+
+impl View {
+    /// The view's time zone; an unknown name is an error that names it.
+    pub fn zone(&self) -> Result<Zone, String> {
+        Zone::named(&self.tz)
+    }
+
+    /// The time range as µs, `[from, to)`; `None` when the view has none.
+    fn range_us(&self) -> Option<(i64, i64)> {
+        if self.from_ms.is_none() && self.to_ms.is_none() {
+            return None;
+        }
+        let us = |ms: f64| (ms * 1000.0).round() as i64;
+        Some((
+            self.from_ms.map_or(i64::MIN, us),
+            self.to_ms.map_or(i64::MAX, us),
+        ))
+    }
 }
 
 /// Which groups of a dictionary column a filter keeps; `None` keeps all.
@@ -26,13 +55,14 @@ fn allowed(groups: &Groups, wanted: &[String]) -> Option<Vec<bool>> {
 
 /// The rows of `t` that the view keeps, in ascending order.
 pub fn select(t: &Table, view: &View) -> Vec<u32> {
-    select_in(&Groups::of(&t.model), &Groups::of(&t.application), view)
+    select_in(t, &Groups::of(&t.model), &Groups::of(&t.application), view)
 }
 
 /// [`select`] for a caller that already has the table's model and application groups.
-pub fn select_in(models: &Groups, apps: &Groups, view: &View) -> Vec<u32> {
+pub fn select_in(t: &Table, models: &Groups, apps: &Groups, view: &View) -> Vec<u32> {
     let keep_model = allowed(models, &view.models);
     let keep_app = allowed(apps, &view.applications);
+    let range = view.range_us();
     (0..models.of_row.len() as u32)
         .filter(|&i| {
             let i = i as usize;
@@ -40,6 +70,10 @@ pub fn select_in(models: &Groups, apps: &Groups, view: &View) -> Vec<u32> {
                 .as_ref()
                 .is_none_or(|k| k[models.of_row[i] as usize])
                 && keep_app.as_ref().is_none_or(|k| k[apps.of_row[i] as usize])
+                // A time range leaves out requests without a time.
+                && range.is_none_or(|(a, b)| {
+                    t.ts.is_valid(i) && (a..b).contains(&t.ts.value(i))
+                })
         })
         .collect()
 }
@@ -64,29 +98,42 @@ const WIDTHS: [(i64, &str); 13] = [
 /// At most this many buckets in an automatically sized series.
 pub const MAX_BUCKETS: i64 = 400;
 
+/// At most this many buckets in a series of a chosen width: a minute over a year would be
+/// half a million points, so a width too fine for the range is widened.
+pub const MAX_CHOSEN_BUCKETS: i64 = 2_000;
+
 /// At most this many buckets narrower than a minute: those widths are for short files (a
 /// batch that ran in seconds, a test run of a few minutes), which are usually sparse, so a
 /// few dozen buckets show their shape without hundreds of empty slivers.
 pub const MAX_FINE_BUCKETS: i64 = 30;
 
-/// Equal time buckets aligned to their width, in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Consecutive time buckets: equal widths on the clock of a display time zone, so in a zone
+/// with DST a day bucket may be 23 or 25 hours long. In a fixed-offset zone (UTC) every
+/// bucket is `width_us` long and finding a timestamp's bucket is a division.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Buckets {
     /// Start of the first bucket, µs since the epoch.
     pub start_us: i64,
-    /// Width of each bucket, µs.
+    /// Usual width of each bucket, µs (each one's exact width is in `edges`).
     pub width_us: i64,
     /// Number of buckets.
     pub count: usize,
     /// The width as people write it, e.g. "1h".
     pub label: &'static str,
+    /// The `count + 1` bucket boundaries when the buckets are not all `width_us` long.
+    pub edges: Option<Vec<i64>>,
 }
 
 impl Buckets {
     /// The smallest width that covers `[min_us, max_us]` in at most [`MAX_BUCKETS`] buckets,
-    /// or [`MAX_FINE_BUCKETS`] for widths under a minute. A range of zero (one record) gets
-    /// one bucket of a second.
+    /// or [`MAX_FINE_BUCKETS`] for widths under a minute, in UTC. A range of zero (one
+    /// record) gets one bucket of a second.
     pub fn auto(min_us: i64, max_us: i64) -> Buckets {
+        Buckets::auto_in(min_us, max_us, &Zone::utc())
+    }
+
+    /// [`Buckets::auto`] on the clock of `zone`.
+    pub fn auto_in(min_us: i64, max_us: i64, zone: &Zone) -> Buckets {
         let span = (max_us - min_us).max(0);
         let &(secs, label) = WIDTHS
             .iter()
@@ -99,33 +146,123 @@ impl Buckets {
                 span / (s * US_PER_S) < cap
             })
             .unwrap_or(&WIDTHS[WIDTHS.len() - 1]);
-        let width_us = secs * US_PER_S;
-        // Weeks start on Monday; the epoch was a Thursday.
-        let shift = if secs == 604_800 {
-            4 * 86_400 * US_PER_S
-        } else {
-            0
-        };
-        let start_us = (min_us - shift).div_euclid(width_us) * width_us + shift;
-        let count = ((max_us - start_us).div_euclid(width_us) + 1) as usize;
+        Buckets::of_period(min_us, max_us, Period::of_secs(secs), label, zone)
+    }
+
+    /// Buckets of a named width (`5m`, `1d`, `1mo`, …) over `[min_us, max_us]` in `zone`,
+    /// widened to the next offered width while there would be more than
+    /// [`MAX_CHOSEN_BUCKETS`]; `None` for a name not offered.
+    pub fn named(min_us: i64, max_us: i64, name: &str, zone: &Zone) -> Option<Buckets> {
+        if name == "1mo" {
+            return Some(Buckets::of_period(
+                min_us,
+                max_us,
+                Period::Month,
+                "1mo",
+                zone,
+            ));
+        }
+        let at = WIDTHS.iter().position(|w| w.1 == name)?;
+        let span = (max_us - min_us).max(0);
+        let &(secs, label) = WIDTHS[at..]
+            .iter()
+            .find(|(s, _)| span / (s * US_PER_S) < MAX_CHOSEN_BUCKETS)
+            .unwrap_or(&WIDTHS[WIDTHS.len() - 1]);
+        Some(Buckets::of_period(
+            min_us,
+            max_us,
+            Period::of_secs(secs),
+            label,
+            zone,
+        ))
+    }
+
+    fn of_period(min_us: i64, max_us: i64, p: Period, label: &'static str, z: &Zone) -> Buckets {
+        let start_us = p.floor(min_us, z);
+        let mut edges = vec![start_us];
+        let mut uniform = true;
+        while *edges.last().unwrap_or(&start_us) <= max_us {
+            let last = *edges.last().unwrap_or(&start_us);
+            let next = p.next(last, z);
+            uniform &= next - last == p.nominal_us();
+            edges.push(next);
+        }
         Buckets {
             start_us,
-            width_us,
-            count,
+            width_us: p.nominal_us(),
+            count: edges.len() - 1,
             label,
+            edges: (!uniform).then_some(edges),
         }
     }
 
-    /// The buckets spanning every timestamp in the table, or `None` when none has one.
+    /// The buckets spanning every timestamp in the table, in UTC, or `None` when none has
+    /// one.
     pub fn for_table(t: &Table) -> Option<Buckets> {
         let (min, max) = ts_range(t)?;
         Some(Buckets::auto(min, max))
     }
 
+    /// The buckets of a view's axis: its time range (or the whole table's, so that model
+    /// filters keep the axis) in its zone and width. `None` without timestamps; an error
+    /// names an unknown zone or width.
+    pub fn for_view(t: &Table, view: &View) -> Result<Option<Buckets>, String> {
+        let zone = view.zone()?;
+        let Some((min, max)) = ts_range(t) else {
+            return Ok(None);
+        };
+        let (min, max) = match view.range_us() {
+            Some((a, b)) => (a.max(min), b.saturating_sub(1).min(max)),
+            None => (min, max),
+        };
+        if min > max {
+            return Ok(None);
+        }
+        if view.bucket.is_empty() {
+            return Ok(Some(Buckets::auto_in(min, max, &zone)));
+        }
+        Buckets::named(min, max, &view.bucket, &zone)
+            .map(Some)
+            .ok_or_else(|| format!("unknown bucket width {:?}", view.bucket))
+    }
+
     /// The bucket of a timestamp, if it falls inside.
     pub fn index(&self, ts_us: i64) -> Option<usize> {
-        let b = (ts_us - self.start_us).div_euclid(self.width_us);
-        (0..self.count as i64).contains(&b).then_some(b as usize)
+        let guess = (ts_us - self.start_us).div_euclid(self.width_us);
+        let Some(edges) = &self.edges else {
+            return (0..self.count as i64)
+                .contains(&guess)
+                .then_some(guess as usize);
+        };
+        if ts_us < edges[0] || ts_us >= edges[self.count] {
+            return None;
+        }
+        // Local days and months drift from the usual width by hours at most, so the guess
+        // is off by a bucket or two.
+        let mut k = guess.clamp(0, self.count as i64 - 1) as usize;
+        while ts_us < edges[k] {
+            k -= 1;
+        }
+        while ts_us >= edges[k + 1] {
+            k += 1;
+        }
+        Some(k)
+    }
+
+    /// Start of bucket `k`, µs.
+    pub fn start(&self, k: usize) -> i64 {
+        match &self.edges {
+            Some(e) => e[k],
+            None => self.start_us + k as i64 * self.width_us,
+        }
+    }
+
+    /// Width of bucket `k`, µs.
+    pub fn width(&self, k: usize) -> i64 {
+        match &self.edges {
+            Some(e) => e[k + 1] - e[k],
+            None => self.width_us,
+        }
     }
 }
 
@@ -213,6 +350,7 @@ mod tests {
         let v = |m: &[&str], a: &[&str]| View {
             models: m.iter().map(|s| s.to_string()).collect(),
             applications: a.iter().map(|s| s.to_string()).collect(),
+            ..View::default()
         };
         assert_eq!(select(&t, &v(&[], &[])), [0, 1, 2, 3]);
         assert_eq!(select(&t, &v(&["x"], &[])), [0, 3]);

@@ -200,7 +200,7 @@ impl Engine {
     /// Every panel for a view `{models: [...], applications: [...]}`.
     pub fn dashboard(&self, view: JsValue) -> Result<JsValue, JsError> {
         let view: View = from_js_or_default(view)?;
-        to_js(&dashboard(&self.table, &view))
+        to_js(&dashboard(&self.table, &view).map_err(|e| JsError::new(&e))?)
     }
 
     /// Anomaly flags of a view: `[{metric, group, bucket_start, bucket_ms, value,

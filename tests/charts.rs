@@ -25,7 +25,7 @@ fn load(name: &str, bytes: &[u8]) -> ChartData {
     ingest.start_file(name);
     ingest.feed(bytes);
     let (t, _) = ingest.finish();
-    ChartData::from(&dashboard(&t, &View::default()))
+    ChartData::from(&dashboard(&t, &View::default()).unwrap())
 }
 
 fn fixture(name: &str) -> ChartData {
@@ -47,7 +47,7 @@ fn demo() -> ChartData {
     let mut ingest = Ingest::new();
     ingest.feed(&bytes);
     let (t, _) = ingest.finish();
-    ChartData::from(&dashboard(&t, &View::default()))
+    ChartData::from(&dashboard(&t, &View::default()).unwrap())
 }
 
 #[test]
@@ -120,6 +120,8 @@ fn latency_at(present: &[bool]) -> ChartData {
             input_tokens: vec![10; n],
             output_tokens: vec![5; n],
             cost_usd: vec![None; n],
+            offset_ms: vec![0.0; n],
+            ..Series::default()
         },
         by_model: Vec::new(),
     }

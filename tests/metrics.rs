@@ -26,7 +26,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 fn tiny_fixture_by_hand() {
     let (t, import) = load("article_tiny.jsonl");
     assert_eq!(import.records, 5);
-    let d = dashboard(&t, &View::default());
+    let d = dashboard(&t, &View::default()).unwrap();
     let s = &d.summary;
     assert_eq!((s.totals.requests, s.totals.errors), (5, 2));
     assert!(close(s.totals.error_rate, 0.4));
@@ -98,8 +98,9 @@ fn filters_recompute_everything() {
     let view = View {
         models: vec!["m2".into()],
         applications: vec![],
+        ..View::default()
     };
-    let d = dashboard(&t, &view);
+    let d = dashboard(&t, &view).unwrap();
     assert_eq!(d.summary.totals.requests, 2);
     assert!(close(d.summary.totals.latency_ms.p50, 600.0));
     let nonzero: Vec<(usize, u64)> = d
@@ -117,8 +118,9 @@ fn filters_recompute_everything() {
     let view = View {
         models: vec![],
         applications: vec!["app-a".into()],
+        ..View::default()
     };
-    assert_eq!(dashboard(&t, &view).summary.totals.requests, 3);
+    assert_eq!(dashboard(&t, &view).unwrap().summary.totals.requests, 3);
 }
 
 #[test]
@@ -158,6 +160,7 @@ fn drill_down_lists() {
     let only_m1 = View {
         models: vec!["m1".into()],
         applications: vec![],
+        ..View::default()
     };
     assert_eq!(requests(&t, &only_m1, RequestOrder::Errors, 10).len(), 1);
 }

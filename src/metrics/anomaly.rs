@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use super::series::{series, Series};
+use crate::calendar::Zone;
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::query::{select_in, Buckets, View};
 use crate::table::{Groups, Table};
@@ -78,14 +79,17 @@ const METRICS: [Metric; 5] = [
 
 /// Every flag for `view`: overall, and for its busiest models and applications.
 pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
+    // Flags are judged on UTC buckets whatever the display zone: the seasonal baseline
+    // counts a day as 24 hours of buckets.
     let Some(b) = Buckets::for_table(t) else {
         return Vec::new();
     };
+    let utc = Zone::utc();
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
-    let rows = select_in(&models, &apps, view);
+    let rows = select_in(t, &models, &apps, view);
     let mut out = Vec::new();
-    out.extend(judge_series(&series(t, &rows, &b), &b, "all"));
+    out.extend(judge_series(&series(t, &rows, &b, &utc), &b, "all"));
     for (kind, groups) in [("model", &models), ("application", &apps)] {
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); groups.labels.len()];
         for &i in &rows {
@@ -101,7 +105,7 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
             .collect();
         for g in busiest {
             let name = format!("{kind}:{}", groups.labels[g]);
-            out.extend(judge_series(&series(t, &members[g], &b), &b, &name));
+            out.extend(judge_series(&series(t, &members[g], &b, &utc), &b, &name));
         }
     }
     out.sort_by(|a, b| {
@@ -334,6 +338,7 @@ mod tests {
             width_us: 3_600 * US_PER_S,
             count: 100,
             label: "1h",
+            edges: None,
         };
         let mut v: Vec<Option<f64>> = (0..100)
             .map(|k| Some(100.0 + if k % 2 == 0 { 3.0 } else { -3.0 }))

@@ -8,12 +8,16 @@ use serde::Serialize;
 pub struct LatencyStats {
     /// Median.
     pub p50: Option<f64>,
+    /// 75th percentile.
+    pub p75: Option<f64>,
     /// 90th percentile.
     pub p90: Option<f64>,
     /// 95th percentile.
     pub p95: Option<f64>,
     /// 99th percentile.
     pub p99: Option<f64>,
+    /// 99.9th percentile.
+    pub p999: Option<f64>,
     /// Slowest.
     pub max: Option<f64>,
     /// Arithmetic mean.
@@ -57,7 +61,9 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<Option<f64>> {
         .collect();
     ranks.sort_unstable();
     ranks.dedup();
-    // After this loop values[r] holds the r-th smallest for every needed rank r.
+    // After this loop values[r] holds the r-th smallest for every needed rank r. Each
+    // selection is a pass over what lies above the previous rank, which shrinks fast for
+    // the high quantiles we ask for (0.5, 0.75, 0.9, …): about 5n in all, less than a sort.
     let mut from = 0;
     for &r in &ranks {
         if r >= from {
@@ -85,14 +91,73 @@ impl LatencyStats {
         if values.is_empty() {
             return LatencyStats::default();
         }
-        let q = quantiles(values, &[0.5, 0.9, 0.95, 0.99, 1.0]);
+        let q = quantiles(values, &[0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0]);
         LatencyStats {
             p50: q[0],
-            p90: q[1],
-            p95: q[2],
-            p99: q[3],
-            max: q[4],
+            p75: q[1],
+            p90: q[2],
+            p95: q[3],
+            p99: q[4],
+            p999: q[5],
+            max: q[6],
             mean: Some(values.iter().sum::<f64>() / values.len() as f64),
+        }
+    }
+}
+
+/// Counts of values in log-scale bins: four per doubling from 1 ms (1, 1.25, 1.5, 1.75, 2,
+/// 2.5, …), with one bin below 1 ms. A bin is found from the float's exponent and top two
+/// mantissa bits, with no logarithm, so a million latencies bin in about a millisecond.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Histogram {
+    /// `counts.len() + 1` bin edges, ms, ascending; bin k is `[edges[k], edges[k + 1])`.
+    pub edges_ms: Vec<f64>,
+    /// Values per bin, from the first non-empty bin to the last.
+    pub counts: Vec<u64>,
+}
+
+/// Bins per doubling.
+const SUB_BINS: u64 = 4;
+/// Doublings above 1 ms covered (2^40 ms is 35 years); longer values go in the last bin.
+const OCTAVES: u64 = 40;
+
+fn bin_of(x: f64) -> usize {
+    if x.is_nan() || x < 1.0 {
+        return 0;
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff).saturating_sub(1023).min(OCTAVES - 1);
+    let sub = if exp == OCTAVES - 1 && x >= 2f64.powi(OCTAVES as i32) {
+        SUB_BINS - 1
+    } else {
+        (bits >> (52 - 2)) & (SUB_BINS - 1)
+    };
+    (1 + exp * SUB_BINS + sub) as usize
+}
+
+fn lower_edge(bin: usize) -> f64 {
+    if bin == 0 {
+        return 0.0;
+    }
+    let b = bin as u64 - 1;
+    let (exp, sub) = (b / SUB_BINS, b % SUB_BINS);
+    2f64.powi(exp as i32) * (1.0 + sub as f64 / SUB_BINS as f64)
+}
+
+impl Histogram {
+    /// The histogram of `values` (ms); empty without values.
+    pub fn of(values: impl Iterator<Item = f64>) -> Histogram {
+        let mut counts = vec![0u64; 1 + (OCTAVES * SUB_BINS) as usize];
+        for x in values {
+            counts[bin_of(x)] += 1;
+        }
+        let Some(first) = counts.iter().position(|&c| c > 0) else {
+            return Histogram::default();
+        };
+        let last = counts.iter().rposition(|&c| c > 0).unwrap_or(first);
+        Histogram {
+            edges_ms: (first..=last + 1).map(lower_edge).collect(),
+            counts: counts[first..=last].to_vec(),
         }
     }
 }
@@ -125,6 +190,23 @@ mod tests {
         let want: Vec<Option<f64>> = qs.iter().map(|&q| quantile_sorted(&sorted, q)).collect();
         assert_eq!(quantiles(&mut x, &qs), want);
         assert_eq!(quantiles(&mut [], &qs), vec![None; qs.len()]);
+    }
+
+    #[test]
+    fn histogram_bins_by_quarter_doublings() {
+        let h = Histogram::of([0.4, 1.0, 1.24, 1.25, 3.0, 3.49, 3.5, 1000.0].into_iter());
+        // Bins from [0, 1) to the one holding 1000 ms: [896, 1024).
+        assert_eq!(
+            &h.edges_ms[..9],
+            &[0.0, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5]
+        );
+        assert_eq!(&h.counts[..9], &[1, 2, 1, 0, 0, 0, 0, 2, 1]);
+        assert_eq!(h.edges_ms[h.counts.len() - 1..], [896.0, 1024.0]);
+        assert_eq!(h.counts.iter().sum::<u64>(), 8);
+        assert_eq!(h.counts.last(), Some(&1));
+        assert_eq!(Histogram::of([].into_iter()), Histogram::default());
+        // Absurdly long values stay in the last bin instead of running off the array.
+        assert_eq!(Histogram::of([1e300].into_iter()).counts, [1]);
     }
 
     #[test]

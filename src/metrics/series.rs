@@ -4,6 +4,7 @@ use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
 use super::latency::quantiles;
+use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::query::Buckets;
 use crate::table::Table;
@@ -12,24 +13,47 @@ use crate::table::Table;
 /// cost is `None` in a bucket where no request reports one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Series {
-    /// Bucket width in seconds.
+    /// Usual bucket width in seconds (a local day across a DST change is an hour off).
     pub bucket_secs: i64,
     /// Bucket width as people write it, e.g. "1h".
     pub bucket_label: String,
+    /// The display time zone the buckets follow.
+    pub tz: String,
     /// Bucket starts, milliseconds since the epoch (what JS Date takes).
     pub start_ms: Vec<f64>,
+    /// The zone's offset from UTC at each bucket start, ms (0 in UTC).
+    pub offset_ms: Vec<f64>,
     /// Requests per bucket.
     pub requests: Vec<u64>,
     /// Failed requests per bucket.
     pub errors: Vec<u64>,
     /// Requests per second of bucket time.
     pub throughput_rps: Vec<f64>,
+    /// Input plus output tokens per second of bucket time.
+    pub tokens_per_s: Vec<f64>,
+    /// Mean requests in flight over the bucket: the time requests spent running inside it
+    /// over its length (Little's law; from start time and latency).
+    pub concurrency: Vec<f64>,
     /// Median latency per bucket.
     pub p50_ms: Vec<Option<f64>>,
+    /// 75th percentile latency per bucket.
+    pub p75_ms: Vec<Option<f64>>,
+    /// 90th percentile latency per bucket.
+    pub p90_ms: Vec<Option<f64>>,
     /// 95th percentile latency per bucket.
     pub p95_ms: Vec<Option<f64>>,
     /// 99th percentile latency per bucket.
     pub p99_ms: Vec<Option<f64>>,
+    /// 99.9th percentile latency per bucket.
+    pub p999_ms: Vec<Option<f64>>,
+    /// Mean latency per bucket.
+    pub mean_ms: Vec<Option<f64>>,
+    /// Slowest request per bucket.
+    pub max_ms: Vec<Option<f64>>,
+    /// Median time to first token per bucket.
+    pub ttft_p50_ms: Vec<Option<f64>>,
+    /// 95th percentile time to first token per bucket.
+    pub ttft_p95_ms: Vec<Option<f64>>,
     /// Prompt tokens per bucket.
     pub input_tokens: Vec<u64>,
     /// Completion tokens per bucket.
@@ -38,14 +62,52 @@ pub struct Series {
     pub cost_usd: Vec<Option<f64>>,
 }
 
-/// The series of the selected rows over `b`. Rows without a timestamp are left out.
-pub fn series(t: &Table, rows: &[u32], b: &Buckets) -> Series {
+/// Latency quantiles drawn per bucket, in the order of the `p*_ms` fields.
+const QS: [f64; 7] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
+
+/// The values of column `col` among `rows`, bucket after bucket: a counting sort by bucket
+/// into one buffer, no per-bucket allocation. Returns the buffer and each bucket's start.
+fn scatter(
+    col: &arrow::array::Float64Array,
+    rows: &[u32],
+    bucket_of: &[Option<usize>],
+    n: usize,
+) -> (Vec<f64>, Vec<usize>) {
+    let mut at = vec![0usize; n + 1];
+    for (&i, k) in rows.iter().zip(bucket_of) {
+        if let Some(k) = *k {
+            if col.is_valid(i as usize) {
+                at[k + 1] += 1;
+            }
+        }
+    }
+    for k in 0..n {
+        at[k + 1] += at[k];
+    }
+    let mut next = at.clone();
+    let mut values = vec![0.0; at[n]];
+    for (&i, k) in rows.iter().zip(bucket_of) {
+        if let Some(k) = *k {
+            if col.is_valid(i as usize) {
+                values[next[k]] = col.value(i as usize);
+                next[k] += 1;
+            }
+        }
+    }
+    (values, at)
+}
+
+/// The series of the selected rows over `b` in zone `zone`. Rows without a timestamp are
+/// left out.
+pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
     let n = b.count;
     let mut s = Series {
         bucket_secs: b.width_us / US_PER_S,
         bucket_label: b.label.to_string(),
-        start_ms: (0..n)
-            .map(|k| (b.start_us + k as i64 * b.width_us) as f64 / 1000.0)
+        tz: zone.name().to_string(),
+        start_ms: (0..n).map(|k| b.start(k) as f64 / 1000.0).collect(),
+        offset_ms: (0..n)
+            .map(|k| zone.offset_us(b.start(k)) as f64 / 1000.0)
             .collect(),
         requests: vec![0; n],
         errors: vec![0; n],
@@ -54,9 +116,7 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets) -> Series {
         cost_usd: vec![None; n],
         ..Series::default()
     };
-    // Latencies are scattered into one buffer, bucket after bucket, then each bucket's
-    // slice is sorted on its own: a counting sort by bucket, no per-bucket allocation.
-    let mut lat_count = vec![0usize; n + 1];
+    let mut busy_us = vec![0f64; n];
     let mut bucket_of = Vec::with_capacity(rows.len());
     for &i in rows {
         let i = i as usize;
@@ -79,30 +139,49 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets) -> Series {
             *s.cost_usd[k].get_or_insert(0.0) += t.cost_usd.value(i);
         }
         if t.latency_ms.is_valid(i) {
-            lat_count[k + 1] += 1;
-        }
-    }
-    for k in 0..n {
-        lat_count[k + 1] += lat_count[k];
-    }
-    let mut next = lat_count.clone();
-    let mut lat = vec![0.0; lat_count[n]];
-    for (&i, k) in rows.iter().zip(&bucket_of) {
-        let i = i as usize;
-        if let Some(k) = *k {
-            if t.latency_ms.is_valid(i) {
-                lat[next[k]] = t.latency_ms.value(i);
-                next[k] += 1;
+            // Its running time, spread over the buckets it overlaps.
+            let (mut from, end) = (
+                t.ts.value(i),
+                t.ts.value(i) as f64 + t.latency_ms.value(i) * 1000.0,
+            );
+            let mut j = k;
+            while j < n && (from as f64) < end {
+                let edge = b.start(j) + b.width(j);
+                busy_us[j] += end.min(edge as f64) - from as f64;
+                from = edge;
+                j += 1;
             }
         }
     }
+    let (mut lat, at) = scatter(&t.latency_ms, rows, &bucket_of, n);
+    let (mut ttft, ttft_at) = scatter(&t.ttft_ms, rows, &bucket_of, n);
     for k in 0..n {
-        let q = quantiles(&mut lat[lat_count[k]..lat_count[k + 1]], &[0.5, 0.95, 0.99]);
-        s.p50_ms.push(q[0]);
-        s.p95_ms.push(q[1]);
-        s.p99_ms.push(q[2]);
+        let slice = &mut lat[at[k]..at[k + 1]];
+        let q = quantiles(slice, &QS);
+        for (col, v) in [
+            &mut s.p50_ms,
+            &mut s.p75_ms,
+            &mut s.p90_ms,
+            &mut s.p95_ms,
+            &mut s.p99_ms,
+            &mut s.p999_ms,
+            &mut s.max_ms,
+        ]
+        .into_iter()
+        .zip(q)
+        {
+            col.push(v);
+        }
+        s.mean_ms
+            .push((!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64));
+        let q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
+        s.ttft_p50_ms.push(q[0]);
+        s.ttft_p95_ms.push(q[1]);
+        let secs = b.width(k) as f64 / US_PER_S as f64;
+        s.throughput_rps.push(s.requests[k] as f64 / secs);
+        s.tokens_per_s
+            .push((s.input_tokens[k] + s.output_tokens[k]) as f64 / secs);
+        s.concurrency.push(busy_us[k] / b.width(k) as f64);
     }
-    let secs = (b.width_us / US_PER_S) as f64;
-    s.throughput_rps = s.requests.iter().map(|&r| r as f64 / secs).collect();
     s
 }

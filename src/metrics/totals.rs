@@ -235,20 +235,21 @@ pub fn totals(t: &Table, rows: &[u32]) -> Totals {
     acc.finish()
 }
 
-/// The totals of each non-empty group among the selected rows, by requests (descending),
-/// then label.
-pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(String, Totals)> {
+/// The totals of each non-empty group among the selected rows, with the group's index and
+/// label, by requests (descending), then label.
+pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(usize, String, Totals)> {
     let mut accs: Vec<Acc> = (0..groups.labels.len()).map(|_| Acc::default()).collect();
     for &i in rows {
         accs[groups.of_row[i as usize] as usize].add(t, i as usize);
     }
-    let mut out: Vec<(String, Totals)> = accs
+    let mut out: Vec<(usize, String, Totals)> = accs
         .into_iter()
         .zip(&groups.labels)
-        .filter(|(a, _)| a.requests > 0)
-        .map(|(a, l)| (l.clone(), a.finish()))
+        .enumerate()
+        .filter(|(_, (a, _))| a.requests > 0)
+        .map(|(g, (a, l))| (g, l.clone(), a.finish()))
         .collect();
-    out.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then_with(|| a.0.cmp(&b.0)));
+    out.sort_by(|a, b| b.2.requests.cmp(&a.2.requests).then_with(|| a.1.cmp(&b.1)));
     out
 }
 

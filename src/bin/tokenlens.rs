@@ -12,7 +12,7 @@ use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
 use tokenlens::metrics::cost::apply_prices;
 use tokenlens::pricing::PriceTable;
-use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder};
+use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder, View};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,19 @@ enum Command {
         #[command(flatten)]
         mapping: MappingArgs,
     },
+    /// Every panel of the page for one view (series, histograms, tables), as JSON.
+    Dashboard {
+        /// Log files; several are merged.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
+        /// Prices that win over the built-in table (as for `summary`).
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        #[command(flatten)]
+        mapping: MappingArgs,
+    },
     /// Print the table of every known export's fields -> canonical columns (Markdown).
     Fields,
     /// Write a realistic, deterministic demo log in the source article's record shape.
@@ -63,6 +76,52 @@ enum Command {
         #[arg(long)]
         no_incident: bool,
     },
+}
+
+/// Which requests, and how time is cut: the page's view.
+#[derive(clap::Args, Default)]
+struct ViewArgs {
+    /// Display time zone for the buckets (an IANA name such as Europe/Paris; default UTC).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    tz: String,
+    /// Bucket width: 1m, 5m, 15m, 1h, 3h, 6h, 12h, 1d, 1w or 1mo (default: sized to the
+    /// range).
+    #[arg(long, value_name = "WIDTH", default_value = "")]
+    bucket: String,
+    /// Only requests that start at or after this time (ISO 8601).
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// Only requests that start before this time (ISO 8601).
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Only these models (repeatable).
+    #[arg(long = "only-model", value_name = "MODEL")]
+    models: Vec<String>,
+    /// Only these applications (repeatable).
+    #[arg(long = "only-application", value_name = "APP")]
+    applications: Vec<String>,
+}
+
+impl ViewArgs {
+    fn view(&self) -> Result<View, String> {
+        let ms = |flag: &str, t: &Option<String>| -> Result<Option<f64>, String> {
+            t.as_deref()
+                .map(|t| {
+                    tokenlens::ingest::time::parse_timestamp(t)
+                        .map(|us| us as f64 / 1000.0)
+                        .map_err(|e| format!("--{flag}: {e}"))
+                })
+                .transpose()
+        };
+        Ok(View {
+            models: self.models.clone(),
+            applications: self.applications.clone(),
+            from_ms: ms("from", &self.from)?,
+            to_ms: ms("to", &self.to)?,
+            tz: self.tz.clone(),
+            bucket: self.bucket.clone(),
+        })
+    }
 }
 
 /// How to read files whose shape detection gets wrong or does not know.
@@ -123,6 +182,15 @@ fn main() -> ExitCode {
             let prices = price_table(prices.as_deref())?;
             summary(&files, json, threads, &opts, &prices)
         }),
+        Command::Dashboard {
+            files,
+            view,
+            prices,
+            mapping,
+        } => mapping.options().and_then(|opts| {
+            let prices = price_table(prices.as_deref())?;
+            dashboard_json(&files, &view, &opts, &prices)
+        }),
         Command::Fields => {
             print!("{}", fields::markdown_table());
             Ok(())
@@ -150,6 +218,41 @@ fn summary(
     opts: &MapOptions,
     prices: &PriceTable,
 ) -> Result<(), String> {
+    let (table, import) = load(files, threads, opts, prices)?;
+    let report = SummaryReport::new(&table, import);
+    let out = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    } else {
+        human(&report)
+    };
+    io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| format!("cannot write the summary: {e}"))
+}
+
+/// Every panel of one view, as the page gets it, in JSON.
+fn dashboard_json(
+    files: &[PathBuf],
+    view: &ViewArgs,
+    opts: &MapOptions,
+    prices: &PriceTable,
+) -> Result<(), String> {
+    let view = view.view()?;
+    let (table, _) = load(files, None, opts, prices)?;
+    let d = tokenlens::dashboard(&table, &view)?;
+    let out = serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n";
+    io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| format!("cannot write the dashboard: {e}"))
+}
+
+/// Reads every file into one table, priced with `prices`.
+fn load(
+    files: &[PathBuf],
+    threads: Option<usize>,
+    opts: &MapOptions,
+    prices: &PriceTable,
+) -> Result<(Table, ImportReport), String> {
     let mut parts = Vec::new();
     for (file_index, path) in (0u16..).zip(files) {
         let name = path.display().to_string();
@@ -189,15 +292,7 @@ fn summary(
     // from the built-in table the import used.
     let mut table = table;
     apply_prices(&mut table, prices);
-    let report = SummaryReport::new(&table, import);
-    let out = if json {
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
-    } else {
-        human(&report)
-    };
-    io::stdout()
-        .write_all(out.as_bytes())
-        .map_err(|e| format!("cannot write the summary: {e}"))
+    Ok((table, import))
 }
 
 /// Reads a file with `threads` threads (default: one per core, one for files under 4 MiB,

@@ -71,7 +71,7 @@ EXTRA_COLUMNS = {
     "cached_input_tokens": "BIGINT",
 }
 
-LATENCY_KEYS = ("p50", "p90", "p95", "p99", "max", "mean")
+LATENCY_KEYS = ("p50", "p75", "p90", "p95", "p99", "p999", "max", "mean")
 # Cost figures of every group, counts and USD amounts.
 COST_COUNTS = ("cost_count", "cost_computed_count", "cost_mismatch_count", "unpriced_requests")
 COST_FLOATS = ("cost_usd", "cost_mismatch_usd")
@@ -380,9 +380,11 @@ def oracle(path: Path) -> dict:
         count(*) AS requests,
         count(*) FILTER (WHERE is_error) AS errors,
         quantile_cont(latency_ms, 0.50) AS p50,
+        quantile_cont(latency_ms, 0.75) AS p75,
         quantile_cont(latency_ms, 0.90) AS p90,
         quantile_cont(latency_ms, 0.95) AS p95,
         quantile_cont(latency_ms, 0.99) AS p99,
+        quantile_cont(latency_ms, 0.999) AS p999,
         max(latency_ms) AS max,
         avg(latency_ms) AS mean,
         coalesce(sum(input_tokens), 0) AS input_tokens,

@@ -2,6 +2,7 @@
 //! a canvas, native tests draw them to SVG.
 
 mod cost_by_model;
+mod histogram;
 mod latency;
 mod requests;
 mod tokens;
@@ -13,11 +14,18 @@ use plotters::prelude::*;
 use serde::Deserialize;
 
 use crate::ingest::time::civil_from_days;
+use crate::metrics::latency::Histogram;
 use crate::metrics::series::Series;
 use crate::Dashboard;
 
 /// The charts there are, by name.
-pub const CHART_NAMES: [&str; 4] = ["latency", "requests", "tokens", "cost_by_model"];
+pub const CHART_NAMES: [&str; 5] = [
+    "latency",
+    "requests",
+    "tokens",
+    "cost_by_model",
+    "latency_histogram",
+];
 
 /// What the charts read: the parts of a [`Dashboard`] they draw.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -27,6 +35,8 @@ pub struct ChartData {
     pub series: Series,
     /// Per model.
     pub by_model: Vec<ModelCost>,
+    /// Latency distribution.
+    pub latency_histogram: Histogram,
 }
 
 /// One model's requests and cost.
@@ -54,6 +64,7 @@ impl From<&Dashboard> for ChartData {
                     cost_usd: m.totals.cost_usd,
                 })
                 .collect(),
+            latency_histogram: d.latency_histogram.clone(),
         }
     }
 }
@@ -146,6 +157,7 @@ pub fn draw<DB: DrawingBackend>(
         "requests" => requests::draw(root, data, theme),
         "tokens" => tokens::draw(root, data, theme),
         "cost_by_model" => cost_by_model::draw(root, data, theme),
+        "latency_histogram" => histogram::draw(root, data, theme),
         _ => Ok(()),
     });
     if !CHART_NAMES.contains(&name) {
@@ -295,7 +307,7 @@ impl TickStyle {
     }
 }
 
-/// Labels for ticks at `ticks` (ms since the epoch, ascending), in UTC.
+/// Labels for ticks at `ticks` (ms since the epoch on the display zone's clock, ascending).
 fn tick_labels(ticks: &[i64], style: TickStyle) -> Vec<String> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -361,6 +373,19 @@ impl TimeAxis {
             .filter(|&step| step >= bucket_ms);
         let width = |label: &str| label.chars().count() as f64 * LABEL_CHAR_CSS;
         let at = |t: i64| (t as f64 - lo) * px_per_ms;
+        // Ticks fall on round times of the display zone's clock (its offset at the first
+        // bucket), and each label reads that clock at its own instant (the offset of the
+        // bucket it falls in), so a DST change inside the range is labelled right.
+        let off0 = s.offset_ms.first().copied().unwrap_or(0.0) as i64;
+        let local = |times: &[i64]| -> Vec<i64> {
+            times
+                .iter()
+                .map(|&t| {
+                    let k = s.start_ms.partition_point(|&b| b <= t as f64).saturating_sub(1);
+                    t + s.offset_ms.get(k).copied().unwrap_or(off0 as f64) as i64
+                })
+                .collect()
+        };
         let mut ticks = Vec::new();
         for step in steps {
             let style = TickStyle::of(step, bucket_ms);
@@ -371,7 +396,7 @@ impl TimeAxis {
                 0
             };
             let lo_ms = lo.ceil() as i64;
-            let mut start = (lo_ms - shift).div_euclid(step) * step + shift;
+            let mut start = (lo_ms + off0 - shift).div_euclid(step) * step + shift - off0;
             if start < lo_ms {
                 start += step;
             }
@@ -385,7 +410,7 @@ impl TimeAxis {
             }
             // No label may run off the chart: the first (which carries the date) into the
             // y labels' margin, the last past the right edge.
-            let mut labels = tick_labels(&times, style);
+            let mut labels = tick_labels(&local(&times), style);
             while times.len() > 1 {
                 let n = times.len();
                 if at(times[0]) < width(&labels[0]) / 2.0 - plot.left {
@@ -395,7 +420,7 @@ impl TimeAxis {
                 } else {
                     break;
                 }
-                labels = tick_labels(&times, style);
+                labels = tick_labels(&local(&times), style);
             }
             let room = step as f64 * px_per_ms;
             let fits = labels
@@ -661,6 +686,22 @@ mod tests {
                 "Nov 19"
             ]
         );
+    }
+
+    #[test]
+    fn labels_read_the_display_zones_clock() {
+        // The same day as above, in New York (UTC−5 in November): ticks on local 3-hour
+        // marks, labelled in local time.
+        let mut s = hourly(24, 3600, NOV_18 + 6.0 * 3_600_000.0);
+        s.offset_ms = vec![-5.0 * 3_600_000.0; 24];
+        assert_eq!(
+            labels(&s, 900.0),
+            ["Nov 18 03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00", "Nov 19"]
+        );
+        // India is UTC+5:30: local hours start at :30 UTC, and the ticks follow them.
+        let mut s = hourly(24, 3600, NOV_18 - 5.5 * 3_600_000.0 + 3_600_000.0);
+        s.offset_ms = vec![5.5 * 3_600_000.0; 24];
+        assert_eq!(labels(&s, 900.0)[..2], ["Nov 18 03:00", "06:00"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Exact latency percentiles: linear interpolation between closest ranks, as DuckDB's
 //! `quantile_cont` and numpy's default do.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Latency figures over the requests that have a latency; all `None` when none has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -108,7 +108,8 @@ impl LatencyStats {
 /// Counts of values in log-scale bins: four per doubling from 1 ms (1, 1.25, 1.5, 1.75, 2,
 /// 2.5, …), with one bin below 1 ms. A bin is found from the float's exponent and top two
 /// mantissa bits, with no logarithm, so a million latencies bin in about a millisecond.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Histogram {
     /// `counts.len() + 1` bin edges, ms, ascending; bin k is `[edges[k], edges[k + 1])`.
     pub edges_ms: Vec<f64>,

@@ -111,3 +111,26 @@ fn clean_traffic_raises_at_most_one_flag_per_thousand_buckets() {
         "{per_thousand} false flags per 1,000 buckets"
     );
 }
+
+#[test]
+fn a_time_range_shows_the_flags_inside_it_judged_against_all_history() {
+    let t = traffic(1, true);
+    let all = anomalies(&t, &View::default());
+    let (start, _) = incident_us();
+    // The six hours from the incident's start: the buckets before them stay the baseline,
+    // so the range holds exactly the whole view's flags that fall in it, no more.
+    let from_ms = start as f64 / 1000.0;
+    let to_ms = from_ms + 6.0 * 3_600_000.0;
+    let view = View {
+        from_ms: Some(from_ms),
+        to_ms: Some(to_ms),
+        ..View::default()
+    };
+    let ranged = anomalies(&t, &view);
+    let inside: Vec<&Anomaly> = all
+        .iter()
+        .filter(|a| (from_ms..to_ms).contains(&a.bucket_ms))
+        .collect();
+    assert!(inside.len() >= 12, "{}", inside.len());
+    assert_eq!(ranged.iter().collect::<Vec<_>>(), inside);
+}

@@ -124,6 +124,7 @@ fn latency_at(present: &[bool]) -> ChartData {
             ..Series::default()
         },
         by_model: Vec::new(),
+        latency_histogram: Default::default(),
     }
 }
 

@@ -11,7 +11,7 @@
 // flags shown and [data-view] the view they are for (JSON), for the browser tests.
 
 import { timeAxisFrame } from './charts.js';
-import { formatInt, formatTs, formatTsSeconds } from './format.js';
+import { formatInt, formatTs, formatTsSeconds, getDisplayZone } from './format.js';
 
 const METRIC_TEXT = {
   requests: 'Requests',
@@ -61,7 +61,7 @@ function timeText(f) {
 function headRow() {
   const thead = document.createElement('thead');
   const tr = document.createElement('tr');
-  for (const [text, cls] of [['Time (UTC)'], ['Group', 'left'], ['Metric', 'left'], ['What happened', 'left']]) {
+  for (const [text, cls] of [[`Time (${getDisplayZone()})`], ['Group', 'left'], ['Metric', 'left'], ['What happened', 'left']]) {
     const th = el('th', text, cls);
     th.scope = 'col';
     tr.append(th);
@@ -180,9 +180,11 @@ function renderMarks() {
       box.append(layer);
       layers.set(run.chart, layer);
     }
+    // A flag outside the view's time range has no place on its axis.
+    const a = Math.max(0, frame.fraction(run.from));
+    const b = Math.min(1, frame.fraction(run.to));
+    if (b <= a) continue;
     const layer = layers.get(run.chart);
-    const a = frame.fraction(run.from);
-    const b = frame.fraction(run.to);
     const { insets } = frame;
     const band = el('span', null, 'mark-band');
     band.style.left = across(insets, (a + b) / 2);

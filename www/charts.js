@@ -7,6 +7,7 @@
 // its card says why instead (setChartEmpty).
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
+import { getDisplayZone } from './format.js';
 
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 
@@ -125,7 +126,7 @@ export function initCharts(errorHandler) {
 export async function drawCharts(dash, bucketLabel) {
   dashboard = dash;
   for (const el of document.querySelectorAll('.bucket-label')) {
-    el.textContent = bucketLabel ? `· per ${bucketLabel}, UTC` : '· UTC';
+    el.textContent = bucketLabel ? `· per ${bucketLabel}, ${getDisplayZone()}` : `· ${getDisplayZone()}`;
   }
   const mod = await pageWasm();
   for (const c of canvases()) {

@@ -16,7 +16,7 @@
 import { pageWasm, wasmErrorMessage } from './wasm.js';
 import { csvRecord } from './csv.js';
 import {
-  NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds,
+  NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds, getDisplayZone,
 } from './format.js';
 
 /** Field names of the long texts, in the order they are shown (first found wins). */
@@ -33,7 +33,7 @@ export const FIGURES_ONLY_NOTE = 'This file is compressed or columnar: the origi
 /** The engine's placeholders, highlighted where they replace text. */
 const PLACEHOLDER = /(\[(?:email|phone|card|api-key|secret|ip)\])/;
 
-/** Field names of the request start: its UTC time is shown beside the raw value. */
+/** Field names of the request start: its time in the display zone is shown beside the raw value. */
 const TIME_FIELDS = new Set(['timestamp', 'ts', 'time', 'created_at']);
 
 const $ = (id) => document.getElementById(id);
@@ -145,7 +145,7 @@ function valueCell(key, v, row, fromCsv = false) {
   } else if (typeof v === 'number' || typeof v === 'boolean') {
     td.className = 'num';
     td.textContent = String(v);
-    if (TIME_FIELDS.has(key) && row.ts) td.append(el('span', `${row.ts.replace('T', ' ').replace('Z', '')} UTC`, 'detail-hint'));
+    if (TIME_FIELDS.has(key) && row.ts) td.append(el('span', `${formatTsSeconds(row.ts)} ${getDisplayZone()}`, 'detail-hint'));
   } else {
     td.className = 'json';
     const pre = el('pre', null, 'detail-pre detail-pre-small');
@@ -190,7 +190,7 @@ function render() {
   const dialog = $('detail');
   dialog.dataset.masked = masked() ? 'true' : 'false';
   dialog.dataset.kind = kind;
-  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
+  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} ${getDisplayZone()}`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
   const unit = kind === 'csv' ? 'Row' : 'Line';
   const where = kind === 'figures'
@@ -306,7 +306,7 @@ export function openDetail(file, row, from, info = null) {
   $('detail-unmask').checked = false; // Every opening starts masked.
   dialog.dataset.masked = 'true';
   current = null;
-  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} UTC`;
+  $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} ${getDisplayZone()}`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
   if (!dialog.open) dialog.showModal();
   load(file, row, info);

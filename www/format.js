@@ -98,16 +98,55 @@ export function formatDuration(secs) {
   return `${m} min ${Math.round(secs - m * 60)} s`;
 }
 
-/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00" (UTC; the page says so). */
-export function formatTs(iso) {
-  if (typeof iso !== 'string' || iso.length < 16) return NULL_TEXT;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+/** The display time zone (an IANA name); the page shows every time in it and says which. */
+let displayZone = 'UTC';
+let zoneFormat = null;
+
+/** Sets the display time zone for every time shown from now on. */
+export function setDisplayZone(zone) {
+  displayZone = zone || 'UTC';
+  zoneFormat = null;
 }
 
-/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00:01" (UTC; the page says so). */
+/** The display time zone, e.g. "UTC" or "Europe/Paris". */
+export function getDisplayZone() {
+  return displayZone;
+}
+
+/** The browser's own time zone (UTC when it names none). */
+export function browserZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00:01" on the display zone's clock. */
+function local(iso) {
+  if (displayZone === 'UTC') return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  if (!zoneFormat) {
+    zoneFormat = new Intl.DateTimeFormat('en-CA', {
+      timeZone: displayZone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+  }
+  const p = Object.fromEntries(zoneFormat.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00" in the display zone. */
+export function formatTs(iso) {
+  if (typeof iso !== 'string' || iso.length < 16) return NULL_TEXT;
+  return local(iso).slice(0, 16);
+}
+
+/** "2026-11-09T00:00:01.123456Z" -> "2026-11-09 00:00:01" in the display zone. */
 export function formatTsSeconds(iso) {
   if (typeof iso !== 'string' || iso.length < 19) return NULL_TEXT;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return local(iso);
 }
 
 /** Raw value for a data-value attribute: the number as JS prints it, "" for null. */

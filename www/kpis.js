@@ -64,6 +64,12 @@ const KPIS = {
     ].filter(Boolean).join('; '),
     emptySub: (s) => (s.unpriced_requests > 0 ? 'models not priced' : 'not in the log'),
   },
+  tokens_per_s: {
+    value: (s) => s.tokens_per_s,
+    text: formatCompactRate,
+    sub: (s) => (typeof s.concurrency === 'number' ? `${s.concurrency < 10 ? s.concurrency.toFixed(2) : formatInt(s.concurrency)} in flight on average` : 'first to last request'),
+    title: () => 'Input and output tokens per second from the first request to the last; below it, the mean number of requests running at once (their summed latency over that span)',
+  },
   throughput_rps: {
     value: (s) => s.throughput_rps,
     text: formatRate,
@@ -71,6 +77,14 @@ const KPIS = {
       ? formatRps(s.throughput_rps) : 'first to last request'),
   },
 };
+
+/** 1234.5 -> "1.2k", 3.21 -> "3.21", 0.0123 -> "0.0123". */
+function formatCompactRate(v) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return NULL_TEXT;
+  if (v >= 1000) return formatCompact(v);
+  if (v >= 10) return v.toFixed(0);
+  return v >= 0.01 ? v.toFixed(2) : v.toPrecision(2);
+}
 
 function perRequest(total, requests, label) {
   if (typeof total !== 'number' || !requests) return '';

@@ -28,7 +28,7 @@ import {
   optionsOf, describeMapping,
 } from './mapping.js';
 import { sampleFile } from './sample.js';
-import { formatBytes, formatInt, formatTs } from './format.js';
+import { formatBytes, formatInt, formatTs, getDisplayZone } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -250,8 +250,11 @@ async function sendLoad(load) {
       load.autoMapped = true;
     }
   }
+  // A new import shows everything: only the time zone and bucket width carry over.
+  const { tz, bucket } = currentView();
   post({
     type: 'load', id: load.id, files: load.files, options: load.mapping ? optionsOf(load.mapping) : null,
+    view: { tz, bucket },
   });
 }
 
@@ -395,7 +398,7 @@ async function onLoaded(msg) {
   const size = info.size != null ? info.size : msg.bytes;
   $('file-name').textContent = `${info.name} · ${formatBytes(size)}`;
   $('file-name').title = info.files.map((f) => f.name).join('\n');
-  setFilterOptions(msg.dashboard.options);
+  setFilterOptions(msg.dashboard.options, (msg.dashboard.summary || {}).last_ts);
   renderImportReport(msg.report, {
     name: info.name, elapsedMs: msg.elapsedMs, profileTitles: await profileTitles(), mapped: !!info.mapping,
   });
@@ -509,6 +512,12 @@ async function renderDashboard(d) {
   renderTables(d);
   setAnomalySeries(d.series);
   $('time-range').textContent = s.first_ts || s.last_ts ? `${formatTs(s.first_ts)} → ${formatTs(s.last_ts)}` : '';
+  const zone = getDisplayZone();
+  $('zone-note').textContent = zone;
+  $('footer-zone').textContent = `Times are in ${zone}.`;
+  $('users-count').textContent = s.users ? `of ${formatInt(s.users)} users` : '';
+  setChartEmpty('concurrency', note ? 'Concurrency needs each request\'s latency.' : null);
+  setChartEmpty('latency_histogram', note ? 'No request in this view has a latency.' : null);
   const series = d.series || {};
   await drawCharts(d, series.bucket_label);
   setState('ready', 'dashboard');

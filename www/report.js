@@ -13,7 +13,13 @@ const lat = (r, k) => (r.latency_ms ? r.latency_ms[k] : null);
 
 const GROUP_COLUMNS = [
   { head: 'Requests', value: (r) => r.requests, fmt: formatInt },
-  { head: 'Errors', value: (r) => r.errors, fmt: formatInt },
+  {
+    head: 'Errors',
+    value: (r) => r.errors,
+    fmt: formatInt,
+    // The failures by class, e.g. "rate_limit 12 · server_error 3".
+    title: (r) => (r.error_types || []).map((e) => `${e.error_type} ${formatInt(e.count)}`).join(' · '),
+  },
   { head: 'Error rate', value: (r) => r.error_rate, fmt: formatPercent, bad: (v) => v >= 0.05 },
   { head: 'p50', value: (r) => lat(r, 'p50'), fmt: formatMs },
   { head: 'p95', value: (r) => lat(r, 'p95'), fmt: formatMs },
@@ -77,6 +83,7 @@ function renderGroups(table, rows, key, label) {
     for (const c of GROUP_COLUMNS) {
       const td = numCell(c.value(r), c.fmt, c.bad);
       if (c.tags) addTags(td, c.tags(r));
+      if (c.title) td.title = c.title(r);
       tr.append(td);
     }
     tbody.append(tr);
@@ -91,10 +98,11 @@ function renderGroups(table, rows, key, label) {
   table.replaceChildren(headRow([label, ...GROUP_COLUMNS.map((c) => c.head)]), tbody);
 }
 
-/** Fills the by-model and by-application tables from a Dashboard. */
+/** Fills the by-model, by-application and top-users tables from a Dashboard. */
 export function renderTables(dashboard) {
   renderGroups(document.getElementById('by-model'), dashboard.by_model, 'model', 'Model');
   renderGroups(document.getElementById('by-application'), dashboard.by_application, 'application', 'Application');
+  renderGroups(document.getElementById('top-users'), dashboard.top_users, 'user_id', 'User');
 }
 
 /** "csv", "jsonl+gzip" -> a reader's name for the format. */

@@ -7,7 +7,7 @@
 // shown rows are in, so the browser tests know when a list is the one they asked for.
 
 import {
-  NULL_TEXT, formatInt, formatMs, formatUsd, formatTsSeconds, rawValue,
+  NULL_TEXT, formatInt, formatMs, formatUsd, formatTsSeconds, rawValue, getDisplayZone,
 } from './format.js';
 
 export const REQUESTS_LIMIT = 50;
@@ -65,7 +65,7 @@ function headRow() {
   const thead = document.createElement('thead');
   const tr = document.createElement('tr');
   for (const [text, cls] of [
-    ['Time (UTC)'], ['Model', 'left'], ['Application', 'left'], ['Latency'], ['Status', 'left'],
+    [`Time (${getDisplayZone()})`], ['Model', 'left'], ['Application', 'left'], ['Latency'], ['Status', 'left'],
     ['Tokens in'], ['Tokens out'], ['Cost'],
   ]) {
     const th = el('th', text, cls);

@@ -119,7 +119,7 @@ async function load(msg) {
   const t0 = performance.now();
   try {
     // Once with the lean engine and, if a file needs the full one, once more with it.
-    while (!(await readImport(mine, files, msg.options, t0))) {
+    while (!(await readImport(mine, files, msg.options, t0, msg.view))) {
       await useFullEngine(mine, files);
       if (mine.cancelled) {
         cancelled(mine);
@@ -140,9 +140,10 @@ async function load(msg) {
 /**
  * Reads `files` into the engine as one import and posts 'loaded' (or 'cancelled', or the
  * options' error); returns true. Returns false, having posted no result, as soon as the
- * lean engine meets a file only the full one reads. `t0`: when the load began.
+ * lean engine meets a file only the full one reads. `t0`: when the load began; `view`: the
+ * first dashboard's (its time zone and bucket width; every record).
  */
-async function readImport(mine, files, options, t0) {
+async function readImport(mine, files, options, t0, view) {
   engine.reset();
   if (options) {
     try {
@@ -215,7 +216,7 @@ async function readImport(mine, files, options, t0) {
   const report = plain(engine.finish());
   // A file too short to tell before its end is only marked by finish.
   if (!full && (report.files || []).some((f) => f.needs === 'columnar')) return false;
-  const dashboard = plain(engine.dashboard({ models: [], applications: [] }));
+  const dashboard = plain(engine.dashboard({ ...(view || {}), models: [], applications: [] }));
   self.postMessage({
     type: 'loaded', id: mine.id, report, dashboard, bytes,
     elapsedMs: performance.now() - t0,

@@ -1,6 +1,7 @@
 //! Charts, one file each, generic over plotters' `DrawingBackend`: the browser draws them on
 //! a canvas, native tests draw them to SVG.
 
+mod concurrency;
 mod cost_by_model;
 mod histogram;
 mod latency;
@@ -19,12 +20,13 @@ use crate::metrics::series::Series;
 use crate::Dashboard;
 
 /// The charts there are, by name.
-pub const CHART_NAMES: [&str; 5] = [
+pub const CHART_NAMES: [&str; 6] = [
     "latency",
     "requests",
     "tokens",
     "cost_by_model",
     "latency_histogram",
+    "concurrency",
 ];
 
 /// What the charts read: the parts of a [`Dashboard`] they draw.
@@ -158,6 +160,7 @@ pub fn draw<DB: DrawingBackend>(
         "tokens" => tokens::draw(root, data, theme),
         "cost_by_model" => cost_by_model::draw(root, data, theme),
         "latency_histogram" => histogram::draw(root, data, theme),
+        "concurrency" => concurrency::draw(root, data, theme),
         _ => Ok(()),
     });
     if !CHART_NAMES.contains(&name) {

@@ -1,4 +1,5 @@
-//! Input and output tokens over time, stacked areas.
+//! Input and output tokens per second over time (each bucket's tokens over its own length,
+//! which a local day across a DST change makes 23 or 25 hours), stacked areas.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,12 +15,21 @@ pub(super) fn draw<DB: DrawingBackend>(
     theme: &Theme,
 ) -> DrawResult<DB> {
     let s = &data.series;
-    let total: Vec<f64> = s
+    let input: Vec<f64> = s
         .input_tokens
         .iter()
-        .zip(&s.output_tokens)
-        .map(|(i, o)| (i + o) as f64)
+        .zip(&s.tokens_per_s)
+        .zip(s.input_tokens.iter().zip(&s.output_tokens))
+        .map(|((_, rate), (i, o))| {
+            let all = (i + o) as f64;
+            if all > 0.0 {
+                rate * *i as f64 / all
+            } else {
+                0.0
+            }
+        })
         .collect();
+    let total: Vec<f64> = s.tokens_per_s.clone();
     let max = total.iter().copied().fold(0.0, f64::max);
     let Some(axis) = TimeAxis::new(s, plot_box(root, theme, Y_AREA)).filter(|_| max > 0.0) else {
         return no_data(root, theme);
@@ -43,35 +53,33 @@ pub(super) fn draw<DB: DrawingBackend>(
         .draw()?;
     let half = s.bucket_secs as f64 * 500.0;
     let xs: Vec<f64> = s.start_ms.iter().map(|t| axis.x(t + half)).collect();
-    let (input, output) = (theme.palette[0], theme.palette[1]);
+    let (input_color, output_color) = (theme.palette[0], theme.palette[1]);
     // Output is stacked on input: the top area is drawn first, input over it.
     chart.draw_series(
         AreaSeries::new(
             xs.iter().copied().zip(total.iter().copied()),
             0.0,
-            tint(output, theme.background, 0.35),
+            tint(output_color, theme.background, 0.35),
         )
-        .border_style(theme.line(output, 1.0)),
+        .border_style(theme.line(output_color, 1.0)),
     )?;
     chart.draw_series(
         AreaSeries::new(
-            xs.iter()
-                .copied()
-                .zip(s.input_tokens.iter().map(|&v| v as f64)),
+            xs.iter().copied().zip(input.iter().copied()),
             0.0,
-            tint(input, theme.background, 0.35),
+            tint(input_color, theme.background, 0.35),
         )
-        .border_style(theme.line(input, 1.0)),
+        .border_style(theme.line(input_color, 1.0)),
     )?;
     // Every bucket is a point of the areas (an empty one at zero), so only a series of one
     // bucket has a point no area reaches.
-    if let ([x], [t], [i]) = (&xs[..], &total[..], &s.input_tokens[..]) {
-        dots(&mut chart, [(*x, *t)], output, theme)?;
-        dots(&mut chart, [(*x, *i as f64)], input, theme)?;
+    if let ([x], [t], [i]) = (&xs[..], &total[..], &input[..]) {
+        dots(&mut chart, [(*x, *t)], output_color, theme)?;
+        dots(&mut chart, [(*x, *i)], input_color, theme)?;
     }
     super::legend(
         &chart.plotting_area().strip_coord_spec(),
-        &[("input", input), ("output", output)],
+        &[("input", input_color), ("output", output_color)],
         theme,
     )
 }

@@ -87,7 +87,14 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
     let utc = Zone::utc();
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
-    let rows = select_in(t, &models, &apps, view);
+    // A time range narrows the flags shown, not the history they are judged against: the
+    // buckets before the range are the baseline of those inside it.
+    let whole = View {
+        from_ms: None,
+        to_ms: None,
+        ..view.clone()
+    };
+    let rows = select_in(t, &models, &apps, &whole);
     let mut out = Vec::new();
     out.extend(judge_series(&series(t, &rows, &b, &utc), &b, "all"));
     for (kind, groups) in [("model", &models), ("application", &apps)] {
@@ -108,6 +115,10 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
             out.extend(judge_series(&series(t, &members[g], &b, &utc), &b, &name));
         }
     }
+    let from = view.from_ms.unwrap_or(f64::NEG_INFINITY);
+    let to = view.to_ms.unwrap_or(f64::INFINITY);
+    let width_ms = (b.width_us / 1000) as f64;
+    out.retain(|a| a.bucket_ms + width_ms > from && a.bucket_ms < to);
     out.sort_by(|a, b| {
         a.bucket_ms
             .total_cmp(&b.bucket_ms)

@@ -355,6 +355,8 @@ export async function startHarness() {
       viewport: { width: 1366, height: 768 },
       deviceScaleFactor: 1,
       colorScheme: 'light',
+      // The page shows times in the browser's zone by default; the CLI's figures are UTC.
+      timezoneId: 'UTC',
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });

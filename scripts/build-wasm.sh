@@ -15,7 +15,7 @@
 #
 # Both builds share target/ (and so every dependency). A cdylib's file name carries no
 # feature hash, so cargo rebuilds the crate whenever the features change from the last
-# build; each module is therefore kept as target/wasm32-unknown-unknown/release/
+# build; each module is therefore kept as target/wasm32-unknown-unknown/wasm/
 # tokenlens-{lean,full}.wasm with a stamp, and its cargo build is skipped while no input
 # (src/, Cargo.toml, Cargo.lock, the toolchain, RUSTFLAGS) changed since.
 #
@@ -37,7 +37,7 @@ for arg in "$@"; do
     esac
 done
 
-release=target/wasm32-unknown-unknown/release
+release=target/wasm32-unknown-unknown/wasm
 out=pkg
 
 wb_version="$(sed -n 's/^wasm-bindgen *= *"=\([0-9][^"]*\)".*/\1/p' Cargo.toml | head -n1)"
@@ -60,7 +60,7 @@ build() {
     local stamp="$keep.stamp"
     local want
     want="$(
-        echo "cargo build --release --lib --target wasm32-unknown-unknown $*"
+        echo "cargo build --profile wasm --lib --target wasm32-unknown-unknown $*"
         echo "RUSTFLAGS=${RUSTFLAGS:-} CARGO_ENCODED_RUSTFLAGS=${CARGO_ENCODED_RUSTFLAGS:-}"
         rustc -vV
         cargo -V
@@ -75,7 +75,7 @@ build() {
     mkdir -p "$release"
     # Dated before cargo reads the sources: a file changed during the build is newer.
     touch "$keep.started"
-    cargo build --release --lib --target wasm32-unknown-unknown "$@"
+    cargo build --profile wasm --lib --target wasm32-unknown-unknown "$@"
     # A copy, not cargo's file, which the other build replaces.
     cp "$release/tokenlens.wasm" "$keep.tmp"
     touch -r "$keep.started" "$keep.tmp"

@@ -10,7 +10,7 @@ use crate::ingest::ImportReport;
 use crate::metrics::anomaly::{anomalies, Anomaly};
 use crate::metrics::latency::Histogram;
 use crate::metrics::series::{series, Series};
-use crate::metrics::totals::{error_types, totals, totals_by, Totals};
+use crate::metrics::totals::{error_types, totals, totals_two_ways, Acc, Totals};
 use crate::query::{select, select_in, ts_range_of, Buckets, View};
 use crate::schema::NONE_LABEL;
 use crate::table::{dict_value, DictColumn, Groups, Table};
@@ -133,8 +133,12 @@ pub const TOP_USERS: usize = 10;
 
 /// The summary of the selected rows.
 pub fn summary(t: &Table, rows: &[u32]) -> Summary {
+    summary_of(t, rows, totals(t, rows))
+}
+
+/// The summary of the selected rows, whose totals are known.
+fn summary_of(t: &Table, rows: &[u32], totals: Totals) -> Summary {
     let range = ts_range_of(t, rows);
-    let totals = totals(t, rows);
     let secs = range
         .map(|(a, b)| (b - a) as f64 / US_PER_S as f64)
         .filter(|&s| s > 0.0);
@@ -214,25 +218,32 @@ fn top_users(t: &Table, rows: &[u32]) -> Vec<UserTotals> {
         order.truncate(TOP_USERS);
     }
     order.sort_by(rank);
+    // Their figures in a second pass, each row straight into its user's accumulator.
     let mut slot = vec![usize::MAX; users];
     for (n, &k) in order.iter().enumerate() {
         slot[k] = n;
     }
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
+    let mut accs: Vec<Acc> = order.iter().map(|_| Acc::default()).collect();
     for &i in rows {
-        let u = i as usize;
-        if keys.is_valid(u) && slot[keys.value(u) as usize] != usize::MAX {
-            members[slot[keys.value(u) as usize]].push(i);
+        let i = i as usize;
+        if keys.is_valid(i) {
+            let n = slot[keys.value(i) as usize];
+            if n != usize::MAX {
+                accs[n].add(t, i);
+            }
         }
     }
+    let names = t
+        .user_id
+        .values()
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>();
     order
         .iter()
-        .zip(members)
-        .map(|(_, m)| UserTotals {
-            user_id: dict_value(&t.user_id, m[0] as usize)
-                .unwrap_or(NONE_LABEL)
-                .to_string(),
-            totals: totals(t, &m),
+        .zip(accs)
+        .map(|(&k, acc)| UserTotals {
+            user_id: names.map_or(NONE_LABEL, |v| v.value(k)).to_string(),
+            totals: acc.finish(),
         })
         .collect()
 }
@@ -277,7 +288,8 @@ fn build(t: &Table, view: &View, zone: &Zone, buckets: Option<Buckets>) -> Dashb
     let apps = Groups::of(&t.application);
     let rows = select_in(t, &models, &apps, view);
     let mut model_errors = error_types_by(t, &rows, &models);
-    let by_model: Vec<ModelTotals> = totals_by(t, &rows, &models)
+    let (by_model, by_app, all) = totals_two_ways(t, &rows, &models, &apps);
+    let by_model: Vec<ModelTotals> = by_model
         .into_iter()
         .map(|(g, model, totals)| ModelTotals {
             model,
@@ -286,7 +298,7 @@ fn build(t: &Table, view: &View, zone: &Zone, buckets: Option<Buckets>) -> Dashb
         })
         .collect();
     let mut app_errors = error_types_by(t, &rows, &apps);
-    let by_application = totals_by(t, &rows, &apps)
+    let by_application = by_app
         .into_iter()
         .map(|(g, application, totals)| ApplicationTotals {
             application,
@@ -294,9 +306,12 @@ fn build(t: &Table, view: &View, zone: &Zone, buckets: Option<Buckets>) -> Dashb
             error_types: std::mem::take(&mut app_errors[g]),
         })
         .collect();
-    let mut summary = summary(t, &rows);
+    let mut summary = summary_of(t, &rows, all);
     summary.unpriced_models = unpriced(&by_model);
     let column = |a: &'_ arrow::array::Float64Array| {
+        if a.null_count() == a.len() {
+            return Histogram::default();
+        }
         let rows = &rows;
         Histogram::of(
             rows.iter()

@@ -45,8 +45,12 @@ pub(super) fn draw<DB: DrawingBackend>(
         .collect();
     let color = theme.palette[2];
     chart.draw_series(
-        AreaSeries::new(points.iter().copied(), 0.0, tint(color, theme.background, 0.25))
-            .border_style(theme.line(color, 1.5)),
+        AreaSeries::new(
+            points.iter().copied(),
+            0.0,
+            tint(color, theme.background, 0.25),
+        )
+        .border_style(theme.line(color, 1.5)),
     )?;
     if let [p] = &points[..] {
         dots(&mut chart, [*p], color, theme)?;

@@ -37,10 +37,16 @@ pub(super) fn draw<DB: DrawingBackend>(
         .bold_line_style(theme.grid)
         .light_line_style(TRANSPARENT)
         .draw()?;
-    chart.draw_series(h.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(k, &c)| {
-        let a = h.edges_ms[k].max(lo);
-        let b = h.edges_ms[k + 1];
-        Rectangle::new([(a, 0.0), (b, c as f64)], theme.palette[0].filled())
-    }))?;
+    chart.draw_series(
+        h.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(k, &c)| {
+                let a = h.edges_ms[k].max(lo);
+                let b = h.edges_ms[k + 1];
+                Rectangle::new([(a, 0.0), (b, c as f64)], theme.palette[0].filled())
+            }),
+    )?;
     Ok(())
 }

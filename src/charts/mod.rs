@@ -384,7 +384,10 @@ impl TimeAxis {
             times
                 .iter()
                 .map(|&t| {
-                    let k = s.start_ms.partition_point(|&b| b <= t as f64).saturating_sub(1);
+                    let k = s
+                        .start_ms
+                        .partition_point(|&b| b <= t as f64)
+                        .saturating_sub(1);
                     t + s.offset_ms.get(k).copied().unwrap_or(off0 as f64) as i64
                 })
                 .collect()
@@ -699,7 +702,16 @@ mod tests {
         s.offset_ms = vec![-5.0 * 3_600_000.0; 24];
         assert_eq!(
             labels(&s, 900.0),
-            ["Nov 18 03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00", "Nov 19"]
+            [
+                "Nov 18 03:00",
+                "06:00",
+                "09:00",
+                "12:00",
+                "15:00",
+                "18:00",
+                "21:00",
+                "Nov 19"
+            ]
         );
         // India is UTC+5:30: local hours start at :30 UTC, and the ticks follow them.
         let mut s = hourly(24, 3600, NOV_18 - 5.5 * 3_600_000.0 + 3_600_000.0);

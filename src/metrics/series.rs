@@ -74,6 +74,10 @@ fn scatter(
     n: usize,
 ) -> (Vec<f64>, Vec<usize>) {
     let mut at = vec![0usize; n + 1];
+    // A column this export does not have (no TTFT) costs nothing.
+    if col.null_count() == col.len() {
+        return (Vec::new(), at);
+    }
     for (&i, k) in rows.iter().zip(bucket_of) {
         if let Some(k) = *k {
             if col.is_valid(i as usize) {

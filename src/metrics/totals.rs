@@ -112,9 +112,42 @@ impl Signal {
     }
 }
 
+/// Which optional columns hold any value: a column that is null throughout (no TTFT or
+/// quality signal in this export) is skipped for every row, not tested row by row.
+#[derive(Clone, Copy)]
+struct Present {
+    ttft: bool,
+    cached: bool,
+    reasoning: bool,
+    cost_mismatch: bool,
+    feedback: bool,
+    hallucination: bool,
+    safety: bool,
+    relevance: bool,
+    coherence: bool,
+}
+
+impl Present {
+    fn of(t: &Table) -> Present {
+        let any = |a: &dyn Array| a.null_count() < a.len();
+        Present {
+            ttft: any(&t.ttft_ms),
+            cached: any(&t.cached_input_tokens),
+            reasoning: any(&t.reasoning_tokens),
+            cost_mismatch: !t.cost_mismatch.is_empty(),
+            feedback: any(&t.feedback),
+            hallucination: any(&t.hallucination),
+            safety: any(&t.safety_violation),
+            relevance: any(&t.relevance),
+            coherence: any(&t.coherence),
+        }
+    }
+}
+
 /// Accumulates [`Totals`] row by row.
 #[derive(Default)]
 pub struct Acc {
+    present: Option<Present>,
     requests: u64,
     errors: u64,
     input_tokens: u64,
@@ -137,8 +170,9 @@ pub struct Acc {
 }
 
 impl Acc {
-    /// Adds row `i` of `t`.
+    /// Adds row `i` of `t` (rows of one table only).
     pub fn add(&mut self, t: &Table, i: usize) {
+        let p = *self.present.get_or_insert_with(|| Present::of(t));
         self.requests += 1;
         self.errors += u64::from(t.error.value(i));
         if t.input_tokens.is_valid(i) {
@@ -147,13 +181,13 @@ impl Acc {
         if t.output_tokens.is_valid(i) {
             self.output_tokens += u64::from(t.output_tokens.value(i));
         }
-        if t.cached_input_tokens.is_valid(i) {
+        if p.cached && t.cached_input_tokens.is_valid(i) {
             self.cached_input_tokens += u64::from(t.cached_input_tokens.value(i));
         }
-        if t.reasoning_tokens.is_valid(i) {
+        if p.reasoning && t.reasoning_tokens.is_valid(i) {
             self.reasoning_tokens += u64::from(t.reasoning_tokens.value(i));
         }
-        if t.ttft_ms.is_valid(i) {
+        if p.ttft && t.ttft_ms.is_valid(i) {
             self.ttfts.push(t.ttft_ms.value(i));
         }
         if t.cost_usd.is_valid(i) {
@@ -162,26 +196,67 @@ impl Acc {
         }
         match CostSource::from_u8(t.cost_source.value(i)) {
             CostSource::Computed => self.cost_computed_count += 1,
-            CostSource::Mismatch => {
+            CostSource::Mismatch if p.cost_mismatch => {
                 self.cost_mismatch_count += 1;
                 if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
                     self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
                 }
             }
+            CostSource::Mismatch => self.cost_mismatch_count += 1,
             CostSource::Unpriced => self.unpriced_requests += 1,
             CostSource::None | CostSource::Reported => {}
         }
-        self.feedback.add(&t.feedback, i);
-        self.hallucination.add(&t.hallucination, i);
-        self.relevance.add(&t.relevance, i);
-        self.coherence.add(&t.coherence, i);
-        if t.safety_violation.is_valid(i) {
+        if p.feedback {
+            self.feedback.add(&t.feedback, i);
+        }
+        if p.hallucination {
+            self.hallucination.add(&t.hallucination, i);
+        }
+        if p.relevance {
+            self.relevance.add(&t.relevance, i);
+        }
+        if p.coherence {
+            self.coherence.add(&t.coherence, i);
+        }
+        if p.safety && t.safety_violation.is_valid(i) {
             let flagged = t.safety_violation.value(i);
             self.safety.n += 1;
             self.safety.sum += f64::from(u8::from(flagged));
         }
         if t.latency_ms.is_valid(i) {
             self.latencies.push(t.latency_ms.value(i));
+        }
+    }
+
+    /// Adds everything `other` holds (over other rows of the same table).
+    pub fn merge(&mut self, other: &Acc) {
+        if self.present.is_none() {
+            self.present = other.present;
+        }
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cached_input_tokens += other.cached_input_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
+        self.cost += other.cost;
+        self.cost_count += other.cost_count;
+        self.cost_computed_count += other.cost_computed_count;
+        self.cost_mismatch_count += other.cost_mismatch_count;
+        self.cost_mismatch_usd += other.cost_mismatch_usd;
+        self.unpriced_requests += other.unpriced_requests;
+        self.latencies.extend_from_slice(&other.latencies);
+        self.ttfts.extend_from_slice(&other.ttfts);
+        for (a, b) in [
+            (&mut self.feedback, &other.feedback),
+            (&mut self.hallucination, &other.hallucination),
+            (&mut self.safety, &other.safety),
+            (&mut self.relevance, &other.relevance),
+            (&mut self.coherence, &other.coherence),
+        ] {
+            a.n += b.n;
+            a.sum += b.sum;
+            a.positive += b.positive;
         }
     }
 
@@ -238,9 +313,37 @@ pub fn totals(t: &Table, rows: &[u32]) -> Totals {
 /// The totals of each non-empty group among the selected rows, with the group's index and
 /// label, by requests (descending), then label.
 pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(usize, String, Totals)> {
-    let mut accs: Vec<Acc> = (0..groups.labels.len()).map(|_| Acc::default()).collect();
+    totals_by_and_all(t, rows, groups).0
+}
+
+/// [`totals_by`], and the totals of all the rows, summed from the groups' (one pass, not two).
+pub fn totals_by_and_all(
+    t: &Table,
+    rows: &[u32],
+    groups: &Groups,
+) -> (Vec<(usize, String, Totals)>, Totals) {
+    // Room for each group's latencies up front: growing a million-entry buffer by doubling
+    // copies it about twice over.
+    let mut sizes = vec![0usize; groups.labels.len()];
+    for &i in rows {
+        sizes[groups.of_row[i as usize] as usize] += 1;
+    }
+    let mut accs: Vec<Acc> = sizes
+        .iter()
+        .map(|&n| Acc {
+            latencies: Vec::with_capacity(n),
+            ..Acc::default()
+        })
+        .collect();
     for &i in rows {
         accs[groups.of_row[i as usize] as usize].add(t, i as usize);
+    }
+    let mut all = Acc {
+        latencies: Vec::with_capacity(rows.len()),
+        ..Acc::default()
+    };
+    for a in &accs {
+        all.merge(a);
     }
     let mut out: Vec<(usize, String, Totals)> = accs
         .into_iter()
@@ -250,7 +353,68 @@ pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(usize, String
         .map(|(g, (a, l))| (g, l.clone(), a.finish()))
         .collect();
     out.sort_by(|a, b| b.2.requests.cmp(&a.2.requests).then_with(|| a.1.cmp(&b.1)));
-    out
+    (out, all.finish())
+}
+
+/// Totals per group of `a`, per group of `b`, and of all the rows, from one pass: each row
+/// goes to its (a, b) cell, and the groups and the whole are sums of cells. Each list is
+/// as [`totals_by`] orders it.
+#[allow(clippy::type_complexity)]
+pub fn totals_two_ways(
+    t: &Table,
+    rows: &[u32],
+    a: &Groups,
+    b: &Groups,
+) -> (
+    Vec<(usize, String, Totals)>,
+    Vec<(usize, String, Totals)>,
+    Totals,
+) {
+    let (na, nb) = (a.labels.len(), b.labels.len());
+    let cell = |i: u32| a.of_row[i as usize] as usize * nb + b.of_row[i as usize] as usize;
+    // Room for each cell's latencies up front: growing buffers by doubling copies them.
+    let mut sizes = vec![0usize; na * nb];
+    for &i in rows {
+        sizes[cell(i)] += 1;
+    }
+    let mut cells: Vec<Acc> = sizes
+        .iter()
+        .map(|&n| Acc {
+            latencies: Vec::with_capacity(n),
+            ..Acc::default()
+        })
+        .collect();
+    for &i in rows {
+        cells[cell(i)].add(t, i as usize);
+    }
+    let sum = |members: &mut dyn Iterator<Item = usize>| {
+        let members: Vec<usize> = members.filter(|&c| cells[c].requests > 0).collect();
+        let mut acc = Acc {
+            latencies: Vec::with_capacity(members.iter().map(|&c| sizes[c]).sum()),
+            ..Acc::default()
+        };
+        for c in members {
+            acc.merge(&cells[c]);
+        }
+        acc
+    };
+    let ranked = |groups: &Groups, accs: Vec<Acc>| {
+        let mut out: Vec<(usize, String, Totals)> = accs
+            .into_iter()
+            .zip(&groups.labels)
+            .enumerate()
+            .filter(|(_, (acc, _))| acc.requests > 0)
+            .map(|(g, (acc, l))| (g, l.clone(), acc.finish()))
+            .collect();
+        out.sort_by(|x, y| y.2.requests.cmp(&x.2.requests).then_with(|| x.1.cmp(&y.1)));
+        out
+    };
+    let by_a: Vec<Acc> = (0..na).map(|g| sum(&mut (g * nb..(g + 1) * nb))).collect();
+    let by_b: Vec<Acc> = (0..nb)
+        .map(|g| sum(&mut (0..na).map(|k| k * nb + g)))
+        .collect();
+    let all = sum(&mut (0..na * nb));
+    (ranked(a, by_a), ranked(b, by_b), all.finish())
 }
 
 /// Failed requests by error type, most frequent first.

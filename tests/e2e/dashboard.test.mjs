@@ -578,6 +578,50 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(p) time range, bucket width and time zone: figures equal the CLI dashboard of the same view; times read in the zone', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', bigFile);
+    await waitReady(page);
+    assert.equal(await page.$eval('#zone-note', (e) => e.textContent), 'UTC', 'the browser zone (UTC here) by default');
+    await page.selectOption('#filter-zone', 'America/New_York');
+    await waitReady(page);
+    await page.selectOption('#filter-bucket', '1d');
+    await waitReady(page);
+    await page.selectOption('#filter-range', String(86_400_000));
+    await waitReady(page);
+    // The last 24 hours end just after the last request (ms precision, as the page has it).
+    const to = Math.floor(Date.parse(bigSummary.last_ts)) + 1;
+    const iso = (ms) => new Date(ms).toISOString();
+    const d = JSON.parse(cli('dashboard', bigFile, '--tz', 'America/New_York', '--bucket', '1d',
+      '--from', iso(to - 86_400_000), '--to', iso(to)));
+    assert.ok(d.summary.requests > 0 && d.summary.requests < bigSummary.requests);
+    assert.equal(Number(await kpiValue(page, 'requests')), d.summary.requests);
+    assert.equal(Number(await kpiValue(page, 'p95_ms')), d.summary.latency_ms.p95);
+    assert.equal(Number(await kpiValue(page, 'tokens_per_s')), d.summary.tokens_per_s);
+    assert.equal(d.series.bucket_label, '1d');
+    assert.equal(d.series.start_ms.length, 2, 'a day in New York spans two local days');
+    assert.equal(await page.$eval('.bucket-label', (e) => e.textContent), '· per 1d, America/New_York');
+    assert.equal(await page.$eval('#zone-note', (e) => e.textContent), 'America/New_York');
+    await assertChartsDrawn(page);
+    // The latest request reads on New York's clock: UTC−5 in November.
+    await showRequests(page, 'latest');
+    const first = await page.$eval('#requests-table tbody tr[data-index] td:first-child', (td) => td.textContent);
+    const lastUtc = new Date(Date.parse(bigSummary.last_ts) - 5 * 3_600_000).toISOString();
+    assert.equal(first, `${lastUtc.slice(0, 10)} ${lastUtc.slice(11, 19)}`);
+    assert.equal(await page.$eval('#requests-table th', (e) => e.textContent), 'Time (America/New_York)');
+    // The choice of zone is remembered; "Clear filters" resets the range and the width.
+    await page.click('#filter-clear');
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), bigSummary.requests);
+    const again = await openPage();
+    assert.equal(await again.page.$eval('#filter-zone', (e) => e.value), 'America/New_York');
+    // Back to the default for the other tests (this page shows no dashboard to click in).
+    await again.page.evaluate(() => localStorage.removeItem('tokenlens.zone'));
+    await again.page.close();
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(g) no request leaves 127.0.0.1', () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));

@@ -190,7 +190,7 @@ export async function chartStats(page) {
 export async function assertChartsDrawn(page) {
   const stats = await chartStats(page);
   const names = stats.map((s) => s.name).sort();
-  assert.deepEqual(names, ['cost_by_model', 'latency', 'requests', 'tokens'], 'chart canvases');
+  assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'requests', 'tokens'], 'chart canvases');
   const dpr = await page.evaluate(() => window.devicePixelRatio);
   for (const s of stats) {
     assert.ok(s.width > 100 && s.height > 100, `${s.name}: canvas too small ${s.width}x${s.height}`);

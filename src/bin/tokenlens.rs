@@ -360,7 +360,10 @@ fn budget_lines(b: &BudgetStatus, zone: &Zone) -> Vec<String> {
         if n == 0 {
             String::new()
         } else {
-            format!(", {n} requests of unknown cost not counted")
+            format!(
+                ", {n} request{} of unknown cost not counted",
+                if n == 1 { "" } else { "s" }
+            )
         }
     };
     let mut out: Vec<String> = b

@@ -667,8 +667,14 @@ fn human(r: &SummaryReport, zone: &Zone) -> String {
     if !r.alerts.is_empty() || r.budgets.is_some() {
         line(String::new());
     }
-    for a in &r.alerts {
+    for a in r.alerts.iter().take(20) {
         line(alert_line(a, zone));
+    }
+    if r.alerts.len() > 20 {
+        line(format!(
+            "  … and {} more alerts (all in --json and in `tokenlens check`)",
+            thousands(r.alerts.len() as u64 - 20)
+        ));
     }
     for b in r.budgets.iter().flatten() {
         line(format!(

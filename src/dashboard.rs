@@ -4,10 +4,12 @@
 use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{alerts, Alert, Rules};
 use crate::calendar::Zone;
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::ingest::ImportReport;
 use crate::metrics::anomaly::{anomalies, Anomaly};
+use crate::metrics::budget::{budgets, BudgetStatus};
 use crate::metrics::latency::Histogram;
 use crate::metrics::series::{series, Series};
 use crate::metrics::totals::{error_types, totals, totals_two_ways, Acc, Totals};
@@ -517,13 +519,29 @@ pub struct SummaryReport {
     pub by_application: Vec<ApplicationTotals>,
     /// Flagged buckets (see [`crate::metrics::anomaly`]).
     pub anomalies: Vec<Anomaly>,
+    /// Fired alerts of the rules given, else of the default rules (see [`crate::alerts`]).
+    pub alerts: Vec<Alert>,
+    /// Each budget's status; absent when no budget was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<Vec<BudgetStatus>>,
     /// What was read, kept and skipped.
     pub import: ImportReport,
 }
 
 impl SummaryReport {
-    /// The report of a whole table.
+    /// The report of a whole table, with the default alert rules, in UTC.
     pub fn new(t: &Table, import: ImportReport) -> SummaryReport {
+        SummaryReport::with_rules(t, import, &Rules::default_rules(), &Zone::utc())
+    }
+
+    /// The report of a whole table with these alert rules and budgets; windows, days,
+    /// weeks and months follow `zone`.
+    pub fn with_rules(
+        t: &Table,
+        import: ImportReport,
+        rules: &Rules,
+        zone: &Zone,
+    ) -> SummaryReport {
         // The whole table in UTC: neither can be wrong, so nothing to report.
         let d = build(t, &View::default(), &Zone::utc(), Buckets::for_table(t));
         SummaryReport {
@@ -535,6 +553,8 @@ impl SummaryReport {
             by_model: d.by_model,
             by_application: d.by_application,
             anomalies: anomalies(t, &View::default()),
+            alerts: alerts(t, &View::default(), &rules.rules, zone),
+            budgets: (!rules.budgets.is_empty()).then(|| budgets(t, &rules.budgets, zone)),
             import,
         }
     }

@@ -4,6 +4,7 @@
 // unsafe): this is also why the fuzz targets run without AddressSanitizer (fuzz/run.sh).
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
+pub mod alerts;
 pub mod calendar;
 pub mod charts;
 mod dashboard;
@@ -18,11 +19,13 @@ mod table;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
+pub use alerts::{alerts, Alert, Rule, Rules, RulesError};
 pub use dashboard::{
     dashboard, requests, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals,
     Options, RequestOrder, RequestRow, Summary, SummaryReport, UnpricedModel,
 };
 pub use ingest::{ImportReport, Ingest, LineError};
+pub use metrics::budget::{budgets, Budget, BudgetStatus};
 pub use query::View;
 pub use redact::redact;
 pub use table::{Groups, Row, Table, TableBuilder};

@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use crate::alerts::Rules;
+use crate::calendar::Zone;
 use crate::charts::{self, ChartData, Theme, CHART_NAMES};
 use crate::ingest::fields;
 use crate::ingest::record::MapOptions;
@@ -105,6 +107,8 @@ pub struct Engine {
     opts: MapOptions,
     /// The built-in prices with the user's overrides, if any.
     prices: Option<PriceTable>,
+    /// Alert rules and budgets (the default rules until `set_rules`).
+    rules: Rules,
     table: Table,
     report: ImportReport,
 }
@@ -124,6 +128,7 @@ impl Engine {
             ingest: None,
             opts: MapOptions::default(),
             prices: None,
+            rules: Rules::default_rules(),
             table: Table::default(),
             report: ImportReport::default(),
         }
@@ -232,6 +237,50 @@ impl Engine {
         apply_prices(&mut self.table, &prices);
         self.prices = Some(prices);
         Ok(())
+    }
+
+    /// Alert rules and budgets: a rules file's JSON text `{rules: [...], budgets: [...]}`
+    /// (README "Alerts and budgets"); empty text: the default rules and no budgets. Throws
+    /// naming the rule or budget and its field when the text is wrong.
+    pub fn set_rules(&mut self, text: &str) -> Result<(), JsError> {
+        self.rules = if text.trim().is_empty() {
+            Rules::default_rules()
+        } else {
+            Rules::from_json(text).map_err(|e| JsError::new(&e.to_string()))?
+        };
+        Ok(())
+    }
+
+    /// The rules and budgets in use as JSON text (to show and edit).
+    pub fn rules_json(&self) -> String {
+        serde_json::to_string_pretty(&self.rules).unwrap_or_default()
+    }
+
+    /// Fired alerts of the rules on a view: `[{rule, metric, group, op, threshold, window,
+    /// start, end, start_ms, end_ms, windows, worst, worst_start, ongoing}]`. Windows and
+    /// days follow the view's time zone (`tz`, as for `dashboard`).
+    pub fn alerts(&self, view: JsValue) -> Result<JsValue, JsError> {
+        let view: View = from_js_or_default(view)?;
+        let zone = view.zone().map_err(|e| JsError::new(&e))?;
+        to_js(&crate::alerts::alerts(
+            &self.table,
+            &view,
+            &self.rules.rules,
+            &zone,
+        ))
+    }
+
+    /// Each budget's status over all loaded records (a budget is about all spend, whatever
+    /// the filters): `[{name, period, application, budget_usd, current, now,
+    /// run_rate_usd_per_hour, projected_usd, projected_over, burn_down, periods, …}]`.
+    /// Days, weeks and months follow the time zone `tz` (an IANA name; empty: UTC).
+    pub fn budgets(&self, tz: &str) -> Result<JsValue, JsError> {
+        let zone = Zone::named(tz).map_err(|e| JsError::new(&e))?;
+        to_js(&crate::metrics::budget::budgets(
+            &self.table,
+            &self.rules.budgets,
+            &zone,
+        ))
     }
 
     /// The prices in use as LiteLLM-format JSON (to export and edit).

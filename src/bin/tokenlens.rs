@@ -6,13 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tokenlens::calendar::Zone;
 use tokenlens::generate::{generate, GenOptions};
 use tokenlens::ingest::fields;
 use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
+use tokenlens::metrics::budget::{number_text, usd_text, BudgetPeriod};
 use tokenlens::metrics::cost::apply_prices;
 use tokenlens::pricing::PriceTable;
-use tokenlens::{ImportReport, Ingest, SummaryReport, Table, TableBuilder, View};
+use tokenlens::{
+    alerts, budgets, Alert, BudgetStatus, ImportReport, Ingest, Rules, SummaryReport, Table,
+    TableBuilder, View,
+};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +46,39 @@ enum Command {
         threads: Option<usize>,
         /// Prices that win over the built-in table: a LiteLLM-format JSON file
         /// (model_prices_and_context_window.json) or tokenlens' CSV (src/pricing/prices.csv).
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        /// Alert rules and budgets (JSON, see README "Alerts and budgets"); default: the
+        /// built-in rules (p95 latency > 500 ms over 5m, daily cost > $1,000, error rate >
+        /// 5% over 15m), no budgets.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Time zone of alert windows and budget days, weeks and months (an IANA name).
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        tz: String,
+        #[command(flatten)]
+        mapping: MappingArgs,
+    },
+    /// Judge log files against alert rules and budgets: prints each fired alert and each
+    /// budget over (or projected over); exit code 1 when an alert fired or a budget is
+    /// over, 0 when none, 2 when the input or the rules cannot be read.
+    Check {
+        /// Log files, read as `summary` reads them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Alert rules and budgets (JSON, see README "Alerts and budgets").
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// Print one JSON object `{triggered, alerts, budgets}` instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Time zone of alert windows and budget days, weeks and months (an IANA name).
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        tz: String,
+        /// Threads reading each JSONL file (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Prices that win over the built-in table (as for `summary`).
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
         #[command(flatten)]
@@ -170,6 +208,17 @@ fn price_table(path: Option<&Path>) -> Result<PriceTable, String> {
     PriceTable::builtin_with_overrides(&text).map_err(|e| format!("--prices {name}: {e}"))
 }
 
+/// The rules file at `path`, or the message saying what is wrong with it.
+fn rules_file(path: &Path) -> Result<Rules, String> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    Rules::from_json(&text).map_err(|e| format!("--rules {name}: {e}"))
+}
+
+fn zone(tz: &str) -> Result<Zone, String> {
+    Zone::named(tz).map_err(|e| format!("--tz: {e}"))
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Summary {
@@ -177,10 +226,32 @@ fn main() -> ExitCode {
             json,
             threads,
             prices,
+            rules,
+            tz,
             mapping,
         } => mapping.options().and_then(|opts| {
             let prices = price_table(prices.as_deref())?;
-            summary(&files, json, threads, &opts, &prices)
+            let rules = match rules {
+                Some(path) => rules_file(&path)?,
+                None => Rules::default_rules(),
+            };
+            let zone = zone(&tz)?;
+            summary(&files, json, threads, &opts, &prices, &rules, &zone).map(|()| false)
+        }),
+        Command::Check {
+            files,
+            rules,
+            json,
+            tz,
+            threads,
+            prices,
+            mapping,
+        } => mapping.options().and_then(|opts| {
+            // The rules and the zone first: a typo fails before a long read.
+            let rules = rules_file(&rules)?;
+            let zone = zone(&tz)?;
+            let prices = price_table(prices.as_deref())?;
+            check(&files, json, threads, &opts, &prices, &rules, &zone)
         }),
         Command::Dashboard {
             files,
@@ -189,21 +260,23 @@ fn main() -> ExitCode {
             mapping,
         } => mapping.options().and_then(|opts| {
             let prices = price_table(prices.as_deref())?;
-            dashboard_json(&files, &view, &opts, &prices)
+            dashboard_json(&files, &view, &opts, &prices).map(|()| false)
         }),
         Command::Fields => {
             print!("{}", fields::markdown_table());
-            Ok(())
+            Ok(false)
         }
         Command::Generate {
             records,
             out,
             seed,
             no_incident,
-        } => write_generated(records, &out, seed, no_incident),
+        } => write_generated(records, &out, seed, no_incident).map(|()| false),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::SUCCESS,
+        // `check` found something.
+        Ok(true) => ExitCode::from(1),
         Err(msg) => {
             eprintln!("tokenlens: {msg}");
             ExitCode::from(2)
@@ -217,13 +290,15 @@ fn summary(
     threads: Option<usize>,
     opts: &MapOptions,
     prices: &PriceTable,
+    rules: &Rules,
+    zone: &Zone,
 ) -> Result<(), String> {
     let (table, import) = load(files, threads, opts, prices)?;
-    let report = SummaryReport::new(&table, import);
+    let report = SummaryReport::with_rules(&table, import, rules, zone);
     let out = if json {
         serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
     } else {
-        human(&report)
+        human(&report, zone)
     };
     io::stdout()
         .write_all(out.as_bytes())
@@ -246,7 +321,175 @@ fn dashboard_json(
         .map_err(|e| format!("cannot write the dashboard: {e}"))
 }
 
-/// Reads every file into one table, priced with `prices`.
+/// What `check --json` prints.
+#[derive(serde::Serialize)]
+struct CheckReport {
+    /// An alert fired or a budget went over: the exit code is 1.
+    triggered: bool,
+    alerts: Vec<Alert>,
+    budgets: Vec<BudgetStatus>,
+}
+
+/// Judges the files against the rules and budgets; `Ok(true)` when something fired.
+fn check(
+    files: &[PathBuf],
+    json: bool,
+    threads: Option<usize>,
+    opts: &MapOptions,
+    prices: &PriceTable,
+    rules: &Rules,
+    zone: &Zone,
+) -> Result<bool, String> {
+    let (table, _) = load(files, threads, opts, prices)?;
+    let report = CheckReport {
+        triggered: false,
+        alerts: alerts(&table, &View::default(), &rules.rules, zone),
+        budgets: budgets(&table, &rules.budgets, zone),
+    };
+    let over = report
+        .budgets
+        .iter()
+        .map(|b| b.periods.iter().filter(|p| p.over).count())
+        .sum::<usize>();
+    let report = CheckReport {
+        triggered: !report.alerts.is_empty() || over > 0,
+        ..report
+    };
+    let out = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    } else {
+        let mut o = String::new();
+        for a in &report.alerts {
+            o.push_str(&alert_line(a, zone));
+            o.push('\n');
+        }
+        for b in &report.budgets {
+            for line in budget_lines(b, zone) {
+                o.push_str(&line);
+                o.push('\n');
+            }
+        }
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        o.push_str(&format!(
+            "{} fired, {} over\n",
+            plural(report.alerts.len(), "alert"),
+            plural(over, "budget period")
+        ));
+        o
+    };
+    io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| format!("cannot write the check: {e}"))?;
+    Ok(report.triggered)
+}
+
+/// `2026-11-18T14:00:00.000000Z` -> `2026-11-18T14:00:00Z`.
+fn short_iso(iso: &str) -> String {
+    iso.replace(".000000Z", "Z")
+}
+
+/// A time on the zone's clock, `2026-11-01 00:00`.
+fn local(ms: f64, zone: &Zone) -> String {
+    zone.civil((ms * 1000.0) as i64)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// One line per fired alert: `ALERT <rule> [<group>]: <start> to <end> (n windows), worst
+/// <value> at <time>`.
+fn alert_line(a: &Alert, zone: &Zone) -> String {
+    let mut s = format!("ALERT  {}", a.rule);
+    if a.group != "all" {
+        s.push_str(&format!(" [{}]", a.group));
+    }
+    s.push_str(&format!(
+        ": {} to {}",
+        short_iso(&a.start),
+        short_iso(&a.end)
+    ));
+    if zone.name() != "UTC" {
+        s.push_str(&format!(
+            " ({} to {} {})",
+            local(a.start_ms, zone),
+            local(a.end_ms, zone),
+            zone.name()
+        ));
+    }
+    s.push_str(&format!(
+        ", {} window{}, worst {} at {}",
+        a.windows,
+        if a.windows == 1 { "" } else { "s" },
+        a.metric.format_rounded(a.worst),
+        short_iso(&a.worst_start)
+    ));
+    if a.ongoing {
+        s.push_str(", still firing at the end of the data");
+    }
+    s
+}
+
+/// A line for each period of a budget that went over, and one for a projection over.
+fn budget_lines(b: &BudgetStatus, zone: &Zone) -> Vec<String> {
+    let period = |start_ms: f64| {
+        let day = local(start_ms, zone);
+        let day = &day[..10];
+        let what = match b.period {
+            BudgetPeriod::Day => day.to_string(),
+            BudgetPeriod::Week => format!("week of {day}"),
+            BudgetPeriod::Month => day[..7].to_string(),
+        };
+        format!("{what} ({})", zone.name())
+    };
+    let unknown = |n: u64| {
+        if n == 0 {
+            String::new()
+        } else {
+            format!(
+                ", {n} request{} of unknown cost not counted",
+                if n == 1 { "" } else { "s" }
+            )
+        }
+    };
+    let mut out: Vec<String> = b
+        .periods
+        .iter()
+        .filter(|p| p.over)
+        .map(|p| {
+            format!(
+                "BUDGET {}: over in {}: spent {} of {} ({}%){}",
+                b.name,
+                period(p.start_ms),
+                usd_text(round2(p.spent_usd)),
+                usd_text(b.budget_usd),
+                number_text(round2(p.utilisation * 100.0)),
+                unknown(p.unpriced_requests)
+            )
+        })
+        .collect();
+    let c = &b.current;
+    if b.projected_over && !c.over {
+        out.push(format!(
+            "BUDGET {}: projected over in {}: spent {} of {} ({}%), projected {} ({}%) at {}/h{}",
+            b.name,
+            period(c.start_ms),
+            usd_text(round2(c.spent_usd)),
+            usd_text(b.budget_usd),
+            number_text(round2(c.utilisation * 100.0)),
+            usd_text(round2(b.projected_usd)),
+            number_text(round2(b.projected_utilisation * 100.0)),
+            usd_text(round2(b.run_rate_usd_per_hour.unwrap_or(0.0))),
+            unknown(c.unpriced_requests)
+        ));
+    }
+    out
+}
+
+/// Cents, for people.
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Reads and merges the files, then prices them.
 fn load(
     files: &[PathBuf],
     threads: Option<usize>,
@@ -443,7 +686,7 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("—".to_string(), |v| format!("{:.2}%", v * 100.0))
 }
 
-fn human(r: &SummaryReport) -> String {
+fn human(r: &SummaryReport, zone: &Zone) -> String {
     let s = &r.summary;
     let t = &s.totals;
     let l = &t.latency_ms;
@@ -504,6 +747,31 @@ fn human(r: &SummaryReport) -> String {
             opt(mt.latency_ms.p99, 1),
             opt(mt.cost_usd, 2)
         ));
+    }
+    if !r.alerts.is_empty() || r.budgets.is_some() {
+        line(String::new());
+    }
+    for a in r.alerts.iter().take(20) {
+        line(alert_line(a, zone));
+    }
+    if r.alerts.len() > 20 {
+        line(format!(
+            "  … and {} more alerts (all in --json and in `tokenlens check`)",
+            thousands(r.alerts.len() as u64 - 20)
+        ));
+    }
+    for b in r.budgets.iter().flatten() {
+        line(format!(
+            "BUDGET {}: {} of {} spent in the current period ({}%), projected {}",
+            b.name,
+            usd_text(round2(b.current.spent_usd)),
+            usd_text(b.budget_usd),
+            number_text(round2(b.current.utilisation * 100.0)),
+            usd_text(round2(b.projected_usd)),
+        ));
+        for l in budget_lines(b, zone) {
+            line(l);
+        }
     }
     let imp = &r.import;
     line(String::new());

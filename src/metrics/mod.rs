@@ -1,6 +1,7 @@
 //! Metrics: pure functions of (table, selected rows) -> results.
 
 pub mod anomaly;
+pub mod budget;
 pub mod cost;
 pub mod latency;
 pub mod series;

@@ -29,6 +29,9 @@ import {
 } from './mapping.js';
 import { sampleFile } from './sample.js';
 import { formatBytes, formatInt, formatTs, getDisplayZone } from './format.js';
+import {
+  initAlerts, renderAlertsAndBudgets, savedRules, setAlertsError, setAlertsLoading,
+} from './alerts.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,6 +57,8 @@ let viewSent = null;
 /** Id and view of the newest anomalies request. */
 let anomaliesId = 0;
 let anomaliesView = null;
+/** Id of the newest alerts request. */
+let alertsId = 0;
 let cancelTimer = 0;
 
 function setState(state, view) {
@@ -148,6 +153,15 @@ function onWorkerMessage(w, msg) {
     case 'anomalies':
       if (msg.id === anomaliesId) renderAnomalies(msg.flags, anomaliesView);
       break;
+    case 'alerts':
+      if (msg.id === alertsId) renderAlertsAndBudgets(msg);
+      break;
+    case 'rules-checked': {
+      const resolve = optionChecks.get(msg.id);
+      optionChecks.delete(msg.id);
+      if (resolve) resolve(msg.ok ? null : msg.message);
+      break;
+    }
     case 'options': {
       const resolve = optionChecks.get(msg.id);
       optionChecks.delete(msg.id);
@@ -163,6 +177,10 @@ function onWorkerMessage(w, msg) {
       const isView = msg.id === viewId;
       const isList = msg.id === requestsId;
       if (isList) setRequestsError();
+      if (msg.id === alertsId && msg.id !== null) {
+        setAlertsError(msg.message);
+        if (!msg.fatal && !msg.panic) break;
+      }
       if (msg.id === anomaliesId && msg.id !== null) {
         setAnomaliesError(msg.message);
         // The dashboard stays: only a crash of the engine is worth the banner.
@@ -534,12 +552,29 @@ function onViewChange(view) {
   requestList(view, currentOrder());
 }
 
-/** Asks the engine for the anomaly flags of `view` (after its dashboard is drawn). */
+/** Asks the engine for the anomaly flags of `view` (after its dashboard is drawn), then its alerts. */
 function requestAnomalies(view) {
   anomaliesId = nextId++;
   anomaliesView = view;
   setAnomaliesLoading();
   post({ type: 'anomalies', id: anomaliesId, view });
+  requestAlerts(view);
+}
+
+/** Asks the engine for the fired alerts and the budgets of `view` under the saved rules. */
+function requestAlerts(view) {
+  alertsId = nextId++;
+  setAlertsLoading();
+  post({ type: 'alerts', id: alertsId, view, rules: savedRules() });
+}
+
+/** Asks the worker whether the engine accepts a rules text; resolves to its reason or null. */
+function checkRules(rules) {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    optionChecks.set(id, resolve);
+    post({ type: 'check-rules', id, rules });
+  });
 }
 
 /** Asks the engine for the drill-down list of `view` in `order`. */
@@ -568,6 +603,9 @@ function start() {
   });
   initDetail();
   initAnomalies();
+  initAlerts(checkRules, () => {
+    if (currentLoad && loadedReport) requestAlerts(currentView());
+  });
   initMapping();
   $('map-fields').addEventListener('click', () => openMapping(''));
   $('import-mapping-change').addEventListener('click', () => openMapping(''));

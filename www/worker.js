@@ -313,6 +313,31 @@ function anomalies(msg) {
   }
 }
 
+/**
+ * Fired alerts of a view and the budgets' status, under the page's rules (`msg.rules`: a
+ * rules file's JSON text; empty for the default rules and no budgets).
+ */
+function alerts(msg) {
+  try {
+    engine.set_rules(msg.rules || '');
+    const fired = plain(engine.alerts(msg.view));
+    const budgets = plain(engine.budgets(msg.view && msg.view.tz ? msg.view.tz : 'UTC'));
+    self.postMessage({ type: 'alerts', id: msg.id, alerts: fired, budgets, rules: engine.rules_json() });
+  } catch (err) {
+    reportError(msg.id, err);
+  }
+}
+
+/** Whether the engine accepts a rules text: {ok} or {ok: false, message}. */
+function checkRules(msg) {
+  try {
+    engine.set_rules(msg.rules || '');
+    self.postMessage({ type: 'rules-checked', id: msg.id, ok: true });
+  } catch (err) {
+    self.postMessage({ type: 'rules-checked', id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
+  }
+}
+
 function enqueue(fn) {
   queue = queue.then(async () => {
     if (!(await started) || dead) return;
@@ -350,6 +375,12 @@ self.onmessage = (e) => {
       break;
     case 'anomalies':
       enqueue(() => anomalies(msg));
+      break;
+    case 'alerts':
+      enqueue(() => alerts(msg));
+      break;
+    case 'check-rules':
+      enqueue(() => checkRules(msg));
       break;
     case 'test-panic':
       enqueue(() => {

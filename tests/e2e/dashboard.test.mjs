@@ -622,6 +622,56 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(q) alerts and budgets under rules edited on the page equal tokenlens check; a bad rule is refused with its reason', { timeout: TIMEOUT }, async () => {
+    const rules = {
+      rules: [
+        { metric: 'p95_latency_ms', op: '>', value: 30000, window: '1h', by: 'model' },
+        { metric: 'error_rate', op: '>', value: 0.1, window: '1h' },
+      ],
+      budgets: [{ period: 'day', usd: 5 }, { period: 'week', usd: 20, application: 'support-bot' }],
+    };
+    const rulesFile = path.join(tmp, 'rules.json');
+    fs.writeFileSync(rulesFile, JSON.stringify(rules));
+    let checked;
+    try {
+      execFileSync(path.join(ROOT, 'target', 'release', 'tokenlens'), ['check', bigFile, '--rules', rulesFile, '--json'], { encoding: 'utf8' });
+      assert.fail('check should exit 1: rules fire on the incident');
+    } catch (err) {
+      assert.equal(err.status, 1, String(err.stderr));
+      checked = JSON.parse(err.stdout);
+    }
+    assert.ok(checked.alerts.length > 0);
+    const { page, problems } = await openPage();
+    await page.setInputFiles('#file-input', bigFile);
+    await waitReady(page);
+    await page.click('#rules-edit');
+    // A rule the engine refuses: the dialog stays open with the engine's reason.
+    await page.fill('#rules-text', '{"rules": [{"metric": "p95_latency_ms", "op": ">", "value": 1, "window": "7m"}]}');
+    await page.click('#rules-apply');
+    await page.waitForFunction(() => !document.getElementById('rules-error').hidden);
+    assert.match(await page.$eval('#rules-error', (e) => e.textContent), /^rules\[0\]\.window: /);
+    await page.fill('#rules-text', JSON.stringify(rules));
+    await page.click('#rules-apply');
+    await page.waitForFunction((n) => {
+      const card = document.getElementById('alerts-card');
+      return card.dataset.state === 'ready' && card.dataset.count === String(n);
+    }, checked.alerts.length, { timeout: 30_000 });
+    const rows = await page.$$eval('#alerts-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    const fmt = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+    assert.deepEqual(rows.map((r) => [r[0], r[2]]), checked.alerts.map((a) => [a.rule, fmt(a.start)]));
+    const budgetText = await page.$$eval('#budgets .budget', (bs) => bs.map((b) => b.textContent));
+    assert.equal(budgetText.length, 2);
+    const usd = (v) => `$${v.toFixed(2)}`;
+    assert.ok(budgetText[0].includes(`${usd(checked.budgets[0].current.spent_usd)} of $5.00 today`), budgetText[0]);
+    // Remembered: a reload asks for the same rules.
+    assert.ok((await page.evaluate(() => localStorage.getItem('tokenlens.rules'))).includes('support-bot'));
+    await page.click('#rules-edit');
+    await page.click('#rules-reset');
+    assert.equal(await page.evaluate(() => localStorage.getItem('tokenlens.rules')), null);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(g) no request leaves 127.0.0.1', () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));

@@ -300,9 +300,14 @@ fn summary(
     } else {
         human(&report, zone)
     };
+    print_out(&out, "summary")
+}
+
+/// Writes a command's output to standard output.
+fn print_out(out: &str, what: &str) -> Result<(), String> {
     io::stdout()
         .write_all(out.as_bytes())
-        .map_err(|e| format!("cannot write the summary: {e}"))
+        .map_err(|e| format!("cannot write the {what}: {e}"))
 }
 
 /// Every panel of one view, as the page gets it, in JSON.
@@ -316,9 +321,7 @@ fn dashboard_json(
     let (table, _) = load(files, None, opts, prices)?;
     let d = tokenlens::dashboard(&table, &view)?;
     let out = serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n";
-    io::stdout()
-        .write_all(out.as_bytes())
-        .map_err(|e| format!("cannot write the dashboard: {e}"))
+    print_out(&out, "dashboard")
 }
 
 /// What `check --json` prints.
@@ -377,9 +380,7 @@ fn check(
         ));
         o
     };
-    io::stdout()
-        .write_all(out.as_bytes())
-        .map_err(|e| format!("cannot write the check: {e}"))?;
+    print_out(&out, "check")?;
     Ok(report.triggered)
 }
 

@@ -310,55 +310,9 @@ pub fn totals(t: &Table, rows: &[u32]) -> Totals {
     acc.finish()
 }
 
-/// The totals of each non-empty group among the selected rows, with the group's index and
-/// label, by requests (descending), then label.
-pub fn totals_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<(usize, String, Totals)> {
-    totals_by_and_all(t, rows, groups).0
-}
-
-/// [`totals_by`], and the totals of all the rows, summed from the groups' (one pass, not two).
-pub fn totals_by_and_all(
-    t: &Table,
-    rows: &[u32],
-    groups: &Groups,
-) -> (Vec<(usize, String, Totals)>, Totals) {
-    // Room for each group's latencies up front: growing a million-entry buffer by doubling
-    // copies it about twice over.
-    let mut sizes = vec![0usize; groups.labels.len()];
-    for &i in rows {
-        sizes[groups.of_row[i as usize] as usize] += 1;
-    }
-    let mut accs: Vec<Acc> = sizes
-        .iter()
-        .map(|&n| Acc {
-            latencies: Vec::with_capacity(n),
-            ..Acc::default()
-        })
-        .collect();
-    for &i in rows {
-        accs[groups.of_row[i as usize] as usize].add(t, i as usize);
-    }
-    let mut all = Acc {
-        latencies: Vec::with_capacity(rows.len()),
-        ..Acc::default()
-    };
-    for a in &accs {
-        all.merge(a);
-    }
-    let mut out: Vec<(usize, String, Totals)> = accs
-        .into_iter()
-        .zip(&groups.labels)
-        .enumerate()
-        .filter(|(_, (a, _))| a.requests > 0)
-        .map(|(g, (a, l))| (g, l.clone(), a.finish()))
-        .collect();
-    out.sort_by(|a, b| b.2.requests.cmp(&a.2.requests).then_with(|| a.1.cmp(&b.1)));
-    (out, all.finish())
-}
-
 /// Totals per group of `a`, per group of `b`, and of all the rows, from one pass: each row
-/// goes to its (a, b) cell, and the groups and the whole are sums of cells. Each list is
-/// as [`totals_by`] orders it.
+/// goes to its (a, b) cell, and the groups and the whole are sums of cells. Each list holds
+/// the non-empty groups with their index and label, by requests (descending), then label.
 #[allow(clippy::type_complexity)]
 pub fn totals_two_ways(
     t: &Table,

@@ -111,11 +111,6 @@ impl ColumnarDecoder {
                         match stream.decoder.decode(&mut buf) {
                             Ok(batch) => {
                                 if let Some(schema) = stream.decoder.schema() {
-                                    if self.out.index.is_none() {
-                                        if let Err(why) = check_schema(&schema) {
-                                            return self.out.fail(sink, &why);
-                                        }
-                                    }
                                     self.out.schema(&schema, sink);
                                 }
                                 if let Some(batch) = batch {
@@ -204,7 +199,7 @@ impl Rows {
         };
         self.schema(&schema, sink);
         for block in &blocks {
-            let batch = block_bytes(&data, block).and_then(|buf| {
+            let batch = block_bytes(&data, block, &schema).and_then(|buf| {
                 decoder
                     .read_record_batch(block, &buf)
                     .map_err(|e| e.to_string())
@@ -342,23 +337,38 @@ fn check_schema(schema: &Schema) -> Result<(), String> {
 /// 128 KiB block from a 4-byte RLE block). The decoder allocates the declared size up front.
 const MAX_EXPANSION: u64 = 1 << 15;
 
-/// Checks an IPC message before arrow-ipc decodes it with its `body`. The decoder slices
-/// every buffer out of the body as the message places it, and unwraps the header of a
-/// record or dictionary batch, without checking either.
-fn check_message(message: &Message, body: &[u8]) -> Result<(), String> {
-    let batch = match message.header_type() {
-        MessageHeader::RecordBatch => message
-            .header_as_record_batch()
-            .ok_or("a record batch message has no record batch")?,
+/// Checks an IPC message before arrow-ipc decodes it with its `body` (and the stream's
+/// `schema`, once read). The decoder slices every buffer out of the body as the message
+/// places it, and unwraps the header of a record or dictionary batch, without checking
+/// either; then arrow-data's validation views offsets, views, keys and values as typed
+/// slices, which panics on a buffer that is not a whole number of them.
+fn check_message(message: &Message, body: &[u8], schema: Option<&Schema>) -> Result<(), String> {
+    // The batch, and the types of its columns.
+    let (batch, types) = match message.header_type() {
+        MessageHeader::RecordBatch => {
+            let batch = message
+                .header_as_record_batch()
+                .ok_or("a record batch message has no record batch")?;
+            let types = schema.map(|s| s.fields().iter().map(|f| f.data_type().clone()));
+            (batch, types.map(Iterator::collect::<Vec<_>>))
+        }
         MessageHeader::DictionaryBatch => {
             let dictionary = message
                 .header_as_dictionary_batch()
                 .ok_or("a dictionary batch message has no dictionary batch")?;
-            match dictionary.data() {
-                Some(batch) => batch,
+            let Some(batch) = dictionary.data() else {
                 // The decoder reports a dictionary without data.
-                None => return Ok(()),
-            }
+                return Ok(());
+            };
+            // Its one column holds the values of the dictionary of that id.
+            #[allow(deprecated)] // As arrow-ipc finds it.
+            let values = schema.and_then(|s| {
+                match s.fields_with_dict_id(dictionary.id()).first()?.data_type() {
+                    DataType::Dictionary(_, values) => Some(vec![values.as_ref().clone()]),
+                    _ => None,
+                }
+            });
+            (batch, values)
         }
         _ => return Ok(()),
     };
@@ -377,6 +387,16 @@ fn check_message(message: &Message, body: &[u8]) -> Result<(), String> {
             ));
         }
     }
+    let buffers = batch.buffers().map_or(0, |b| b.len());
+    let mut widths = Vec::new();
+    let mut counts = batch.variadicBufferCounts().into_iter().flatten();
+    for t in types.iter().flatten() {
+        if buffer_widths(t, &mut counts, buffers, &mut widths).is_none() {
+            // The decoder reports a message that does not fit the schema.
+            break;
+        }
+    }
+    let mut widths = widths.into_iter();
     let compressed = batch.compression().is_some();
     for (i, buffer) in batch.buffers().into_iter().flatten().enumerate() {
         let (offset, length) = (buffer.offset(), buffer.length());
@@ -391,18 +411,92 @@ fn check_message(message: &Message, body: &[u8]) -> Result<(), String> {
                     body.len()
                 )
             })?;
-        // A compressed buffer starts with its length uncompressed (-1: not compressed).
+        // A compressed buffer starts with its length uncompressed (-1: not compressed; the
+        // decoder reports a prefix cut short).
+        let mut len = bytes.len() as u64;
         if let (true, Some(prefix)) = (compressed, bytes.get(..8)) {
             let declared = i64::from_le_bytes(prefix.try_into().unwrap_or_default());
-            if declared > 0 && declared as u64 > (bytes.len() as u64 - 8) * MAX_EXPANSION {
-                return Err(format!(
-                    "compressed buffer {i} of a batch ({} bytes) claims to hold {declared} bytes",
-                    bytes.len()
-                ));
-            }
+            len = match declared {
+                -1 => len - 8,
+                // Taken as said: lz4 or zstd may give less (a gap the decoder leaves open).
+                0.. if declared as u64 <= (len - 8) * MAX_EXPANSION => declared as u64,
+                _ => {
+                    return Err(format!(
+                        "compressed buffer {i} of a batch ({len} bytes) claims to hold \
+                         {declared} bytes"
+                    ))
+                }
+            };
+        }
+        let width = widths.next().unwrap_or(0) as u64;
+        if width > 1 && !len.is_multiple_of(width) {
+            return Err(format!(
+                "buffer {i} of a batch holds {len} bytes, not a whole number of \
+                 {width}-byte values"
+            ));
         }
     }
     Ok(())
+}
+
+/// Pushes onto `out` the value width of each buffer (0: bits or bytes) that the decoder
+/// takes for a column of type `t`, in its order: a column's own, then its children's. A
+/// view column takes one variadic count from `counts`. `None`: the message cannot fit
+/// (fewer than `buffers` in all), which the decoder reports.
+fn buffer_widths(
+    t: &DataType,
+    counts: &mut impl Iterator<Item = i64>,
+    buffers: usize,
+    out: &mut Vec<usize>,
+) -> Option<()> {
+    let mut children = |fields: &[&DataType], out: &mut Vec<usize>| {
+        fields
+            .iter()
+            .try_for_each(|f| buffer_widths(f, counts, buffers, out))
+    };
+    match t {
+        DataType::Utf8 | DataType::Binary => out.extend([0, 4, 0]),
+        DataType::LargeUtf8 | DataType::LargeBinary => out.extend([0, 8, 0]),
+        DataType::Utf8View | DataType::BinaryView => {
+            let n = usize::try_from(counts.next()?).ok()?;
+            out.extend([0, 16]);
+            out.extend(std::iter::repeat_n(0, n.min(buffers)));
+        }
+        DataType::List(f) | DataType::Map(f, _) => {
+            out.extend([0, 4]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::LargeList(f) => {
+            out.extend([0, 8]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::ListView(f) => {
+            out.extend([0, 4, 4]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::LargeListView(f) => {
+            out.extend([0, 8, 8]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::FixedSizeList(f, _) => {
+            out.push(0);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::Struct(fields) => {
+            out.push(0);
+            let types: Vec<&DataType> = fields.iter().map(|f| f.data_type()).collect();
+            children(&types, out)?;
+        }
+        DataType::RunEndEncoded(ends, values) => {
+            children(&[ends.data_type(), values.data_type()], out)?;
+        }
+        DataType::Dictionary(key, _) => out.extend([0, key.primitive_width()?]),
+        DataType::Null => {}
+        // Declined with the schema (`check_schema`).
+        DataType::Union(..) => return None,
+        t => out.extend([0, t.primitive_width().unwrap_or(0)]),
+    }
+    (out.len() <= buffers).then_some(())
 }
 
 /// The schema of an IPC file, a decoder holding its dictionaries, and its record batches'
@@ -427,7 +521,7 @@ fn open_ipc_file(data: &Buffer) -> Result<(Arc<Schema>, FileDecoder, Vec<Block>)
     check_schema(&schema)?;
     let mut decoder = FileDecoder::new(Arc::clone(&schema), footer.version());
     for block in footer.dictionaries().into_iter().flatten() {
-        let buf = block_bytes(data, block)?;
+        let buf = block_bytes(data, block, &schema)?;
         decoder
             .read_dictionary(block, &buf)
             .map_err(|e| e.to_string())?;
@@ -440,7 +534,7 @@ fn open_ipc_file(data: &Buffer) -> Result<(Arc<Schema>, FileDecoder, Vec<Block>)
 
 /// The bytes of one block of an IPC file (its message, then the body), checked: the block
 /// must lie inside the file, and its message must pass [`check_message`].
-fn block_bytes(data: &Buffer, block: &Block) -> Result<Buffer, String> {
+fn block_bytes(data: &Buffer, block: &Block, schema: &Schema) -> Result<Buffer, String> {
     let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
     let range = usize::try_from(offset)
         .ok()
@@ -467,7 +561,7 @@ fn block_bytes(data: &Buffer, block: &Block) -> Result<Buffer, String> {
     };
     let message =
         root_as_message(flatbuffer).map_err(|e| format!("a message is not valid: {e}"))?;
-    check_message(&message, &bytes[meta..])?;
+    check_message(&message, &bytes[meta..], Some(schema))?;
     Ok(bytes)
 }
 
@@ -480,6 +574,8 @@ const CONTINUATION_MARKER: [u8; 4] = [0xff; 4];
 #[derive(Default)]
 pub struct IpcStream {
     decoder: StreamDecoder,
+    /// The stream's schema, once its message has come.
+    schema: Option<Schema>,
     /// Bytes received and not yet handed on; those before `start` have been.
     pending: Vec<u8>,
     start: usize,
@@ -520,7 +616,14 @@ impl IpcStream {
                     .ok_or("a message is cut short")?;
                 let parsed = root_as_message(flatbuffer)
                     .map_err(|e| format!("a message is not valid: {e}"))?;
-                check_message(&parsed, body)?;
+                // Read here as well as by the decoder, which reads a message without a body
+                // only when more bytes come, to check the messages after it.
+                if let (None, Some(schema)) = (&self.schema, parsed.header_as_schema()) {
+                    let schema = try_fb_to_schema(schema).map_err(|e| e.to_string())?;
+                    check_schema(&schema)?;
+                    self.schema = Some(schema);
+                }
+                check_message(&parsed, body, self.schema.as_ref())?;
             }
             None => return Err("a message is cut short".to_string()),
         }

@@ -279,6 +279,16 @@ fn fuzz_crashes_are_reported_not_panics() {
              has a negative compressed size (-69)); no row of it is read",
         ),
         (
+            // A data page says it is dictionary-encoded in a column chunk without a
+            // dictionary (the reader expects one).
+            "fuzz-parquet-2.parquet",
+            Some(Format::Parquet),
+            0,
+            1,
+            "the Parquet file is damaged or cut short (column latency_ms of row group 0 has a \
+             dictionary-encoded page but no dictionary); no row of it is read",
+        ),
+        (
             // The second record batch places a buffer past its body; the first is kept.
             "fuzz-arrow-1.arrows",
             Some(Format::ArrowStream),

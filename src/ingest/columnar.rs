@@ -38,7 +38,9 @@ use arrow::ipc::convert::try_fb_to_schema;
 use arrow::ipc::reader::{read_footer_length, FileDecoder, StreamDecoder};
 use arrow::ipc::{root_as_footer, root_as_message, Block, Message, MessageHeader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Encoding, PageType};
 use parquet::file::metadata::RowGroupMetaData;
+use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::record::{json_path, owned, Source, Val};
 use super::sniff::Format;
@@ -153,7 +155,8 @@ impl ColumnarDecoder {
 impl Rows {
     fn parquet(&mut self, bytes: Vec<u8>, sink: &mut Sink) {
         let file_len = bytes.len() as u64;
-        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)) {
+        let bytes = bytes::Bytes::from(bytes);
+        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes.clone()) {
             Ok(b) => b,
             Err(e) => return self.fail(sink, &e.to_string()),
         };
@@ -167,6 +170,7 @@ impl Rows {
             .enumerate()
             .find_map(|(i, rg)| {
                 check_row_group(i, rg, file_len, &mut rows)
+                    .and_then(|()| check_pages(i, rg, &bytes))
                     .err()
                     .map(|why| (i, why))
             });
@@ -298,6 +302,40 @@ fn check_row_group(
                 "column {name} of row group {i} lies outside the file \
                  ({len} bytes from byte {start}, in a file of {file_len} bytes)"
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Why the pages of row group `i` cannot be read, if the reader would panic on them: it
+/// expects (unchecked) a dictionary page before any dictionary-encoded data page. Only
+/// the page headers are looked at (each page is decompressed to get them, a second time
+/// for the reader); any other error is left to the reader, which reads up to it.
+fn check_pages(i: usize, rg: &RowGroupMetaData, bytes: &bytes::Bytes) -> Result<(), String> {
+    let rows = usize::try_from(rg.num_rows()).unwrap_or(0);
+    for col in rg.columns() {
+        let reader = Arc::new(bytes.clone());
+        let Ok(pages) = SerializedPageReader::new(reader, col, rows, None) else {
+            return Ok(());
+        };
+        let mut dictionary = false;
+        for page in pages {
+            let Ok(page) = page else {
+                return Ok(());
+            };
+            if page.page_type() == PageType::DICTIONARY_PAGE {
+                dictionary = true;
+            } else if !dictionary
+                && matches!(
+                    page.encoding(),
+                    Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY
+                )
+            {
+                return Err(format!(
+                    "column {} of row group {i} has a dictionary-encoded page but no dictionary",
+                    col.column_path().string()
+                ));
+            }
         }
     }
     Ok(())

@@ -11,10 +11,13 @@ use arrow::array::RecordBatch;
 use arrow::ipc::reader::FileReader;
 use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow::ipc::CompressionType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+use parquet::file::metadata::ParquetMetaDataWriter;
 use parquet::file::properties::WriterProperties;
 use serde_json::Value;
+use tokenlens::ingest::sniff::Format;
 use tokenlens::{Ingest, SummaryReport};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -241,6 +244,166 @@ fn chunk_boundaries_do_not_matter() {
                 summary(name, &bytes, chunk),
                 whole,
                 "{name} in {chunk}-byte chunks"
+            );
+        }
+    }
+}
+
+/// Ingests `bytes` as file `name`, in the format given (`None`: detected from the bytes), in
+/// two chunks cut at `cut`, as the fuzz targets do (fuzz/common.rs).
+fn fuzzed(name: &str, format: Option<Format>, bytes: &[u8], cut: usize) -> Value {
+    let mut ingest = Ingest::new();
+    match format {
+        Some(f) => ingest.start_file_as(name, f),
+        None => ingest.start_file(name),
+    }
+    ingest.feed(&bytes[..cut]);
+    ingest.feed(&bytes[cut..]);
+    let (table, import) = ingest.finish();
+    assert_eq!(import.records as usize, table.len(), "{name}");
+    serde_json::to_value(SummaryReport::new(&table, import)).unwrap()
+}
+
+/// Inputs on which the fuzz targets found parquet / arrow-ipc 60.1.0 panicking (which
+/// aborts a release build): each is now the file's error, with the rows before the damage.
+#[test]
+fn fuzz_crashes_are_reported_not_panics() {
+    for (name, format, requests, line, why) in [
+        (
+            // A column chunk's compressed size is negative.
+            "fuzz-parquet-1.parquet",
+            Some(Format::Parquet),
+            0,
+            1,
+            "the Parquet file is damaged or cut short (column prompt_tokens of row group 0 \
+             has a negative compressed size (-69)); no row of it is read",
+        ),
+        (
+            // A data page says it is dictionary-encoded in a column chunk without a
+            // dictionary (the reader expects one).
+            "fuzz-parquet-2.parquet",
+            Some(Format::Parquet),
+            0,
+            1,
+            "the Parquet file is damaged or cut short (column latency_ms of row group 0 has a \
+             dictionary-encoded page but no dictionary); no row of it is read",
+        ),
+        (
+            // The second record batch places a buffer past its body; the first is kept.
+            "fuzz-arrow-1.arrows",
+            Some(Format::ArrowStream),
+            6,
+            7,
+            "the Arrow IPC stream is damaged or cut short (buffer 21 of a batch (48 bytes at \
+             offset 3026418949592973313) lies outside its message body of 1248 bytes); the \
+             rows after row 6 are not read",
+        ),
+        (
+            // The first batch's offsets buffer of a text column is not a whole number of
+            // i32 (arrow-data's validation asserts on it).
+            "fuzz-arrow-2.arrows",
+            Some(Format::ArrowStream),
+            0,
+            1,
+            "the Arrow IPC stream is damaged or cut short (buffer 15 of a batch holds 51 \
+             bytes, not a whole number of 4-byte values); no row of it is read",
+        ),
+        (
+            // An IPC file, found by detection: its first batch has a buffer too long.
+            "fuzz-sniffed-1.arrow",
+            None,
+            0,
+            1,
+            "the Arrow IPC file is damaged or cut short (buffer 15 of a batch (8796093022260 \
+             bytes at offset 824) lies outside its message body of 2680 bytes); no row of it \
+             is read",
+        ),
+    ] {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/invalid/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let fuzz_cut = usize::from(bytes[0]) % (bytes.len() + 1);
+        for cut in [bytes.len(), fuzz_cut, bytes.len() / 2] {
+            let v = fuzzed(name, format, &bytes, cut);
+            assert_eq!(v["requests"], requests, "{name} cut at {cut}");
+            assert_eq!(v["import"]["lines"], requests, "{name} cut at {cut}");
+            assert_eq!(v["skipped_lines"], 1, "{name} cut at {cut}");
+            let errors = v["import"]["errors"].as_array().unwrap();
+            assert_eq!(errors.len(), 1, "{name} cut at {cut}");
+            assert_eq!(errors[0]["file"], name);
+            assert_eq!(errors[0]["line"], line, "{name} cut at {cut}");
+            assert_eq!(errors[0]["reason"], why, "{name} cut at {cut}");
+        }
+    }
+}
+
+/// A Parquet file whose second row group (of three, 5 + 5 + 2 rows) has a column chunk the
+/// reader would panic on: the first row group is read, then the damage is reported.
+#[test]
+fn a_damaged_parquet_row_group_keeps_the_ones_before() {
+    let batches = fixture_batches();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(5))
+        .build();
+    let mut good = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut good, batches[0].schema(), Some(props)).unwrap();
+    for b in &batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    let bytes = bytes::Bytes::from(good.clone());
+    let meta = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .unwrap()
+        .metadata()
+        .as_ref()
+        .clone();
+    assert_eq!(meta.num_row_groups(), 3);
+    let footer_len = u32::from_le_bytes(good[good.len() - 8..good.len() - 4].try_into().unwrap());
+    let data_end = good.len() - 8 - footer_len as usize;
+    let len = good.len();
+    for (size, why) in [
+        (
+            -1,
+            "column timestamp of row group 1 has a negative compressed size (-1)".to_string(),
+        ),
+        (
+            len as i64,
+            "column timestamp of row group 1 lies outside the file".to_string(),
+        ),
+    ] {
+        // The same file with the first column chunk of row group 1 given `size` bytes.
+        let mut groups = meta.row_groups().to_vec();
+        let mut columns = groups[1].columns().to_vec();
+        columns[0] = columns[0]
+            .clone()
+            .into_builder()
+            .set_total_compressed_size(size)
+            .build()
+            .unwrap();
+        groups[1] = groups[1]
+            .clone()
+            .into_builder()
+            .set_column_metadata(columns)
+            .build()
+            .unwrap();
+        let damaged_meta = meta.clone().into_builder().set_row_groups(groups).build();
+        let mut damaged = good[..data_end].to_vec();
+        ParquetMetaDataWriter::new(&mut damaged, &damaged_meta)
+            .finish()
+            .unwrap();
+        for cut in [0, damaged.len() / 2] {
+            let v = fuzzed("damaged.parquet", None, &damaged, cut);
+            assert_eq!(v["requests"], 5, "{size}");
+            assert_eq!(v["skipped_lines"], 1, "{size}");
+            let e = &v["import"]["errors"][0];
+            assert_eq!(e["line"], 6);
+            let reason = e["reason"].as_str().unwrap();
+            assert!(
+                reason.starts_with(&format!("the Parquet file is damaged or cut short ({why}"))
+                    && reason.ends_with("; the rows after row 5 are not read"),
+                "{reason}"
             );
         }
     }

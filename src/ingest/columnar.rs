@@ -7,9 +7,16 @@
 //! the end, so `feed` only buffers and `finish` decodes. The memory cost: the whole file is
 //! held until `finish` returns (briefly up to twice that while the buffer grows), plus one
 //! decoded batch at a time (Parquet: [`BATCH_ROWS`] rows, decompressed; IPC file: one
-//! record batch, copied out of the buffer). In the browser the file must fit in the wasm
-//! memory beside the table. The IPC *stream* is decoded as its bytes arrive (arrow-ipc's
+//! record batch, read in place from the buffer). In the browser the file must fit in the
+//! wasm memory beside the table. The IPC *stream* is decoded as its bytes arrive (arrow-ipc's
 //! [`StreamDecoder`]), holding only the message being read.
+//!
+//! Damaged files: parquet and arrow-ipc 60.1.0 assert (panic) on some invalid metadata
+//! instead of returning an error, and release builds abort on a panic (wasm32 cannot
+//! unwind). So what they would assert on is checked here first: the column chunks' byte
+//! ranges and row counts of each Parquet row group ([`check_row_group`]), and every IPC
+//! message's buffers against its body ([`check_message`]), for which the stream is split
+//! into messages here ([`IpcStream`]) and the file's blocks are read here (`arrow_file`).
 //!
 //! Records have no byte span: drill-down cannot read them back from the file, so the file is
 //! marked without spans and every record's span is (0, 0). The `line` of an error is the
@@ -17,7 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::buffer::Buffer;
@@ -27,8 +34,13 @@ use arrow::datatypes::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow::ipc::reader::{FileReader, StreamDecoder};
+use arrow::ipc::convert::try_fb_to_schema;
+use arrow::ipc::reader::{read_footer_length, FileDecoder, StreamDecoder};
+use arrow::ipc::{root_as_footer, root_as_message, Block, Message, MessageHeader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Encoding, PageType};
+use parquet::file::metadata::RowGroupMetaData;
+use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::record::{json_path, owned, Source, Val};
 use super::sniff::Format;
@@ -47,7 +59,7 @@ enum Input {
     /// Parquet or an Arrow IPC file: every byte, until `finish`.
     Buffered(Vec<u8>),
     /// An Arrow IPC stream, decoded as it comes.
-    Stream(Box<StreamDecoder>),
+    Stream(Box<IpcStream>),
 }
 
 /// What hands the decoded rows to the sink.
@@ -88,21 +100,30 @@ impl ColumnarDecoder {
         }
         match &mut self.input {
             Input::Buffered(buf) => buf.extend_from_slice(chunk),
-            Input::Stream(decoder) => {
-                let mut buf = Buffer::from(chunk);
-                while !buf.is_empty() {
-                    match decoder.decode(&mut buf) {
-                        Ok(batch) => {
-                            if let Some(schema) = decoder.schema() {
-                                self.out.schema(&schema, sink);
+            Input::Stream(stream) => {
+                stream.pending.extend_from_slice(chunk);
+                loop {
+                    let message = match stream.next_message() {
+                        Ok(Some(m)) => m,
+                        Ok(None) => break,
+                        Err(why) => return self.out.fail(sink, &why),
+                    };
+                    let mut buf = Buffer::from_vec(message);
+                    while !buf.is_empty() {
+                        match stream.decoder.decode(&mut buf) {
+                            Ok(batch) => {
+                                if let Some(schema) = stream.decoder.schema() {
+                                    self.out.schema(&schema, sink);
+                                }
+                                if let Some(batch) = batch {
+                                    self.out.batch(&batch, sink);
+                                }
                             }
-                            if let Some(batch) = batch {
-                                self.out.batch(&batch, sink);
-                            }
+                            Err(e) => return self.out.fail(sink, &e.to_string()),
                         }
-                        Err(e) => return self.out.fail(sink, &e.to_string()),
                     }
                 }
+                stream.compact();
             }
         }
     }
@@ -113,8 +134,10 @@ impl ColumnarDecoder {
             return;
         }
         match &mut self.input {
-            Input::Stream(decoder) => {
-                if let Err(e) = decoder.finish() {
+            Input::Stream(stream) => {
+                if stream.start < stream.pending.len() {
+                    self.out.fail(sink, "it ends inside a message");
+                } else if let Err(e) = stream.decoder.finish() {
                     self.out.fail(sink, &e.to_string());
                 }
             }
@@ -131,11 +154,30 @@ impl ColumnarDecoder {
 
 impl Rows {
     fn parquet(&mut self, bytes: Vec<u8>, sink: &mut Sink) {
-        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)) {
+        let file_len = bytes.len() as u64;
+        let bytes = bytes::Bytes::from(bytes);
+        let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes.clone()) {
             Ok(b) => b,
             Err(e) => return self.fail(sink, &e.to_string()),
         };
         self.schema(builder.schema(), sink);
+        // The row groups before the first damaged one are read; then the damage is reported.
+        let mut rows = 0i64;
+        let damaged = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .enumerate()
+            .find_map(|(i, rg)| {
+                check_row_group(i, rg, file_len, &mut rows)
+                    .and_then(|()| check_pages(i, rg, &bytes))
+                    .err()
+                    .map(|why| (i, why))
+            });
+        let builder = match &damaged {
+            Some((i, _)) => builder.with_row_groups((0..*i).collect()),
+            None => builder,
+        };
         let reader = match builder.with_batch_size(BATCH_ROWS).build() {
             Ok(r) => r,
             Err(e) => return self.fail(sink, &e.to_string()),
@@ -146,18 +188,30 @@ impl Rows {
                 Err(e) => return self.fail(sink, &e.to_string()),
             }
         }
+        if let Some((_, why)) = damaged {
+            self.fail(sink, &why);
+        }
     }
 
+    /// Reads the footer and the blocks it lists with arrow-ipc's [`FileDecoder`], each block
+    /// checked first ([`block_bytes`]); its `FileReader` would unwrap a negative block length.
     fn arrow_file(&mut self, bytes: Vec<u8>, sink: &mut Sink) {
-        let reader = match FileReader::try_new(Cursor::new(bytes), None) {
-            Ok(r) => r,
-            Err(e) => return self.fail(sink, &e.to_string()),
+        let data = Buffer::from_vec(bytes);
+        let (schema, decoder, blocks) = match open_ipc_file(&data) {
+            Ok(opened) => opened,
+            Err(why) => return self.fail(sink, &why),
         };
-        self.schema(&reader.schema(), sink);
-        for batch in reader {
+        self.schema(&schema, sink);
+        for block in &blocks {
+            let batch = block_bytes(&data, block, &schema).and_then(|buf| {
+                decoder
+                    .read_record_batch(block, &buf)
+                    .map_err(|e| e.to_string())
+            });
             match batch {
-                Ok(batch) => self.batch(&batch, sink),
-                Err(e) => return self.fail(sink, &e.to_string()),
+                Ok(Some(batch)) => self.batch(&batch, sink),
+                Ok(None) => {}
+                Err(why) => return self.fail(sink, &why),
             }
         }
     }
@@ -206,6 +260,464 @@ impl Rows {
             format!("the {what} is damaged or cut short ({why}); {lost}"),
         );
     }
+}
+
+/// Why the column chunks of row group `i` cannot be read, if they cannot. The parquet
+/// reader asserts that a chunk's start (its dictionary page, else its first data page) and
+/// its compressed size are not negative, and adds up the row groups' row counts unchecked.
+/// `rows` carries the row count of the row groups before this one.
+fn check_row_group(
+    i: usize,
+    rg: &RowGroupMetaData,
+    file_len: u64,
+    rows: &mut i64,
+) -> Result<(), String> {
+    *rows = u64::try_from(rg.num_rows())
+        .ok()
+        .and_then(|n| rows.checked_add_unsigned(n))
+        .filter(|&total| usize::try_from(total).is_ok())
+        .ok_or_else(|| format!("row group {i} has an invalid row count ({})", rg.num_rows()))?;
+    for col in rg.columns() {
+        let name = col.column_path().string();
+        let start = col
+            .dictionary_page_offset()
+            .unwrap_or_else(|| col.data_page_offset());
+        for (what, v) in [
+            ("data page offset", col.data_page_offset()),
+            ("dictionary page offset", start),
+            ("compressed size", col.compressed_size()),
+        ] {
+            if v < 0 {
+                return Err(format!(
+                    "column {name} of row group {i} has a negative {what} ({v})"
+                ));
+            }
+        }
+        let len = col.compressed_size();
+        if start
+            .checked_add(len)
+            .is_none_or(|end| end as u64 > file_len)
+        {
+            return Err(format!(
+                "column {name} of row group {i} lies outside the file \
+                 ({len} bytes from byte {start}, in a file of {file_len} bytes)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Why the pages of row group `i` cannot be read, if the reader would panic on them: it
+/// expects (unchecked) a dictionary page before any dictionary-encoded data page. Only
+/// the page headers are looked at (each page is decompressed to get them, a second time
+/// for the reader); any other error is left to the reader, which reads up to it.
+fn check_pages(i: usize, rg: &RowGroupMetaData, bytes: &bytes::Bytes) -> Result<(), String> {
+    let rows = usize::try_from(rg.num_rows()).unwrap_or(0);
+    for col in rg.columns() {
+        let reader = Arc::new(bytes.clone());
+        let Ok(pages) = SerializedPageReader::new(reader, col, rows, None) else {
+            return Ok(());
+        };
+        let mut dictionary = false;
+        for page in pages {
+            let Ok(page) = page else {
+                return Ok(());
+            };
+            if page.page_type() == PageType::DICTIONARY_PAGE {
+                dictionary = true;
+            } else if !dictionary
+                && matches!(
+                    page.encoding(),
+                    Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY
+                )
+            {
+                return Err(format!(
+                    "column {} of row group {i} has a dictionary-encoded page but no dictionary",
+                    col.column_path().string()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The IPC schema's types that the decoder cannot check: a union's type ids are sliced to
+/// the column's length (a panic when the buffer is shorter, which its compressed form
+/// hides). Tokenlens reads no value from a union, so such a file is declined whole.
+fn check_schema(schema: &Schema) -> Result<(), String> {
+    fn has_union(t: &DataType) -> bool {
+        match t {
+            DataType::Union(..) => true,
+            DataType::Struct(fields) => fields.iter().any(|f| has_union(f.data_type())),
+            DataType::List(f)
+            | DataType::LargeList(f)
+            | DataType::ListView(f)
+            | DataType::LargeListView(f)
+            | DataType::FixedSizeList(f, _)
+            | DataType::Map(f, _) => has_union(f.data_type()),
+            DataType::Dictionary(_, values) => has_union(values),
+            DataType::RunEndEncoded(ends, values) => {
+                has_union(ends.data_type()) || has_union(values.data_type())
+            }
+            _ => false,
+        }
+    }
+    match schema.fields().iter().find(|f| has_union(f.data_type())) {
+        Some(f) => Err(format!(
+            "column {} holds a union type, which is not supported",
+            f.name()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The most a compressed IPC buffer may expand, as lz4 and zstd can at best (zstd: a
+/// 128 KiB block from a 4-byte RLE block). The decoder allocates the declared size up front.
+const MAX_EXPANSION: u64 = 1 << 15;
+
+/// Checks an IPC message before arrow-ipc decodes it with its `body` (and the stream's
+/// `schema`, once read). The decoder slices every buffer out of the body as the message
+/// places it, and unwraps the header of a record or dictionary batch, without checking
+/// either; then arrow-data's validation views offsets, views, keys and values as typed
+/// slices, which panics on a buffer that is not a whole number of them.
+fn check_message(message: &Message, body: &[u8], schema: Option<&Schema>) -> Result<(), String> {
+    // The batch, and the types of its columns.
+    let (batch, types) = match message.header_type() {
+        MessageHeader::RecordBatch => {
+            let batch = message
+                .header_as_record_batch()
+                .ok_or("a record batch message has no record batch")?;
+            let types = schema.map(|s| s.fields().iter().map(|f| f.data_type().clone()));
+            (batch, types.map(Iterator::collect::<Vec<_>>))
+        }
+        MessageHeader::DictionaryBatch => {
+            let dictionary = message
+                .header_as_dictionary_batch()
+                .ok_or("a dictionary batch message has no dictionary batch")?;
+            let Some(batch) = dictionary.data() else {
+                // The decoder reports a dictionary without data.
+                return Ok(());
+            };
+            // Its one column holds the values of the dictionary of that id.
+            #[allow(deprecated)] // As arrow-ipc finds it.
+            let values = schema.and_then(|s| {
+                match s.fields_with_dict_id(dictionary.id()).first()?.data_type() {
+                    DataType::Dictionary(_, values) => Some(vec![values.as_ref().clone()]),
+                    _ => None,
+                }
+            });
+            (batch, values)
+        }
+        _ => return Ok(()),
+    };
+    if batch.length() < 0 {
+        return Err(format!(
+            "a record batch has a negative row count ({})",
+            batch.length()
+        ));
+    }
+    for node in batch.nodes().into_iter().flatten() {
+        if node.length() < 0 || node.null_count() < 0 {
+            return Err(format!(
+                "a column has a negative length ({}) or null count ({})",
+                node.length(),
+                node.null_count()
+            ));
+        }
+    }
+    let buffers = batch.buffers().map_or(0, |b| b.len());
+    let mut widths = Vec::new();
+    let mut counts = batch.variadicBufferCounts().into_iter().flatten();
+    for t in types.iter().flatten() {
+        if buffer_widths(t, &mut counts, buffers, &mut widths).is_none() {
+            // The decoder reports a message that does not fit the schema.
+            break;
+        }
+    }
+    let mut widths = widths.into_iter();
+    let compressed = batch.compression().is_some();
+    for (i, buffer) in batch.buffers().into_iter().flatten().enumerate() {
+        let (offset, length) = (buffer.offset(), buffer.length());
+        let bytes = usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(length).ok())
+            .and_then(|(from, len)| body.get(from..from.checked_add(len)?))
+            .ok_or_else(|| {
+                format!(
+                    "buffer {i} of a batch ({length} bytes at offset {offset}) lies outside \
+                     its message body of {} bytes",
+                    body.len()
+                )
+            })?;
+        // A compressed buffer starts with its length uncompressed (-1: not compressed; the
+        // decoder reports a prefix cut short).
+        let mut len = bytes.len() as u64;
+        if let (true, Some(prefix)) = (compressed, bytes.get(..8)) {
+            let declared = i64::from_le_bytes(prefix.try_into().unwrap_or_default());
+            len = match declared {
+                -1 => len - 8,
+                // Taken as said: lz4 or zstd may give less (a gap the decoder leaves open).
+                0.. if declared as u64 <= (len - 8) * MAX_EXPANSION => declared as u64,
+                _ => {
+                    return Err(format!(
+                        "compressed buffer {i} of a batch ({len} bytes) claims to hold \
+                         {declared} bytes"
+                    ))
+                }
+            };
+        }
+        let width = widths.next().unwrap_or(0) as u64;
+        if width > 1 && !len.is_multiple_of(width) {
+            return Err(format!(
+                "buffer {i} of a batch holds {len} bytes, not a whole number of \
+                 {width}-byte values"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Pushes onto `out` the value width of each buffer (0: bits or bytes) that the decoder
+/// takes for a column of type `t`, in its order: a column's own, then its children's. A
+/// view column takes one variadic count from `counts`. `None`: the message cannot fit
+/// (fewer than `buffers` in all), which the decoder reports.
+fn buffer_widths(
+    t: &DataType,
+    counts: &mut impl Iterator<Item = i64>,
+    buffers: usize,
+    out: &mut Vec<usize>,
+) -> Option<()> {
+    let mut children = |fields: &[&DataType], out: &mut Vec<usize>| {
+        fields
+            .iter()
+            .try_for_each(|f| buffer_widths(f, counts, buffers, out))
+    };
+    match t {
+        DataType::Utf8 | DataType::Binary => out.extend([0, 4, 0]),
+        DataType::LargeUtf8 | DataType::LargeBinary => out.extend([0, 8, 0]),
+        DataType::Utf8View | DataType::BinaryView => {
+            let n = usize::try_from(counts.next()?).ok()?;
+            out.extend([0, 16]);
+            out.extend(std::iter::repeat_n(0, n.min(buffers)));
+        }
+        DataType::List(f) | DataType::Map(f, _) => {
+            out.extend([0, 4]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::LargeList(f) => {
+            out.extend([0, 8]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::ListView(f) => {
+            out.extend([0, 4, 4]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::LargeListView(f) => {
+            out.extend([0, 8, 8]);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::FixedSizeList(f, _) => {
+            out.push(0);
+            children(&[f.data_type()], out)?;
+        }
+        DataType::Struct(fields) => {
+            out.push(0);
+            let types: Vec<&DataType> = fields.iter().map(|f| f.data_type()).collect();
+            children(&types, out)?;
+        }
+        DataType::RunEndEncoded(ends, values) => {
+            children(&[ends.data_type(), values.data_type()], out)?;
+        }
+        DataType::Dictionary(key, _) => out.extend([0, key.primitive_width()?]),
+        DataType::Null => {}
+        // Declined with the schema (`check_schema`).
+        DataType::Union(..) => return None,
+        t => out.extend([0, t.primitive_width().unwrap_or(0)]),
+    }
+    (out.len() <= buffers).then_some(())
+}
+
+/// The schema of an IPC file, a decoder holding its dictionaries, and its record batches'
+/// blocks, from the footer.
+fn open_ipc_file(data: &Buffer) -> Result<(Arc<Schema>, FileDecoder, Vec<Block>), String> {
+    let trailer = data
+        .len()
+        .checked_sub(10)
+        .ok_or("it is shorter than an IPC file's trailer")?;
+    let trailer_bytes = <[u8; 10]>::try_from(&data[trailer..]).map_err(|e| e.to_string())?;
+    let footer_len = read_footer_length(trailer_bytes).map_err(|e| e.to_string())?;
+    let footer_start = trailer
+        .checked_sub(footer_len)
+        .ok_or_else(|| format!("its footer ({footer_len} bytes) is longer than the file"))?;
+    let footer = root_as_footer(&data[footer_start..trailer])
+        .map_err(|e| format!("its footer is not valid: {e}"))?;
+    let ipc_schema = footer.schema().ok_or("its footer has no schema")?;
+    if !ipc_schema.endianness().equals_to_target_endianness() {
+        return Err("it was written big-endian".to_string());
+    }
+    let schema = Arc::new(try_fb_to_schema(ipc_schema).map_err(|e| e.to_string())?);
+    check_schema(&schema)?;
+    let mut decoder = FileDecoder::new(Arc::clone(&schema), footer.version());
+    for block in footer.dictionaries().into_iter().flatten() {
+        let buf = block_bytes(data, block, &schema)?;
+        decoder
+            .read_dictionary(block, &buf)
+            .map_err(|e| e.to_string())?;
+    }
+    let blocks = footer
+        .recordBatches()
+        .ok_or("its footer lists no record batches")?;
+    Ok((schema, decoder, blocks.iter().copied().collect()))
+}
+
+/// The bytes of one block of an IPC file (its message, then the body), checked: the block
+/// must lie inside the file, and its message must pass [`check_message`].
+fn block_bytes(data: &Buffer, block: &Block, schema: &Schema) -> Result<Buffer, String> {
+    let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
+    let range = usize::try_from(offset)
+        .ok()
+        .zip(usize::try_from(meta).ok().filter(|&m| m >= 8))
+        .zip(usize::try_from(body).ok())
+        .and_then(|((start, meta), body)| {
+            let len = meta.checked_add(body)?;
+            (start.checked_add(len)? <= data.len()).then_some((start, meta, len))
+        });
+    let Some((start, meta, len)) = range else {
+        return Err(format!(
+            "a block ({meta} bytes of message and {body} of body at offset {offset}) \
+             lies outside the file of {} bytes",
+            data.len()
+        ));
+    };
+    let bytes = data.slice_with_length(start, len);
+    // As the decoder reads it: the flatbuffer after the continuation marker and length (or
+    // after the length alone, in files older than the marker), the body after the message.
+    let flatbuffer = if bytes[..4] == CONTINUATION_MARKER {
+        &bytes[8..]
+    } else {
+        &bytes[4..]
+    };
+    let message =
+        root_as_message(flatbuffer).map_err(|e| format!("a message is not valid: {e}"))?;
+    check_message(&message, &bytes[meta..], Some(schema))?;
+    Ok(bytes)
+}
+
+/// What starts an IPC message (since format 0.15), before the length of its flatbuffer.
+const CONTINUATION_MARKER: [u8; 4] = [0xff; 4];
+
+/// An Arrow IPC stream, split into messages here (as the decoder would split it: the
+/// continuation marker, the metadata length, the flatbuffer, and the body its `bodyLength`
+/// says) so that each is checked ([`check_message`]) before the decoder sees it whole.
+#[derive(Default)]
+pub struct IpcStream {
+    decoder: StreamDecoder,
+    /// The stream's schema, once its message has come.
+    schema: Option<Schema>,
+    /// Bytes received and not yet handed on; those before `start` have been.
+    pending: Vec<u8>,
+    start: usize,
+    /// The length of the message at `start`, once its metadata has been read.
+    next_len: Option<usize>,
+    /// The end-of-stream marker has been read.
+    ended: bool,
+}
+
+impl IpcStream {
+    /// The next whole message, checked; `None` until its bytes are all there.
+    fn next_message(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let bytes = &self.pending[self.start..];
+        if self.ended {
+            return match bytes.is_empty() {
+                true => Ok(None),
+                false => Err("bytes follow its end-of-stream marker".to_string()),
+            };
+        }
+        let len = match self.next_len {
+            Some(len) => len,
+            None => match message_len(bytes)? {
+                Some(len) => len,
+                None => return Ok(None),
+            },
+        };
+        self.next_len = Some(len);
+        let Some(message) = bytes.get(..len) else {
+            return Ok(None);
+        };
+        // `message_len` read the prefix and flatbuffer these come from.
+        match message_prefix(message) {
+            Some((_, 0)) => self.ended = true,
+            Some((prefix, size)) => {
+                let (flatbuffer, body) = message
+                    .get(prefix..)
+                    .and_then(|rest| rest.split_at_checked(size))
+                    .ok_or("a message is cut short")?;
+                let parsed = root_as_message(flatbuffer)
+                    .map_err(|e| format!("a message is not valid: {e}"))?;
+                // Read here as well as by the decoder, which reads a message without a body
+                // only when more bytes come, to check the messages after it.
+                if let (None, Some(schema)) = (&self.schema, parsed.header_as_schema()) {
+                    let schema = try_fb_to_schema(schema).map_err(|e| e.to_string())?;
+                    check_schema(&schema)?;
+                    self.schema = Some(schema);
+                }
+                check_message(&parsed, body, self.schema.as_ref())?;
+            }
+            None => return Err("a message is cut short".to_string()),
+        }
+        let message = message.to_vec();
+        self.start += len;
+        self.next_len = None;
+        Ok(Some(message))
+    }
+
+    /// Drops the bytes handed on, after a chunk.
+    fn compact(&mut self) {
+        self.pending.drain(..self.start);
+        self.start = 0;
+    }
+}
+
+/// The length of the message at the front of `bytes` (prefix, flatbuffer, body), once its
+/// prefix and flatbuffer are there.
+fn message_len(bytes: &[u8]) -> Result<Option<usize>, String> {
+    let Some((prefix, size)) = message_prefix(bytes) else {
+        return Ok(None);
+    };
+    if size == 0 {
+        return Ok(Some(prefix));
+    }
+    let meta_end = prefix
+        .checked_add(size)
+        .ok_or("a message is too long to read")?;
+    let Some(flatbuffer) = bytes.get(prefix..meta_end) else {
+        return Ok(None);
+    };
+    let message =
+        root_as_message(flatbuffer).map_err(|e| format!("a message is not valid: {e}"))?;
+    usize::try_from(message.bodyLength())
+        .ok()
+        .and_then(|body| meta_end.checked_add(body))
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "a message declares a body of {} bytes",
+                message.bodyLength()
+            )
+        })
+}
+
+/// The length of a message's prefix (4 or 8 bytes) and of its flatbuffer, as the stream
+/// decoder reads them: the continuation marker is optional (streams written before it).
+fn message_prefix(bytes: &[u8]) -> Option<(usize, usize)> {
+    let head = bytes.get(..4)?;
+    let (prefix, size) = if head == CONTINUATION_MARKER {
+        (8, bytes.get(4..8)?)
+    } else {
+        (4, head)
+    };
+    let size = u32::from_le_bytes(size.try_into().ok()?);
+    Some((prefix, usize::try_from(size).ok()?))
 }
 
 /// One row of a record batch, by column name.

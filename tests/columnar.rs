@@ -408,3 +408,42 @@ fn a_damaged_parquet_row_group_keeps_the_ones_before() {
         }
     }
 }
+
+/// An Arrow IPC stream of one batch of `rows` rows whose only column is null-typed: a few
+/// bytes that declare any number of rows.
+fn null_rows_stream(rows: usize) -> Vec<u8> {
+    use arrow::array::NullArray;
+    use arrow::datatypes::{DataType, Field, Schema};
+    let schema = Arc::new(Schema::new(vec![Field::new("model", DataType::Null, true)]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(NullArray::new(rows))]).unwrap();
+    let mut out = Vec::new();
+    let mut w = StreamWriter::try_new(&mut out, &schema).unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    drop(w);
+    out
+}
+
+#[test]
+fn rows_without_values_are_skipped_at_once_and_absurd_row_counts_refused() {
+    // Five million value-less rows: one listed reason, every row counted, in no time.
+    let bytes = null_rows_stream(5_000_000);
+    assert!(bytes.len() < 1_000, "{} bytes", bytes.len());
+    let s = summary("nulls.arrows", &bytes, 0);
+    assert_eq!(s["requests"], 0);
+    assert_eq!(s["skipped_lines"], 5_000_000);
+    let errors = s["import"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0]["reason"],
+        "rows 1 to 5000000 have no value in any column"
+    );
+    // More rows than tokenlens holds: refused before any is read.
+    let s = summary("huge.arrows", &null_rows_stream(150_000_000), 0);
+    assert_eq!(s["requests"], 0);
+    assert_eq!(
+        s["import"]["errors"][0]["reason"],
+        "the Arrow IPC stream is damaged or cut short (it claims more than 100000000 rows, \
+         more than tokenlens holds); no row of it is read"
+    );
+}

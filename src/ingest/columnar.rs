@@ -49,6 +49,12 @@ use super::{time, Sink};
 /// Rows per decoded Parquet batch: bounds the memory of one batch.
 const BATCH_ROWS: usize = 8192;
 
+/// At most this many rows of one file are read. A damaged or hostile file can claim
+/// billions of rows in a few bytes (null-typed or run-end-encoded columns), and every row
+/// costs a pass through the mapper; this many, at the ~130 bytes a row the table takes,
+/// is already more than a browser tab holds.
+const MAX_FILE_ROWS: u64 = 100_000_000;
+
 /// The decoder's state between chunks.
 pub struct ColumnarDecoder {
     input: Input,
@@ -187,6 +193,9 @@ impl Rows {
                 Ok(batch) => self.batch(&batch, sink),
                 Err(e) => return self.fail(sink, &e.to_string()),
             }
+            if self.failed {
+                return;
+            }
         }
         if let Some((_, why)) = damaged {
             self.fail(sink, &why);
@@ -213,6 +222,9 @@ impl Rows {
                 Ok(None) => {}
                 Err(why) => return self.fail(sink, &why),
             }
+            if self.failed {
+                return;
+            }
         }
     }
 
@@ -231,10 +243,39 @@ impl Rows {
     }
 
     fn batch(&mut self, batch: &RecordBatch, sink: &mut Sink) {
+        if self.failed {
+            return;
+        }
         self.schema(&batch.schema(), sink);
         let Some(index) = &self.index else {
             return;
         };
+        let n = batch.num_rows() as u64;
+        if self.rows + n > MAX_FILE_ROWS {
+            self.fail(
+                sink,
+                &format!("it claims more than {MAX_FILE_ROWS} rows, more than tokenlens holds"),
+            );
+            return;
+        }
+        // Rows with no value in any column are all skipped for the same reason: at once,
+        // not one by one (a few bytes can declare millions of such rows).
+        if n > 0
+            && batch
+                .columns()
+                .iter()
+                .all(|c| c.logical_null_count() == c.len())
+        {
+            let first = self.rows + 1;
+            self.rows += n;
+            sink.report.lines += n;
+            sink.skip_many(
+                first,
+                n,
+                format!("rows {first} to {} have no value in any column", self.rows),
+            );
+            return;
+        }
         for row in 0..batch.num_rows() {
             self.rows += 1;
             sink.report.lines += 1;

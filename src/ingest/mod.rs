@@ -144,6 +144,13 @@ impl Sink {
         }
     }
 
+    /// Skips `n` records from `line` on for one reason, listed once.
+    pub fn skip_many(&mut self, line: u64, n: u64, reason: String) {
+        self.skip(line, 0, reason);
+        self.report.skipped_lines += n - 1;
+        self.this_file().skipped += n - 1;
+    }
+
     /// Notes the file's column names (its CSV header or first record's keys).
     pub fn columns(&mut self, names: &[String]) {
         let f = self.this_file();

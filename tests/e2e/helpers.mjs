@@ -133,6 +133,7 @@ export const KPI_FROM_SUMMARY = {
   output_tokens: (s) => s.output_tokens,
   cost_usd: (s) => s.cost_usd,
   throughput_rps: (s) => s.throughput_rps,
+  tokens_per_s: (s) => s.tokens_per_s,
 };
 
 export function assertKpisMatch(cards, summary) {

@@ -565,9 +565,11 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
       "print(json.dumps(oracle(Path(sys.argv[1]))['summary']))",
     ].join('\n');
     const duck = JSON.parse(execFileSync('python3', ['-c', script, file], { cwd: ROOT, encoding: 'utf8' }));
+    const span = (duck.last_us - duck.first_us) / 1e6;
     const want = {
       ...duck,
-      throughput_rps: duck.requests / ((duck.last_us - duck.first_us) / 1e6),
+      throughput_rps: duck.requests / span,
+      tokens_per_s: (duck.input_tokens + duck.output_tokens) / span,
     };
     const { page, problems } = await openPage();
     await page.setInputFiles('#file-input', file);

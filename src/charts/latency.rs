@@ -4,8 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::time_chart;
 use super::{
-    dots, duration, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, LEGEND_CLEAR, MARGIN,
+    dots, duration, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, LEGEND_CLEAR,
 };
 
 /// Width of the y labels ("850 ms", "100 s"), CSS px.
@@ -34,23 +35,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     if (max / lo).log10() > LEGEND_CLEAR * (hi / lo).log10() {
         hi = lo * (max / lo).powf(1.0 / LEGEND_CLEAR);
     }
-    let mut chart = ChartBuilder::on(root)
-        .margin(theme.px(MARGIN))
-        .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(Y_AREA))
-        .build_cartesian_2d(axis.coord(), (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&|x| axis.label(*x))
-        .y_label_formatter(&|y| duration(*y))
-        .label_style(theme.font(11.0))
-        .axis_style(theme.grid)
-        .bold_line_style(theme.grid)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    let mut chart = time_chart(root, theme, &axis, Y_AREA, (lo..hi).log_scale(), &|y| {
+        duration(*y)
+    })?;
     let half = s.bucket_secs as f64 * 500.0;
     for (k, (_, values)) in lines.iter().enumerate() {
         let color = theme.palette[k];

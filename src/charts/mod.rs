@@ -8,7 +8,7 @@ mod latency;
 mod requests;
 mod tokens;
 
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -519,6 +519,44 @@ fn plot_box<DB: DrawingBackend>(
     y_area: f64,
 ) -> PlotBox {
     PlotBox::new(f64::from(root.dim_in_pixel().0) / theme.dpr, MARGIN, y_area)
+}
+
+/// A chart over time with y axis `Y`.
+type TimeChart<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<Ticked, Y>>;
+
+/// The frame every time chart shares: margins, the time axis with its labels, a y axis
+/// `y` labelled by `y_label` with horizontal grid lines, and the theme's text and lines.
+fn time_chart<'a, DB, Y>(
+    root: &'a DrawingArea<DB, Shift>,
+    theme: &Theme,
+    axis: &TimeAxis,
+    y_area: f64,
+    y: Y,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<TimeChart<'a, DB, Y::CoordDescType>, DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .margin(theme.px(MARGIN))
+        .x_label_area_size(theme.px(24.0))
+        .y_label_area_size(theme.px(y_area))
+        .build_cartesian_2d(axis.coord(), y)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(y_label)
+        .label_style(theme.font(11.0))
+        .axis_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    Ok(chart)
 }
 
 /// Filled circles marking points that no line reaches: a lone bucket between gaps.

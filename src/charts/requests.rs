@@ -3,8 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::time_chart;
 use super::{
-    compact, count_axis, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, MARGIN, Y_AREA,
+    compact, count_axis, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, Y_AREA,
 };
 
 pub(super) fn draw<DB: DrawingBackend>(
@@ -17,23 +18,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     let Some(axis) = TimeAxis::new(s, plot_box(root, theme, Y_AREA)).filter(|_| max > 0.0) else {
         return no_data(root, theme);
     };
-    let mut chart = ChartBuilder::on(root)
-        .margin(theme.px(MARGIN))
-        .x_label_area_size(theme.px(24.0))
-        .y_label_area_size(theme.px(Y_AREA))
-        .build_cartesian_2d(axis.coord(), count_axis(max))?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&|x| axis.label(*x))
-        .y_label_formatter(&|y| compact(*y))
-        .label_style(theme.font(11.0))
-        .axis_style(theme.grid)
-        .bold_line_style(theme.grid)
-        .light_line_style(TRANSPARENT)
-        .draw()?;
+    let mut chart = time_chart(root, theme, &axis, Y_AREA, count_axis(max), &|y| {
+        compact(*y)
+    })?;
     let width = s.bucket_secs as f64 * 1000.0;
     // Bars wide enough to spare it keep a hairline apart, so neighbours read as two.
     let gap = if s.bucket_secs as f64 * axis.px_per_sec >= 6.0 {

@@ -4,6 +4,8 @@
 use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
+pub use crate::metrics::panels::Prepared;
+
 use crate::alerts::{alerts, Alert, Rules};
 use crate::calendar::Zone;
 use crate::ingest::time::{format_iso_micros, US_PER_S};
@@ -11,11 +13,12 @@ use crate::ingest::ImportReport;
 use crate::metrics::anomaly::{anomalies, Anomaly};
 use crate::metrics::budget::{budgets, BudgetStatus};
 use crate::metrics::latency::Histogram;
-use crate::metrics::series::{series, Series};
-use crate::metrics::totals::{error_types, totals, totals_two_ways, Acc, Totals};
-use crate::query::{select, select_in, ts_range_of, Buckets, View};
+use crate::metrics::panels::{panels, Panels};
+use crate::metrics::series::Series;
+use crate::metrics::totals::{Acc, Totals};
+use crate::query::{select, Buckets, View};
 use crate::schema::NONE_LABEL;
-use crate::table::{dict_value, DictColumn, Groups, Table};
+use crate::table::{dict_value, DictColumn, Table};
 
 /// Headline figures of the selected requests.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -133,81 +136,55 @@ pub struct Dashboard {
 /// How many top spenders the dashboard lists.
 pub const TOP_USERS: usize = 10;
 
-/// The summary of the selected rows.
-pub fn summary(t: &Table, rows: &[u32]) -> Summary {
-    summary_of(t, rows, totals(t, rows))
-}
-
-/// The summary of the selected rows, whose totals are known.
-fn summary_of(t: &Table, rows: &[u32], totals: Totals) -> Summary {
-    let range = ts_range_of(t, rows);
-    let secs = range
+/// The summary of a view from its panels.
+fn summary_of(p: &Panels, error_labels: &[String]) -> Summary {
+    let totals = p.all.clone();
+    let secs = p
+        .range
         .map(|(a, b)| (b - a) as f64 / US_PER_S as f64)
         .filter(|&s| s > 0.0);
     let per_s = |x: f64| secs.map(|s| x / s);
-    // Running time inside the span: each request's, cut at the last request's start.
-    let busy_ms: f64 = range.map_or(0.0, |(_, last)| {
-        rows.iter()
-            .map(|&i| i as usize)
-            .filter(|&i| t.ts.is_valid(i) && t.latency_ms.is_valid(i))
-            .map(|i| {
-                let left = (last - t.ts.value(i)) as f64 / 1000.0;
-                t.latency_ms.value(i).min(left)
-            })
-            .sum()
-    });
     let cost_per_request = totals.cost_usd.map(|c| c / totals.cost_count.max(1) as f64);
     Summary {
         throughput_rps: per_s(totals.requests as f64),
         tokens_per_s: per_s((totals.input_tokens + totals.output_tokens) as f64),
-        concurrency: per_s(busy_ms / 1000.0),
+        concurrency: per_s(p.busy_ms / 1000.0),
         cost_per_request,
         cost_per_1k_requests: cost_per_request.map(|c| c * 1000.0),
-        users: distinct_users(t, rows),
-        first_ts: range.map(|r| format_iso_micros(r.0)),
-        last_ts: range.map(|r| format_iso_micros(r.1)),
-        error_types: error_types(t, rows)
-            .into_iter()
-            .map(|(error_type, count)| ErrorTypeCount { error_type, count })
-            .collect(),
+        users: p.users,
+        first_ts: p.range.map(|r| format_iso_micros(r.0)),
+        last_ts: p.range.map(|r| format_iso_micros(r.1)),
+        error_types: error_list(&p.all_errors, error_labels),
         unpriced_models: Vec::new(),
         totals,
     }
 }
 
-/// How many distinct user ids the rows have.
-fn distinct_users(t: &Table, rows: &[u32]) -> u64 {
-    let keys = t.user_id.keys();
-    let mut seen = vec![false; t.user_id.values().len()];
-    let mut n = 0;
-    for &i in rows {
-        let i = i as usize;
-        if keys.is_valid(i) {
-            let k = keys.value(i) as usize;
-            n += u64::from(!seen[k]);
-            seen[k] = true;
-        }
-    }
-    n
+/// Failed requests by class from counts by error type label, most frequent first.
+fn error_list(counts: &[u64], labels: &[String]) -> Vec<ErrorTypeCount> {
+    let mut v: Vec<ErrorTypeCount> = counts
+        .iter()
+        .zip(labels)
+        .filter(|(n, _)| **n > 0)
+        .map(|(&count, l)| ErrorTypeCount {
+            error_type: l.clone(),
+            count,
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.error_type.cmp(&b.error_type))
+    });
+    v
 }
 
-/// The [`TOP_USERS`] users with the highest cost (then most requests) among the rows, with
-/// their figures. Users are ranked on two sums first, so only the top few get percentiles.
-fn top_users(t: &Table, rows: &[u32]) -> Vec<UserTotals> {
-    let keys = t.user_id.keys();
-    let users = t.user_id.values().len();
-    let mut cost = vec![0f64; users];
-    let mut requests = vec![0u64; users];
-    for &i in rows {
-        let i = i as usize;
-        if keys.is_valid(i) {
-            let k = keys.value(i) as usize;
-            requests[k] += 1;
-            if t.cost_usd.is_valid(i) {
-                cost[k] += t.cost_usd.value(i);
-            }
-        }
-    }
+/// The [`TOP_USERS`] users with the highest cost (then most requests) in the view, with
+/// their figures. Users are ranked on the panels' two sums, so only the top few get a
+/// pass for their percentiles.
+fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<UserTotals> {
+    let (cost, requests) = (&p.user_cost, &p.user_requests);
+    let users = requests.len();
     let mut order: Vec<usize> = (0..users).filter(|&k| requests[k] > 0).collect();
     let rank = |a: &usize, b: &usize| {
         cost[*b]
@@ -226,12 +203,14 @@ fn top_users(t: &Table, rows: &[u32]) -> Vec<UserTotals> {
         slot[k] = n;
     }
     let mut accs: Vec<Acc> = order.iter().map(|_| Acc::default()).collect();
-    for &i in rows {
-        let i = i as usize;
-        if keys.is_valid(i) {
-            let n = slot[keys.value(i) as usize];
-            if n != usize::MAX {
-                accs[n].add(t, i);
+    let keys = t.user_id.keys();
+    if !order.is_empty() {
+        for i in 0..t.len() {
+            if keys.is_valid(i) && p.selected(t, prepared, i) {
+                let n = slot[keys.value(i) as usize];
+                if n != usize::MAX {
+                    accs[n].add(t, i);
+                }
             }
         }
     }
@@ -262,114 +241,82 @@ fn unpriced(by_model: &[ModelTotals]) -> Vec<UnpricedModel> {
         .collect()
 }
 
-fn present_labels(g: &Groups) -> Vec<String> {
-    let mut used = vec![false; g.labels.len()];
-    for &k in &g.of_row {
-        used[k as usize] = true;
-    }
-    let mut out: Vec<String> = g
-        .labels
-        .iter()
-        .zip(used)
-        .filter(|(_, u)| *u)
-        .map(|(l, _)| l.clone())
+/// The groups with requests, by requests (descending), then label, with their error
+/// classes.
+fn ranked(
+    totals: Vec<Totals>,
+    labels: &[String],
+    errors: &[Vec<u64>],
+    error_labels: &[String],
+) -> Vec<(String, Totals, Vec<ErrorTypeCount>)> {
+    let mut out: Vec<(String, Totals, Vec<ErrorTypeCount>)> = totals
+        .into_iter()
+        .zip(labels)
+        .zip(errors)
+        .filter(|((t, _), _)| t.requests > 0)
+        .map(|((t, l), e)| (l.clone(), t, error_list(e, error_labels)))
         .collect();
-    out.sort();
+    out.sort_by(|x, y| y.1.requests.cmp(&x.1.requests).then_with(|| x.0.cmp(&y.0)));
     out
 }
 
-/// Every panel for `view`; an error names an unknown time zone or bucket width.
+/// Every panel for `view`; an error names an unknown time zone or bucket width. Prepares
+/// the table first: a caller with several views keeps a [`Prepared`] and calls
+/// [`dashboard_prepared`].
 pub fn dashboard(t: &Table, view: &View) -> Result<Dashboard, String> {
-    let zone = view.zone()?;
-    let buckets = Buckets::for_view(t, view)?;
-    Ok(build(t, view, &zone, buckets))
+    dashboard_prepared(t, &Prepared::of(t), view)
 }
 
-fn build(t: &Table, view: &View, zone: &Zone, buckets: Option<Buckets>) -> Dashboard {
-    let models = Groups::of(&t.model);
-    let apps = Groups::of(&t.application);
-    let rows = select_in(t, &models, &apps, view);
-    let mut model_errors = error_types_by(t, &rows, &models);
-    let (by_model, by_app, all) = totals_two_ways(t, &rows, &models, &apps);
-    let by_model: Vec<ModelTotals> = by_model
-        .into_iter()
-        .map(|(g, model, totals)| ModelTotals {
-            model,
-            totals,
-            error_types: std::mem::take(&mut model_errors[g]),
-        })
-        .collect();
-    let mut app_errors = error_types_by(t, &rows, &apps);
-    let by_application = by_app
-        .into_iter()
-        .map(|(g, application, totals)| ApplicationTotals {
-            application,
-            totals,
-            error_types: std::mem::take(&mut app_errors[g]),
-        })
-        .collect();
-    let mut summary = summary_of(t, &rows, all);
+/// [`dashboard`] of a table prepared as `p`.
+pub fn dashboard_prepared(t: &Table, p: &Prepared, view: &View) -> Result<Dashboard, String> {
+    let zone = view.zone()?;
+    let buckets = Buckets::for_range(p.ts_range, view)?;
+    Ok(build(t, p, view, &zone, buckets))
+}
+
+fn build(t: &Table, p: &Prepared, view: &View, zone: &Zone, b: Option<Buckets>) -> Dashboard {
+    let mut panels = panels(t, p, view, zone, b.as_ref());
+    let by_model: Vec<ModelTotals> = ranked(
+        std::mem::take(&mut panels.by_model),
+        &p.models,
+        &panels.model_errors,
+        &p.error_types,
+    )
+    .into_iter()
+    .map(|(model, totals, error_types)| ModelTotals {
+        model,
+        totals,
+        error_types,
+    })
+    .collect();
+    let by_application = ranked(
+        std::mem::take(&mut panels.by_app),
+        &p.apps,
+        &panels.app_errors,
+        &p.error_types,
+    )
+    .into_iter()
+    .map(|(application, totals, error_types)| ApplicationTotals {
+        application,
+        totals,
+        error_types,
+    })
+    .collect();
+    let mut summary = summary_of(&panels, &p.error_types);
     summary.unpriced_models = unpriced(&by_model);
-    let column = |a: &'_ arrow::array::Float64Array| {
-        if a.null_count() == a.len() {
-            return Histogram::default();
-        }
-        let rows = &rows;
-        Histogram::of(
-            rows.iter()
-                .map(|&i| i as usize)
-                .filter(move |&i| a.is_valid(i))
-                .map(move |i| a.value(i)),
-        )
-    };
     Dashboard {
         summary,
         by_model,
         by_application,
-        series: buckets
-            .map(|b| series(t, &rows, &b, zone))
-            .unwrap_or_default(),
-        latency_histogram: column(&t.latency_ms),
-        ttft_histogram: column(&t.ttft_ms),
-        top_users: top_users(t, &rows),
+        top_users: top_users(t, p, &panels),
+        series: std::mem::take(&mut panels.series),
+        latency_histogram: std::mem::take(&mut panels.latency_histogram),
+        ttft_histogram: std::mem::take(&mut panels.ttft_histogram),
         options: Options {
-            models: present_labels(&models),
-            applications: present_labels(&apps),
+            models: p.present_models(),
+            applications: p.present_apps(),
         },
     }
-}
-
-/// Failed requests by class for each group (by group index), most frequent first.
-fn error_types_by(t: &Table, rows: &[u32], groups: &Groups) -> Vec<Vec<ErrorTypeCount>> {
-    let types = Groups::of(&t.error_type);
-    let width = types.labels.len();
-    let mut counts = vec![0u64; groups.labels.len() * width];
-    for &i in rows {
-        let i = i as usize;
-        if t.error.value(i) {
-            counts[groups.of_row[i] as usize * width + types.of_row[i] as usize] += 1;
-        }
-    }
-    counts
-        .chunks(width.max(1))
-        .map(|c| {
-            let mut v: Vec<ErrorTypeCount> = c
-                .iter()
-                .zip(&types.labels)
-                .filter(|(n, _)| **n > 0)
-                .map(|(&count, l)| ErrorTypeCount {
-                    error_type: l.clone(),
-                    count,
-                })
-                .collect();
-            v.sort_by(|a, b| {
-                b.count
-                    .cmp(&a.count)
-                    .then_with(|| a.error_type.cmp(&b.error_type))
-            });
-            v
-        })
-        .collect()
 }
 
 /// Which requests a drill-down list shows.
@@ -543,7 +490,13 @@ impl SummaryReport {
         zone: &Zone,
     ) -> SummaryReport {
         // The whole table in UTC: neither can be wrong, so nothing to report.
-        let d = build(t, &View::default(), &Zone::utc(), Buckets::for_table(t));
+        let d = build(
+            t,
+            &Prepared::of(t),
+            &View::default(),
+            &Zone::utc(),
+            Buckets::for_table(t),
+        );
         SummaryReport {
             summary: d.summary,
             skipped_lines: import.skipped_lines,

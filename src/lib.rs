@@ -21,8 +21,9 @@ mod web;
 
 pub use alerts::{alerts, Alert, Rule, Rules, RulesError};
 pub use dashboard::{
-    dashboard, requests, summary, ApplicationTotals, Dashboard, ErrorTypeCount, ModelTotals,
-    Options, RequestOrder, RequestRow, Summary, SummaryReport, UnpricedModel,
+    dashboard, dashboard_prepared, requests, ApplicationTotals, Dashboard, ErrorTypeCount,
+    ModelTotals, Options, Prepared, RequestOrder, RequestRow, Summary, SummaryReport,
+    UnpricedModel,
 };
 pub use ingest::{ImportReport, Ingest, LineError};
 pub use metrics::budget::{budgets, Budget, BudgetStatus};

@@ -33,7 +33,7 @@ impl View {
     }
 
     /// The time range as µs, `[from, to)`; `None` when the view has none.
-    fn range_us(&self) -> Option<(i64, i64)> {
+    pub(crate) fn range_us(&self) -> Option<(i64, i64)> {
         if self.from_ms.is_none() && self.to_ms.is_none() {
             return None;
         }
@@ -210,8 +210,13 @@ impl Buckets {
     /// filters keep the axis) in its zone and width. `None` without timestamps; an error
     /// names an unknown zone or width.
     pub fn for_view(t: &Table, view: &View) -> Result<Option<Buckets>, String> {
+        Buckets::for_range(ts_range(t), view)
+    }
+
+    /// [`Buckets::for_view`] for a table whose first and last timestamps are `range`.
+    pub fn for_range(range: Option<(i64, i64)>, view: &View) -> Result<Option<Buckets>, String> {
         let zone = view.zone()?;
-        let Some((min, max)) = ts_range(t) else {
+        let Some((min, max)) = range else {
             return Ok(None);
         };
         let (min, max) = match view.range_us() {

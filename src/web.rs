@@ -21,7 +21,9 @@ use crate::ingest::fields;
 use crate::ingest::record::MapOptions;
 use crate::metrics::cost::apply_prices;
 use crate::pricing::PriceTable;
-use crate::{dashboard, redact, requests, ImportReport, Ingest, RequestOrder, Table, View};
+use crate::{
+    dashboard_prepared, redact, requests, ImportReport, Ingest, Prepared, RequestOrder, Table, View,
+};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -110,6 +112,8 @@ pub struct Engine {
     /// Alert rules and budgets (the default rules until `set_rules`).
     rules: Rules,
     table: Table,
+    /// What every view of `table` needs, built once when it is loaded.
+    prepared: Prepared,
     report: ImportReport,
 }
 
@@ -130,6 +134,7 @@ impl Engine {
             prices: None,
             rules: Rules::default_rules(),
             table: Table::default(),
+            prepared: Prepared::default(),
             report: ImportReport::default(),
         }
     }
@@ -196,6 +201,7 @@ impl Engine {
             if let Some(prices) = &self.prices {
                 apply_prices(&mut table, prices);
             }
+            self.prepared = Prepared::of(&table);
             self.table = table;
             self.report = report;
         }
@@ -205,7 +211,10 @@ impl Engine {
     /// Every panel for a view `{models: [...], applications: [...]}`.
     pub fn dashboard(&self, view: JsValue) -> Result<JsValue, JsError> {
         let view: View = from_js_or_default(view)?;
-        to_js(&dashboard(&self.table, &view).map_err(|e| JsError::new(&e))?)
+        to_js(
+            &dashboard_prepared(&self.table, &self.prepared, &view)
+                .map_err(|e| JsError::new(&e))?,
+        )
     }
 
     /// Anomaly flags of a view: `[{metric, group, bucket_start, bucket_ms, value,

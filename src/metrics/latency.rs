@@ -122,7 +122,8 @@ const SUB_BINS: u64 = 4;
 /// Doublings above 1 ms covered (2^40 ms is 35 years); longer values go in the last bin.
 const OCTAVES: u64 = 40;
 
-fn bin_of(x: f64) -> usize {
+/// The histogram bin of a value, ms.
+pub fn bin_of(x: f64) -> usize {
     if x.is_nan() || x < 1.0 {
         return 0;
     }
@@ -146,12 +147,20 @@ fn lower_edge(bin: usize) -> f64 {
 }
 
 impl Histogram {
+    /// How many bins [`bin_of`] maps to.
+    pub const BINS: usize = 1 + (OCTAVES * SUB_BINS) as usize;
+
     /// The histogram of `values` (ms); empty without values.
     pub fn of(values: impl Iterator<Item = f64>) -> Histogram {
-        let mut counts = vec![0u64; 1 + (OCTAVES * SUB_BINS) as usize];
+        let mut counts = vec![0u64; Self::BINS];
         for x in values {
             counts[bin_of(x)] += 1;
         }
+        Histogram::from_bins(&counts)
+    }
+
+    /// The histogram of counts per [`bin_of`] bin ([`Histogram::BINS`] of them).
+    pub fn from_bins(counts: &[u64]) -> Histogram {
         let Some(first) = counts.iter().position(|&c| c > 0) else {
             return Histogram::default();
         };

@@ -4,5 +4,6 @@ pub mod anomaly;
 pub mod budget;
 pub mod cost;
 pub mod latency;
+pub mod panels;
 pub mod series;
 pub mod totals;

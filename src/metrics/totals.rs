@@ -86,7 +86,7 @@ pub struct Quality {
 }
 
 /// Count and sum of one signal.
-#[derive(Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Signal {
     n: u64,
     sum: f64,
@@ -114,7 +114,7 @@ impl Signal {
 
 /// Which optional columns hold any value: a column that is null throughout (no TTFT or
 /// quality signal in this export) is skipped for every row, not tested row by row.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Present {
     ttft: bool,
     cached: bool,
@@ -144,11 +144,14 @@ impl Present {
     }
 }
 
-/// Accumulates [`Totals`] row by row.
-#[derive(Default)]
-pub struct Acc {
+/// The additive part of [`Totals`], row by row: everything but the latency and TTFT
+/// values themselves, whose percentiles need them (see [`Acc`], or the ranked pass of
+/// [`crate::metrics::panels`], which finds them without gathering the values).
+#[derive(Debug, Default, Clone)]
+pub struct Sums {
     present: Option<Present>,
-    requests: u64,
+    /// Requests added.
+    pub requests: u64,
     errors: u64,
     input_tokens: u64,
     output_tokens: u64,
@@ -160,8 +163,14 @@ pub struct Acc {
     cost_mismatch_count: u64,
     cost_mismatch_usd: f64,
     unpriced_requests: u64,
-    latencies: Vec<f64>,
-    ttfts: Vec<f64>,
+    /// Sum and count of latencies, ms.
+    pub latency_sum: f64,
+    /// Requests with a latency.
+    pub latency_count: u64,
+    /// Sum of times to first token, ms.
+    pub ttft_sum: f64,
+    /// Requests with a time to first token.
+    pub ttft_count: u64,
     feedback: Signal,
     hallucination: Signal,
     safety: Signal,
@@ -169,7 +178,7 @@ pub struct Acc {
     coherence: Signal,
 }
 
-impl Acc {
+impl Sums {
     /// Adds row `i` of `t` (rows of one table only).
     pub fn add(&mut self, t: &Table, i: usize) {
         let p = *self.present.get_or_insert_with(|| Present::of(t));
@@ -188,7 +197,12 @@ impl Acc {
             self.reasoning_tokens += u64::from(t.reasoning_tokens.value(i));
         }
         if p.ttft && t.ttft_ms.is_valid(i) {
-            self.ttfts.push(t.ttft_ms.value(i));
+            self.ttft_sum += t.ttft_ms.value(i);
+            self.ttft_count += 1;
+        }
+        if t.latency_ms.is_valid(i) {
+            self.latency_sum += t.latency_ms.value(i);
+            self.latency_count += 1;
         }
         if t.cost_usd.is_valid(i) {
             self.cost += t.cost_usd.value(i);
@@ -223,13 +237,10 @@ impl Acc {
             self.safety.n += 1;
             self.safety.sum += f64::from(u8::from(flagged));
         }
-        if t.latency_ms.is_valid(i) {
-            self.latencies.push(t.latency_ms.value(i));
-        }
     }
 
     /// Adds everything `other` holds (over other rows of the same table).
-    pub fn merge(&mut self, other: &Acc) {
+    pub fn merge(&mut self, other: &Sums) {
         if self.present.is_none() {
             self.present = other.present;
         }
@@ -245,8 +256,10 @@ impl Acc {
         self.cost_mismatch_count += other.cost_mismatch_count;
         self.cost_mismatch_usd += other.cost_mismatch_usd;
         self.unpriced_requests += other.unpriced_requests;
-        self.latencies.extend_from_slice(&other.latencies);
-        self.ttfts.extend_from_slice(&other.ttfts);
+        self.latency_sum += other.latency_sum;
+        self.latency_count += other.latency_count;
+        self.ttft_sum += other.ttft_sum;
+        self.ttft_count += other.ttft_count;
         for (a, b) in [
             (&mut self.feedback, &other.feedback),
             (&mut self.hallucination, &other.hallucination),
@@ -260,14 +273,14 @@ impl Acc {
         }
     }
 
-    /// The totals of what was added.
-    pub fn finish(mut self) -> Totals {
+    /// The totals of what was added, with latency and TTFT figures found elsewhere.
+    pub fn finish(&self, latency_ms: LatencyStats, ttft_ms: LatencyStats) -> Totals {
         Totals {
             requests: self.requests,
             errors: self.errors,
             error_rate: (self.requests > 0).then(|| self.errors as f64 / self.requests as f64),
-            latency_ms: LatencyStats::of(&mut self.latencies),
-            ttft_ms: LatencyStats::of(&mut self.ttfts),
+            latency_ms,
+            ttft_ms,
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
             cached_input_tokens: self.cached_input_tokens,
@@ -301,6 +314,42 @@ impl Acc {
     }
 }
 
+/// Accumulates [`Totals`] row by row: the [`Sums`] and the latency values.
+#[derive(Default)]
+pub struct Acc {
+    /// Everything additive.
+    pub sums: Sums,
+    latencies: Vec<f64>,
+    ttfts: Vec<f64>,
+}
+
+impl Acc {
+    /// Adds row `i` of `t` (rows of one table only).
+    pub fn add(&mut self, t: &Table, i: usize) {
+        self.sums.add(t, i);
+        if self.sums.present.is_some_and(|p| p.ttft) && t.ttft_ms.is_valid(i) {
+            self.ttfts.push(t.ttft_ms.value(i));
+        }
+        if t.latency_ms.is_valid(i) {
+            self.latencies.push(t.latency_ms.value(i));
+        }
+    }
+
+    /// Adds everything `other` holds (over other rows of the same table).
+    pub fn merge(&mut self, other: &Acc) {
+        self.sums.merge(&other.sums);
+        self.latencies.extend_from_slice(&other.latencies);
+        self.ttfts.extend_from_slice(&other.ttfts);
+    }
+
+    /// The totals of what was added.
+    pub fn finish(mut self) -> Totals {
+        let latency = LatencyStats::of(&mut self.latencies);
+        let ttft = LatencyStats::of(&mut self.ttfts);
+        self.sums.finish(latency, ttft)
+    }
+}
+
 /// The totals of the selected rows.
 pub fn totals(t: &Table, rows: &[u32]) -> Totals {
     let mut acc = Acc::default();
@@ -308,67 +357,6 @@ pub fn totals(t: &Table, rows: &[u32]) -> Totals {
         acc.add(t, i as usize);
     }
     acc.finish()
-}
-
-/// Totals per group of `a`, per group of `b`, and of all the rows, from one pass: each row
-/// goes to its (a, b) cell, and the groups and the whole are sums of cells. Each list holds
-/// the non-empty groups with their index and label, by requests (descending), then label.
-#[allow(clippy::type_complexity)]
-pub fn totals_two_ways(
-    t: &Table,
-    rows: &[u32],
-    a: &Groups,
-    b: &Groups,
-) -> (
-    Vec<(usize, String, Totals)>,
-    Vec<(usize, String, Totals)>,
-    Totals,
-) {
-    let (na, nb) = (a.labels.len(), b.labels.len());
-    let cell = |i: u32| a.of_row[i as usize] as usize * nb + b.of_row[i as usize] as usize;
-    // Room for each cell's latencies up front: growing buffers by doubling copies them.
-    let mut sizes = vec![0usize; na * nb];
-    for &i in rows {
-        sizes[cell(i)] += 1;
-    }
-    let mut cells: Vec<Acc> = sizes
-        .iter()
-        .map(|&n| Acc {
-            latencies: Vec::with_capacity(n),
-            ..Acc::default()
-        })
-        .collect();
-    for &i in rows {
-        cells[cell(i)].add(t, i as usize);
-    }
-    let sum = |members: &mut dyn Iterator<Item = usize>| {
-        let members: Vec<usize> = members.filter(|&c| cells[c].requests > 0).collect();
-        let mut acc = Acc {
-            latencies: Vec::with_capacity(members.iter().map(|&c| sizes[c]).sum()),
-            ..Acc::default()
-        };
-        for c in members {
-            acc.merge(&cells[c]);
-        }
-        acc
-    };
-    let ranked = |groups: &Groups, accs: Vec<Acc>| {
-        let mut out: Vec<(usize, String, Totals)> = accs
-            .into_iter()
-            .zip(&groups.labels)
-            .enumerate()
-            .filter(|(_, (acc, _))| acc.requests > 0)
-            .map(|(g, (acc, l))| (g, l.clone(), acc.finish()))
-            .collect();
-        out.sort_by(|x, y| y.2.requests.cmp(&x.2.requests).then_with(|| x.1.cmp(&y.1)));
-        out
-    };
-    let by_a: Vec<Acc> = (0..na).map(|g| sum(&mut (g * nb..(g + 1) * nb))).collect();
-    let by_b: Vec<Acc> = (0..nb)
-        .map(|g| sum(&mut (0..na).map(|k| k * nb + g)))
-        .collect();
-    let all = sum(&mut (0..na * nb));
-    (ranked(a, by_a), ranked(b, by_b), all.finish())
 }
 
 /// Failed requests by error type, most frequent first.

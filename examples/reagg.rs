@@ -1,0 +1,58 @@
+//! Times the dashboard of a few views natively, the table loaded and prepared once (the
+//! wasm counterpart is bench/reagg.mjs):
+//!
+//!     cargo run --release --example reagg bench/data/article-1000000.jsonl
+use std::time::Instant;
+use tokenlens::{dashboard_prepared, Ingest, Prepared, View};
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: reagg FILE");
+    let bytes = std::fs::read(&path).expect("a readable file");
+    let mut ingest = Ingest::new();
+    ingest.start_file(&path);
+    for chunk in bytes.chunks(4 << 20) {
+        ingest.feed(chunk);
+    }
+    let (t, _) = ingest.finish();
+    let t0 = Instant::now();
+    let p = Prepared::of(&t);
+    println!("prepare: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+    let first = dashboard_prepared(&t, &p, &View::default()).expect("the whole table");
+    let last_ms = first.series.start_ms.last().copied().unwrap_or(0.0);
+    let views = [
+        ("no filter", View::default()),
+        (
+            "one model",
+            View {
+                models: vec![first.by_model[0].model.clone()],
+                ..View::default()
+            },
+        ),
+        (
+            "last day",
+            View {
+                from_ms: Some(last_ms - 86_400_000.0),
+                ..View::default()
+            },
+        ),
+        (
+            "New York, 1 h",
+            View {
+                tz: "America/New_York".into(),
+                bucket: "1h".into(),
+                ..View::default()
+            },
+        ),
+    ];
+    for (name, view) in views {
+        let mut ms: Vec<f64> = (0..7)
+            .map(|_| {
+                let t0 = Instant::now();
+                std::hint::black_box(dashboard_prepared(&t, &p, &view).expect("a valid view"));
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        println!("{name}: median {:.1} ms", ms[3]);
+    }
+}

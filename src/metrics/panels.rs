@@ -1,0 +1,983 @@
+//! Every figure of a view in a few passes over the table, without gathering values.
+//!
+//! A filter change must redraw the dashboard of a million requests in a few tens of
+//! milliseconds. Sums (requests, tokens, cost, quality signals, busy time) are additive, so
+//! one pass in row order adds each selected row to its (model, application) cell, its time
+//! bucket and its user. Exact percentiles are not additive: instead of copying each group's
+//! latencies and selecting in them (a copy and about five passes over a million values per
+//! grouping), [`Prepared`] keeps the rows in latency order, built once after load, and one
+//! walk over that order counts each selected row into its groups (all, model, application,
+//! bucket); a group's k-th smallest latency is the value at which its count reaches k. The
+//! walk reads one tag per row and touches a value only at the few ranks asked for.
+
+use arrow::array::{Array, Float64Array};
+
+use super::latency::{bin_of, Histogram, LatencyStats};
+use super::totals::{Sums, Totals};
+use crate::calendar::Zone;
+use crate::ingest::time::US_PER_S;
+use crate::metrics::series::Series;
+use crate::query::{ts_range, Buckets, View};
+use crate::table::{Groups, Table};
+
+/// What every view of a loaded table needs and no view changes, built once after load.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Model labels (the last one is `(none)`).
+    pub models: Vec<String>,
+    /// Application labels (the last one is `(none)`).
+    pub apps: Vec<String>,
+    /// Error type labels (the last one is `(none)`).
+    pub error_types: Vec<String>,
+    /// The (model, application) pairs that occur, ascending, as label indexes.
+    pub cells: Vec<(u32, u32)>,
+    /// Each row's index into `cells`.
+    cell_of_row: Vec<u32>,
+    /// Rows with a latency, by latency.
+    latency: Order,
+    /// Rows with a time to first token, by it.
+    ttft: Order,
+    /// Sums per cell and time slot, when the table has few enough of them.
+    cube: Option<Cube>,
+    /// First and last timestamp of the table.
+    pub ts_range: Option<(i64, i64)>,
+    /// The longest latency, ms (0 without any).
+    max_latency_ms: f64,
+}
+
+/// No timestamp, in [`Order::ts`].
+const NO_TS: i64 = i64::MIN;
+
+/// The rows that have a value in one column, ascending by it (IEEE total order, like the
+/// percentiles' selection), with each one's cell and timestamp laid out in that order: a
+/// walk over it reads memory front to back instead of jumping to each row (at a million
+/// rows, the jumps cost ten times the walk).
+#[derive(Debug, Clone, Default)]
+struct Order {
+    rows: Vec<u32>,
+    cells: Vec<u32>,
+    ts: Vec<i64>,
+}
+
+impl Order {
+    fn of(t: &Table, col: &Float64Array, cell_of_row: &[u32]) -> Order {
+        // Sorted as (key, row) pairs: comparing through the column would be a random read
+        // for every comparison.
+        let mut keyed: Vec<(i64, u32)> = (0..col.len())
+            .filter(|&i| col.is_valid(i))
+            .map(|i| {
+                // f64::total_cmp's key: flip the magnitude bits of negatives.
+                let b = col.value(i).to_bits() as i64;
+                (b ^ (((b >> 63) as u64) >> 1) as i64, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let rows: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        Order {
+            cells: rows.iter().map(|&i| cell_of_row[i as usize]).collect(),
+            ts: rows
+                .iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    if t.ts.is_valid(i) {
+                        t.ts.value(i)
+                    } else {
+                        NO_TS
+                    }
+                })
+                .collect(),
+            rows,
+        }
+    }
+}
+
+impl Prepared {
+    /// Prepares `t` for views.
+    pub fn of(t: &Table) -> Prepared {
+        let models = Groups::of(&t.model);
+        let apps = Groups::of(&t.application);
+        let na = apps.labels.len();
+        // Dense ids of the pairs that occur, numbered in (model, application) order so that
+        // sums over cells add in the same order whatever the data's row order.
+        let pair = |i: usize| models.of_row[i] as usize * na + apps.of_row[i] as usize;
+        let mut pairs: Vec<usize> = (0..t.len()).map(pair).collect();
+        let mut present = pairs.clone();
+        present.sort_unstable();
+        present.dedup();
+        for p in &mut pairs {
+            *p = present.binary_search(p).unwrap_or(0);
+        }
+        let cell_of_row: Vec<u32> = pairs.into_iter().map(|c| c as u32).collect();
+        let mut p = Prepared {
+            cells: present
+                .iter()
+                .map(|&p| ((p / na) as u32, (p % na) as u32))
+                .collect(),
+            latency: Order::of(t, &t.latency_ms, &cell_of_row),
+            ttft: Order::of(t, &t.ttft_ms, &cell_of_row),
+            cell_of_row,
+            models: models.labels,
+            apps: apps.labels,
+            error_types: Groups::of(&t.error_type).labels,
+            cube: None,
+            ts_range: ts_range(t),
+            max_latency_ms: (0..t.len())
+                .filter(|&i| t.latency_ms.is_valid(i))
+                .map(|i| t.latency_ms.value(i))
+                .fold(0.0, f64::max),
+        };
+        p.cube = Cube::of(t, &p);
+        p
+    }
+
+    /// Whether this was prepared from a table of `t`'s length (a cheap guard against
+    /// using it with another table).
+    pub fn fits(&self, t: &Table) -> bool {
+        self.cell_of_row.len() == t.len()
+    }
+
+    /// Labels of the models that occur, sorted.
+    pub fn present_models(&self) -> Vec<String> {
+        self.present(|&(m, _)| m, &self.models)
+    }
+
+    /// Labels of the applications that occur, sorted.
+    pub fn present_apps(&self) -> Vec<String> {
+        self.present(|&(_, a)| a, &self.apps)
+    }
+
+    fn present(&self, of: impl Fn(&(u32, u32)) -> u32, labels: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .cells
+            .iter()
+            .map(|c| labels[of(c) as usize].clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Sums per (cell, time slot), so that a view without a time range adds up a few thousand
+/// slots instead of a million rows. Slots are 1, 5 or 15 minutes, or an hour, on the UTC
+/// clock: every zone's offset today is a multiple of 15 minutes, so each of its buckets of a
+/// minute or more is made of whole slots up to 15 minutes (checked per view).
+#[derive(Debug, Clone, Default)]
+struct Cube {
+    slot_us: i64,
+    /// Per cell: the sums of its rows, in row order (as the row pass adds them).
+    sums: Vec<Sums>,
+    /// Per cell × error type: failed requests.
+    errors: Vec<u64>,
+    /// Per cell × histogram bin: latencies and TTFTs.
+    latency_bins: Vec<u64>,
+    ttft_bins: Vec<u64>,
+    /// Per cell: first and last timestamp.
+    range: Vec<Option<(i64, i64)>>,
+    /// Per cell, its slots with requests or running time, as (slot number, sums):
+    /// `slots[slot_from[c]..slot_from[c + 1]]`.
+    slot_from: Vec<usize>,
+    slots: Vec<(i64, BucketSums)>,
+    /// Per cell, its users as (user key, requests, cost): `users[user_from[c]..]`.
+    user_from: Vec<usize>,
+    users: Vec<(u32, u64, f64)>,
+    /// Rows whose running time is not in the slots (it runs past the last slot, or over
+    /// more than [`MAX_SPREAD`] slots): spread over a view's buckets when asked.
+    tail: Vec<u32>,
+}
+
+/// At most this many slots hold one request's running time; a longer one goes in the tail.
+const MAX_SPREAD: i64 = 64;
+
+impl Cube {
+    /// The cube of `t`, or `None` when it would not be much smaller than the rows.
+    fn of(t: &Table, p: &Prepared) -> Option<Cube> {
+        let (min, max) = p.ts_range?;
+        let span = max - min;
+        let slot_us = [60, 300, 900, 3_600]
+            .into_iter()
+            .map(|s| s * US_PER_S)
+            .find(|s| span / s < 4_096)?;
+        let first = min.div_euclid(slot_us);
+        let n_slots = (max.div_euclid(slot_us) - first + 1) as usize;
+        let n_cells = p.cells.len();
+        if n_cells * n_slots > (t.len() / 8).max(65_536) {
+            return None;
+        }
+        let ne = p.error_types.len();
+        let bins = Histogram::BINS;
+        let mut c = Cube {
+            slot_us,
+            sums: vec![Sums::default(); n_cells],
+            errors: vec![0; n_cells * ne],
+            latency_bins: vec![0; n_cells * bins],
+            ttft_bins: vec![0; n_cells * bins],
+            range: vec![None; n_cells],
+            ..Cube::default()
+        };
+        let mut dense = vec![BucketSums::default(); n_cells * n_slots];
+        let mut touched = vec![false; n_cells * n_slots];
+        let mut users: Vec<(u32, u32, u64, f64)> = Vec::new();
+        let mut user_at: std::collections::HashMap<(u32, u32), usize> = Default::default();
+        let end = (first + n_slots as i64) * slot_us;
+        let user_keys = t.user_id.keys();
+        let error_keys = t.error_type.keys();
+        for i in 0..t.len() {
+            let cell = p.cell_of_row[i] as usize;
+            c.sums[cell].add(t, i);
+            if t.error.value(i) {
+                let e = key_or(error_keys, i, ne - 1);
+                c.errors[cell * ne + e] += 1;
+            }
+            if t.latency_ms.is_valid(i) {
+                c.latency_bins[cell * bins + bin_of(t.latency_ms.value(i))] += 1;
+            }
+            if t.ttft_ms.is_valid(i) {
+                c.ttft_bins[cell * bins + bin_of(t.ttft_ms.value(i))] += 1;
+            }
+            if user_keys.is_valid(i) {
+                let u = user_keys.value(i);
+                let at = *user_at.entry((cell as u32, u)).or_insert_with(|| {
+                    users.push((cell as u32, u, 0, 0.0));
+                    users.len() - 1
+                });
+                users[at].2 += 1;
+                if t.cost_usd.is_valid(i) {
+                    users[at].3 += t.cost_usd.value(i);
+                }
+            }
+            if !t.ts.is_valid(i) {
+                continue;
+            }
+            let ts = t.ts.value(i);
+            c.range[cell] = Some(c.range[cell].map_or((ts, ts), |(a, b)| (a.min(ts), b.max(ts))));
+            let k = (ts.div_euclid(slot_us) - first) as usize;
+            let at = cell * n_slots + k;
+            touched[at] = true;
+            let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
+            dense[at].add_row(t, i, latency);
+            if let Some(l) = latency {
+                let end_of = ts as f64 + l * 1000.0;
+                if end_of > end as f64
+                    || end_of > ((first + k as i64 + MAX_SPREAD) * slot_us) as f64
+                {
+                    c.tail.push(i as u32);
+                    continue;
+                }
+                let mut from = ts;
+                let mut j = k;
+                while (from as f64) < end_of {
+                    let edge = (first + j as i64 + 1) * slot_us;
+                    dense[cell * n_slots + j].busy_us += end_of.min(edge as f64) - from as f64;
+                    touched[cell * n_slots + j] = true;
+                    from = edge;
+                    j += 1;
+                }
+            }
+        }
+        c.slot_from.push(0);
+        for cell in 0..n_cells {
+            for k in 0..n_slots {
+                if touched[cell * n_slots + k] {
+                    c.slots.push((first + k as i64, dense[cell * n_slots + k]));
+                }
+            }
+            c.slot_from.push(c.slots.len());
+        }
+        users.sort_by_key(|u| (u.0, u.1));
+        c.user_from = vec![0; n_cells + 1];
+        for u in &users {
+            c.user_from[u.0 as usize + 1] += 1;
+        }
+        for k in 0..n_cells {
+            c.user_from[k + 1] += c.user_from[k];
+        }
+        c.users = users
+            .into_iter()
+            .map(|(_, u, n, cost)| (u, n, cost))
+            .collect();
+        Some(c)
+    }
+
+    /// Whether every bucket of `b` is made of whole slots.
+    fn fits(&self, b: &Buckets) -> bool {
+        (0..=b.count).all(|k| b.start(k).rem_euclid(self.slot_us) == 0)
+    }
+}
+
+/// The dictionary key of row `i`, or `none` when it has no value.
+fn key_or(keys: &arrow::array::UInt32Array, i: usize, none: usize) -> usize {
+    if keys.is_valid(i) {
+        keys.value(i) as usize
+    } else {
+        none
+    }
+}
+
+/// Latency quantiles of a group's figures, in [`LatencyStats`] order (max last).
+const STATS_QS: [f64; 7] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
+/// TTFT quantiles drawn per bucket.
+const TTFT_QS: [f64; 2] = [0.5, 0.95];
+
+/// Exact quantiles of many groups from one walk over values in ascending order: each
+/// group knows its size, hence the ranks it needs, and keeps the value at each.
+struct RankWalk {
+    /// Per group: values seen so far and the next rank wanted (`u32::MAX`: none left).
+    seen: Vec<(u32, u32)>,
+    /// Per group: the ranks wanted, ascending, and the values found at them.
+    wanted: Vec<Vec<u32>>,
+    found: Vec<Vec<f64>>,
+    sizes: Vec<u64>,
+}
+
+/// The ranks (0-based) that linear interpolation between closest ranks reads for `qs` in
+/// `n` values, as [`crate::metrics::latency::quantiles`] computes them.
+fn ranks_for(n: u64, qs: &[f64]) -> Vec<u32> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut r: Vec<u32> = qs
+        .iter()
+        .flat_map(|&q| {
+            let rank = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            [rank.floor() as u32, (rank.ceil() as u64).min(n - 1) as u32]
+        })
+        .collect();
+    r.sort_unstable();
+    r.dedup();
+    r
+}
+
+impl RankWalk {
+    fn new(sizes: Vec<u64>, qs_of: impl Fn(usize) -> &'static [f64]) -> RankWalk {
+        let wanted: Vec<Vec<u32>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(g, &n)| ranks_for(n, qs_of(g)))
+            .collect();
+        RankWalk {
+            seen: wanted
+                .iter()
+                .map(|w| (0, w.first().copied().unwrap_or(u32::MAX)))
+                .collect(),
+            found: wanted.iter().map(|w| Vec::with_capacity(w.len())).collect(),
+            wanted,
+            sizes,
+        }
+    }
+
+    /// Counts the next value of group `g` (values come in ascending order).
+    #[inline(always)]
+    fn count(&mut self, g: usize, value: impl Fn() -> f64) {
+        let (seen, next) = self.seen[g];
+        if seen == next {
+            self.keep(g, value());
+        }
+        self.seen[g].0 = seen + 1;
+    }
+
+    /// Keeps the value at a wanted rank of group `g`: rare, so out of the walk's loop.
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, g: usize, value: f64) {
+        let found = &mut self.found[g];
+        found.push(value);
+        self.seen[g].1 = self.wanted[g].get(found.len()).copied().unwrap_or(u32::MAX);
+    }
+
+    /// The `qs` quantiles of group `g` (`qs` among those it was built for).
+    fn quantiles(&self, g: usize, qs: &[f64]) -> Vec<Option<f64>> {
+        let n = self.sizes[g];
+        let at = |r: u32| {
+            let k = self.wanted[g].binary_search(&r).unwrap_or(0);
+            self.found[g].get(k).copied().unwrap_or(f64::NAN)
+        };
+        qs.iter()
+            .map(|&q| {
+                if n == 0 {
+                    return None;
+                }
+                let r = q.clamp(0.0, 1.0) * (n - 1) as f64;
+                let (lo, hi) = (r.floor() as u32, (r.ceil() as u64).min(n - 1) as u32);
+                let (a, b) = (at(lo), at(hi));
+                Some(if lo == hi {
+                    a
+                } else {
+                    a + (b - a) * (r - lo as f64)
+                })
+            })
+            .collect()
+    }
+
+    /// A group's [`LatencyStats`], its mean from the sum of its values.
+    fn stats(&self, g: usize, sum: f64) -> LatencyStats {
+        let n = self.sizes[g];
+        if n == 0 {
+            return LatencyStats::default();
+        }
+        let q = self.quantiles(g, &STATS_QS);
+        LatencyStats {
+            p50: q[0],
+            p75: q[1],
+            p90: q[2],
+            p95: q[3],
+            p99: q[4],
+            p999: q[5],
+            max: q[6],
+            mean: Some(sum / n as f64),
+        }
+    }
+}
+
+/// The sums of one time bucket (or slot).
+#[derive(Debug, Clone, Copy, Default)]
+struct BucketSums {
+    requests: u64,
+    errors: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost: Option<f64>,
+    busy_us: f64,
+    latency_sum: f64,
+    latency_count: u64,
+    ttft_count: u64,
+}
+
+impl BucketSums {
+    /// Adds row `i` (its latency given), all but its running time.
+    fn add_row(&mut self, t: &Table, i: usize, latency: Option<f64>) {
+        self.requests += 1;
+        self.errors += u64::from(t.error.value(i));
+        if t.input_tokens.is_valid(i) {
+            self.input_tokens += u64::from(t.input_tokens.value(i));
+        }
+        if t.output_tokens.is_valid(i) {
+            self.output_tokens += u64::from(t.output_tokens.value(i));
+        }
+        if t.cost_usd.is_valid(i) {
+            *self.cost.get_or_insert(0.0) += t.cost_usd.value(i);
+        }
+        if t.ttft_ms.is_valid(i) {
+            self.ttft_count += 1;
+        }
+        if let Some(l) = latency {
+            self.latency_sum += l;
+            self.latency_count += 1;
+        }
+    }
+
+    fn merge(&mut self, o: &BucketSums) {
+        self.requests += o.requests;
+        self.errors += o.errors;
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        if let Some(c) = o.cost {
+            *self.cost.get_or_insert(0.0) += c;
+        }
+        self.busy_us += o.busy_us;
+        self.latency_sum += o.latency_sum;
+        self.latency_count += o.latency_count;
+        self.ttft_count += o.ttft_count;
+    }
+}
+
+/// Adds a request's running time from `ts` to the buckets it overlaps, from its own (`k`)
+/// to the end of the axis.
+fn spread(bs: &mut [BucketSums], b: &Buckets, k: usize, ts: i64, latency: f64) {
+    let (mut from, end) = (ts, ts as f64 + latency * 1000.0);
+    let mut j = k;
+    while j < bs.len() && (from as f64) < end {
+        let edge = b.start(j) + b.width(j);
+        bs[j].busy_us += end.min(edge as f64) - from as f64;
+        from = edge;
+        j += 1;
+    }
+}
+
+/// Finds a timestamp's bucket like [`Buckets::index`], guessing with the width's
+/// reciprocal: a 64-bit division per row costs more than the rest of a walk's step.
+struct Finder<'a> {
+    start: i64,
+    span: i64,
+    width: i64,
+    per_us: f64,
+    /// Bucket edges when they are not uniform (local days, weeks, months).
+    edges: Option<&'a [i64]>,
+}
+
+impl<'a> Finder<'a> {
+    fn new(b: &'a Buckets) -> Finder<'a> {
+        Finder {
+            start: b.start(0),
+            span: b.start(b.count) - b.start(0),
+            width: b.width_us,
+            per_us: 1.0 / b.width_us as f64,
+            edges: b.edges.as_deref(),
+        }
+    }
+
+    #[inline(always)]
+    fn index(&self, ts: i64) -> Option<usize> {
+        let d = ts.wrapping_sub(self.start);
+        if !(0..self.span).contains(&d) {
+            return None;
+        }
+        // The guess is off by one at most from rounding (by a bucket or two for local
+        // days, whose width varies).
+        let mut k = (d as f64 * self.per_us) as i64;
+        match self.edges {
+            None => {
+                let lo = k * self.width;
+                if d < lo {
+                    k -= 1;
+                } else if d >= lo + self.width {
+                    k += 1;
+                }
+                Some(k as usize)
+            }
+            Some(e) => {
+                let mut k = (k as usize).min(e.len() - 2);
+                while ts < e[k] {
+                    k -= 1;
+                }
+                while ts >= e[k + 1] {
+                    k += 1;
+                }
+                Some(k)
+            }
+        }
+    }
+}
+
+/// Which rows a view keeps.
+struct Selection {
+    keep_cell: Vec<bool>,
+    range: Option<(i64, i64)>,
+}
+
+impl Selection {
+    fn of(p: &Prepared, view: &View) -> Selection {
+        // Which labels a filter keeps; every one when it names none.
+        let keep = |labels: &[String], wanted: &[String]| -> Vec<bool> {
+            labels
+                .iter()
+                .map(|l| wanted.is_empty() || wanted.contains(l))
+                .collect()
+        };
+        let keep_model = keep(&p.models, &view.models);
+        let keep_app = keep(&p.apps, &view.applications);
+        Selection {
+            keep_cell: p
+                .cells
+                .iter()
+                .map(|&(m, a)| keep_model[m as usize] && keep_app[a as usize])
+                .collect(),
+            range: view.range_us(),
+        }
+    }
+
+    /// Whether a row of cell `c` starting at `ts` ([`NO_TS`]: none) is in the view. A time
+    /// range leaves out requests without a time.
+    #[inline(always)]
+    fn keeps(&self, c: u32, ts: i64) -> bool {
+        self.keep_cell[c as usize]
+            && self
+                .range
+                .is_none_or(|(a, b)| ts != NO_TS && a <= ts && ts < b)
+    }
+}
+
+/// The additive figures of a view, from the rows or from the cube.
+struct Gathered {
+    cells: Vec<Sums>,
+    cell_errors: Vec<u64>,
+    buckets: Vec<BucketSums>,
+    user_requests: Vec<u64>,
+    user_cost: Vec<f64>,
+    users: u64,
+    latency_bins: Vec<u64>,
+    ttft_bins: Vec<u64>,
+    range: Option<(i64, i64)>,
+}
+
+impl Gathered {
+    fn new(t: &Table, p: &Prepared, nb: usize) -> Gathered {
+        let nu = t.user_id.values().len();
+        Gathered {
+            cells: vec![Sums::default(); p.cells.len()],
+            cell_errors: vec![0; p.cells.len() * p.error_types.len()],
+            buckets: vec![BucketSums::default(); nb],
+            user_requests: vec![0; nu],
+            user_cost: vec![0.0; nu],
+            users: 0,
+            latency_bins: vec![0; Histogram::BINS],
+            ttft_bins: vec![0; Histogram::BINS],
+            range: None,
+        }
+    }
+
+    fn widen(&mut self, r: Option<(i64, i64)>) {
+        if let Some((a, b)) = r {
+            self.range = Some(self.range.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+        }
+    }
+}
+
+/// The view's sums from a pass over every row.
+fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>) -> Gathered {
+    let mut g = Gathered::new(t, p, buckets.map_or(0, |b| b.count));
+    let ne = p.error_types.len();
+    let user_keys = t.user_id.keys();
+    let error_keys = t.error_type.keys();
+    let mut user_seen = vec![false; g.user_requests.len()];
+    for i in 0..t.len() {
+        let c = p.cell_of_row[i];
+        let ts = if t.ts.is_valid(i) {
+            t.ts.value(i)
+        } else {
+            NO_TS
+        };
+        if !sel.keeps(c, ts) {
+            continue;
+        }
+        let c = c as usize;
+        g.cells[c].add(t, i);
+        if t.error.value(i) {
+            g.cell_errors[c * ne + key_or(error_keys, i, ne - 1)] += 1;
+        }
+        if user_keys.is_valid(i) {
+            let u = user_keys.value(i) as usize;
+            g.user_requests[u] += 1;
+            if t.cost_usd.is_valid(i) {
+                g.user_cost[u] += t.cost_usd.value(i);
+            }
+            g.users += u64::from(!user_seen[u]);
+            user_seen[u] = true;
+        }
+        let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
+        if let Some(l) = latency {
+            g.latency_bins[bin_of(l)] += 1;
+        }
+        if t.ttft_ms.is_valid(i) {
+            g.ttft_bins[bin_of(t.ttft_ms.value(i))] += 1;
+        }
+        if ts == NO_TS {
+            continue;
+        }
+        g.widen(Some((ts, ts)));
+        let Some(b) = buckets else { continue };
+        let Some(k) = b.index(ts) else { continue };
+        g.buckets[k].add_row(t, i, latency);
+        if let Some(l) = latency {
+            spread(&mut g.buckets, b, k, ts, l);
+        }
+    }
+    g
+}
+
+/// The view's sums from the cube (a view without a time range, buckets of whole slots).
+fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buckets>) -> Gathered {
+    let mut g = Gathered::new(t, p, b.map_or(0, |b| b.count));
+    let (ne, bins) = (p.error_types.len(), Histogram::BINS);
+    let mut user_seen = vec![false; g.user_requests.len()];
+    for cell in (0..p.cells.len()).filter(|&k| sel.keep_cell[k]) {
+        g.cells[cell] = c.sums[cell].clone();
+        g.cell_errors[cell * ne..(cell + 1) * ne]
+            .copy_from_slice(&c.errors[cell * ne..(cell + 1) * ne]);
+        for (x, y) in g
+            .latency_bins
+            .iter_mut()
+            .zip(&c.latency_bins[cell * bins..])
+        {
+            *x += y;
+        }
+        for (x, y) in g.ttft_bins.iter_mut().zip(&c.ttft_bins[cell * bins..]) {
+            *x += y;
+        }
+        g.widen(c.range[cell]);
+        for &(u, n, cost) in &c.users[c.user_from[cell]..c.user_from[cell + 1]] {
+            let u = u as usize;
+            g.user_requests[u] += n;
+            g.user_cost[u] += cost;
+            g.users += u64::from(!user_seen[u]);
+            user_seen[u] = true;
+        }
+        let Some(b) = b else { continue };
+        for (slot, s) in &c.slots[c.slot_from[cell]..c.slot_from[cell + 1]] {
+            if let Some(k) = b.index(slot * c.slot_us) {
+                g.buckets[k].merge(s);
+            }
+        }
+    }
+    if let Some(b) = b {
+        for &i in &c.tail {
+            let i = i as usize;
+            if sel.keep_cell[p.cell_of_row[i] as usize] {
+                let ts = t.ts.value(i);
+                if let Some(k) = b.index(ts) {
+                    spread(&mut g.buckets, b, k, ts, t.latency_ms.value(i));
+                }
+            }
+        }
+    }
+    g
+}
+
+/// Everything a view shows, before labels and ordering.
+pub struct Panels {
+    /// Totals of each model (by label index; zero requests for a model not selected).
+    pub by_model: Vec<Totals>,
+    /// Totals of each application (by label index).
+    pub by_app: Vec<Totals>,
+    /// Totals of the whole selection.
+    pub all: Totals,
+    /// Failed requests per (model, error type), (application, error type) and error type,
+    /// by label index.
+    pub model_errors: Vec<Vec<u64>>,
+    /// See `model_errors`.
+    pub app_errors: Vec<Vec<u64>>,
+    /// See `model_errors`.
+    pub all_errors: Vec<u64>,
+    /// First and last timestamp of the selection.
+    pub range: Option<(i64, i64)>,
+    /// Summed running time of the selection up to its last start, ms.
+    pub busy_ms: f64,
+    /// Distinct users.
+    pub users: u64,
+    /// Requests and cost per user (by user key).
+    pub user_requests: Vec<u64>,
+    /// See `user_requests`.
+    pub user_cost: Vec<f64>,
+    /// The series over the buckets (empty without buckets).
+    pub series: Series,
+    /// Latency distribution.
+    pub latency_histogram: Histogram,
+    /// TTFT distribution.
+    pub ttft_histogram: Histogram,
+    sel: Selection,
+}
+
+impl Panels {
+    /// Whether row `i` of the table is in the view.
+    pub fn selected(&self, t: &Table, p: &Prepared, i: usize) -> bool {
+        let ts = if t.ts.is_valid(i) {
+            t.ts.value(i)
+        } else {
+            NO_TS
+        };
+        self.sel.keeps(p.cell_of_row[i], ts)
+    }
+}
+
+/// Every figure of `view` over `t` (prepared as `p`), its series over `buckets` in `zone`.
+pub fn panels(
+    t: &Table,
+    p: &Prepared,
+    view: &View,
+    zone: &Zone,
+    buckets: Option<&Buckets>,
+) -> Panels {
+    let (nm, na, ne) = (p.models.len(), p.apps.len(), p.error_types.len());
+    let sel = Selection::of(p, view);
+    let g = match &p.cube {
+        Some(c) if sel.range.is_none() && buckets.is_none_or(|b| c.fits(b)) => {
+            from_cube(t, p, c, &sel, buckets)
+        }
+        _ => from_rows(t, p, &sel, buckets),
+    };
+
+    // Running time up to the last selected start (the summary's concurrency): every
+    // selected request with a time is in a bucket, so the buckets hold its whole running
+    // time; take off what runs past the last start, from the few rows that start within
+    // the longest latency of it.
+    let busy_ms: f64 = g.range.map_or(0.0, |(_, last)| {
+        let whole: f64 = g.buckets.iter().map(|b| b.latency_sum).sum();
+        let after = last.saturating_sub((p.max_latency_ms * 1000.0).ceil() as i64);
+        let ts = t.ts.values();
+        let past: f64 = (0..t.len())
+            .filter(|&i| ts[i] >= after && t.ts.is_valid(i) && t.latency_ms.is_valid(i))
+            .filter(|&i| sel.keeps(p.cell_of_row[i], ts[i]))
+            .map(|i| {
+                let left = (last - ts[i]) as f64 / 1000.0;
+                (t.latency_ms.value(i) - left).max(0.0)
+            })
+            .sum();
+        whole - past
+    });
+    // Groups of the walks: 0 all, then models, applications, buckets.
+    let (g_app, g_bucket) = (1 + nm, 1 + nm + na);
+    let mut model_sums = vec![Sums::default(); nm];
+    let mut app_sums = vec![Sums::default(); na];
+    let mut all = Sums::default();
+    for (c, &(m, a)) in p.cells.iter().enumerate() {
+        model_sums[m as usize].merge(&g.cells[c]);
+        app_sums[a as usize].merge(&g.cells[c]);
+    }
+    for c in &g.cells {
+        all.merge(c);
+    }
+    let group_sizes = |of: fn(&Sums) -> u64, of_bucket: fn(&BucketSums) -> u64| {
+        std::iter::once(of(&all))
+            .chain(model_sums.iter().map(of))
+            .chain(app_sums.iter().map(of))
+            .chain(g.buckets.iter().map(of_bucket))
+            .collect::<Vec<u64>>()
+    };
+    let finder = buckets.map(Finder::new);
+    let walk = |o: &Order, col: &Float64Array, sizes: Vec<u64>, bucket_qs: &'static [f64]| {
+        let mut w = RankWalk::new(sizes, |g| if g < g_bucket { &STATS_QS } else { bucket_qs });
+        for k in 0..o.rows.len() {
+            let (c, ts) = (o.cells[k], o.ts[k]);
+            if !sel.keeps(c, ts) {
+                continue;
+            }
+            let value = || col.value(o.rows[k] as usize);
+            let (m, a) = p.cells[c as usize];
+            w.count(0, value);
+            w.count(1 + m as usize, value);
+            w.count(g_app + a as usize, value);
+            if ts != NO_TS {
+                if let Some(b) = finder.as_ref().and_then(|f| f.index(ts)) {
+                    w.count(g_bucket + b, value);
+                }
+            }
+        }
+        w
+    };
+    let lat = walk(
+        &p.latency,
+        &t.latency_ms,
+        group_sizes(|s| s.latency_count, |b| b.latency_count),
+        &STATS_QS,
+    );
+    let ttft = walk(
+        &p.ttft,
+        &t.ttft_ms,
+        group_sizes(|s| s.ttft_count, |b| b.ttft_count),
+        &TTFT_QS,
+    );
+    let totals =
+        |g: usize, s: &Sums| s.finish(lat.stats(g, s.latency_sum), ttft.stats(g, s.ttft_sum));
+
+    let errors_by = |of: &dyn Fn(&(u32, u32)) -> usize, n: usize| {
+        let mut out = vec![vec![0u64; ne]; n];
+        for (c, cell) in p.cells.iter().enumerate() {
+            for (e, n) in g.cell_errors[c * ne..(c + 1) * ne].iter().enumerate() {
+                out[of(cell)][e] += n;
+            }
+        }
+        out
+    };
+    Panels {
+        by_model: model_sums
+            .iter()
+            .enumerate()
+            .map(|(m, s)| totals(1 + m, s))
+            .collect(),
+        by_app: app_sums
+            .iter()
+            .enumerate()
+            .map(|(a, s)| totals(g_app + a, s))
+            .collect(),
+        all: totals(0, &all),
+        model_errors: errors_by(&|&(m, _)| m as usize, nm),
+        app_errors: errors_by(&|&(_, a)| a as usize, na),
+        all_errors: errors_by(&|_| 0, 1).swap_remove(0),
+        range: g.range,
+        busy_ms,
+        users: g.users,
+        series: buckets
+            .map(|b| series_of(b, zone, &g.buckets, &lat, &ttft, g_bucket))
+            .unwrap_or_default(),
+        latency_histogram: Histogram::from_bins(&g.latency_bins),
+        ttft_histogram: Histogram::from_bins(&g.ttft_bins),
+        user_requests: g.user_requests,
+        user_cost: g.user_cost,
+        sel,
+    }
+}
+
+/// The series from the buckets' sums and the walks' quantiles.
+fn series_of(
+    b: &Buckets,
+    zone: &Zone,
+    bs: &[BucketSums],
+    lat: &RankWalk,
+    ttft: &RankWalk,
+    g_bucket: usize,
+) -> Series {
+    let n = b.count;
+    let mut s = Series {
+        bucket_secs: b.width_us / US_PER_S,
+        bucket_label: b.label.to_string(),
+        tz: zone.name().to_string(),
+        start_ms: (0..n).map(|k| b.start(k) as f64 / 1000.0).collect(),
+        offset_ms: (0..n)
+            .map(|k| zone.offset_us(b.start(k)) as f64 / 1000.0)
+            .collect(),
+        requests: bs.iter().map(|s| s.requests).collect(),
+        errors: bs.iter().map(|s| s.errors).collect(),
+        input_tokens: bs.iter().map(|s| s.input_tokens).collect(),
+        output_tokens: bs.iter().map(|s| s.output_tokens).collect(),
+        cost_usd: bs.iter().map(|s| s.cost).collect(),
+        ..Series::default()
+    };
+    for (k, sums) in bs.iter().enumerate() {
+        let q = lat.quantiles(g_bucket + k, &STATS_QS);
+        for (col, v) in [
+            &mut s.p50_ms,
+            &mut s.p75_ms,
+            &mut s.p90_ms,
+            &mut s.p95_ms,
+            &mut s.p99_ms,
+            &mut s.p999_ms,
+            &mut s.max_ms,
+        ]
+        .into_iter()
+        .zip(q)
+        {
+            col.push(v);
+        }
+        s.mean_ms
+            .push((sums.latency_count > 0).then(|| sums.latency_sum / sums.latency_count as f64));
+        let q = ttft.quantiles(g_bucket + k, &TTFT_QS);
+        s.ttft_p50_ms.push(q[0]);
+        s.ttft_p95_ms.push(q[1]);
+        let secs = b.width(k) as f64 / US_PER_S as f64;
+        s.throughput_rps.push(sums.requests as f64 / secs);
+        s.tokens_per_s
+            .push((sums.input_tokens + sums.output_tokens) as f64 / secs);
+        s.concurrency.push(sums.busy_us / b.width(k) as f64);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finder_agrees_with_buckets_at_every_edge() {
+        let ny = Zone::named("America/New_York").unwrap_or_else(|e| panic!("{e}"));
+        let (min, max) = (1_700_000_000_000_000, 1_900_000_000_000_000);
+        for (name, zone) in [
+            ("1s", Zone::utc()),
+            ("1h", Zone::utc()),
+            ("1d", ny.clone()),
+            ("1mo", ny),
+        ] {
+            // Far-apart timestamps, so the reciprocal's rounding is tested on large indexes.
+            let b = Buckets::named(min, max, name, &zone).unwrap_or_else(|| panic!("{name}"));
+            let f = Finder::new(&b);
+            let step = (b.count / 500).max(1);
+            for k in (0..=b.count).step_by(step).chain([b.count]) {
+                let edge = b.start(k);
+                for ts in [edge - 1, edge, edge + 1, edge + b.width_us / 2] {
+                    assert_eq!(f.index(ts), b.index(ts), "{name} {ts}");
+                }
+            }
+            assert_eq!(f.index(i64::MIN), None);
+            assert_eq!(f.index(i64::MAX), None);
+        }
+    }
+}

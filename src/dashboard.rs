@@ -15,7 +15,7 @@ use crate::metrics::budget::{budgets, BudgetStatus};
 use crate::metrics::latency::Histogram;
 use crate::metrics::panels::{panels, Panels};
 use crate::metrics::series::Series;
-use crate::metrics::totals::{Acc, Totals};
+use crate::metrics::totals::Totals;
 use crate::query::{select, Buckets, View};
 use crate::schema::NONE_LABEL;
 use crate::table::{dict_value, DictColumn, Table};
@@ -127,14 +127,12 @@ pub struct Dashboard {
     pub latency_histogram: Histogram,
     /// Time-to-first-token distribution on the same bins.
     pub ttft_histogram: Histogram,
-    /// The users who spent most (by cost, then requests), at most [`TOP_USERS`].
+    /// The users who spent most (by cost, then requests), at most
+    /// [`TOP_USERS`](crate::metrics::panels::TOP_USERS).
     pub top_users: Vec<UserTotals>,
     /// Filter choices.
     pub options: Options,
 }
-
-/// How many top spenders the dashboard lists.
-pub const TOP_USERS: usize = 10;
 
 /// The summary of a view from its panels.
 fn summary_of(p: &Panels, error_labels: &[String]) -> Summary {
@@ -179,52 +177,18 @@ fn error_list(counts: &[u64], labels: &[String]) -> Vec<ErrorTypeCount> {
     v
 }
 
-/// The [`TOP_USERS`] users with the highest cost (then most requests) in the view, with
-/// their figures. Users are ranked on the panels' two sums, so only the top few get a
-/// pass for their percentiles.
+/// The top spenders of a view with their names.
 fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<UserTotals> {
-    let (cost, requests) = (&p.user_cost, &p.user_requests);
-    let users = requests.len();
-    let mut order: Vec<usize> = (0..users).filter(|&k| requests[k] > 0).collect();
-    let rank = |a: &usize, b: &usize| {
-        cost[*b]
-            .total_cmp(&cost[*a])
-            .then(requests[*b].cmp(&requests[*a]))
-            .then(a.cmp(b))
-    };
-    if order.len() > TOP_USERS {
-        order.select_nth_unstable_by(TOP_USERS, rank);
-        order.truncate(TOP_USERS);
-    }
-    order.sort_by(rank);
-    // Their figures in a second pass, each row straight into its user's accumulator.
-    let mut slot = vec![usize::MAX; users];
-    for (n, &k) in order.iter().enumerate() {
-        slot[k] = n;
-    }
-    let mut accs: Vec<Acc> = order.iter().map(|_| Acc::default()).collect();
-    let keys = t.user_id.keys();
-    if !order.is_empty() {
-        for i in 0..t.len() {
-            if keys.is_valid(i) && p.selected(t, prepared, i) {
-                let n = slot[keys.value(i) as usize];
-                if n != usize::MAX {
-                    accs[n].add(t, i);
-                }
-            }
-        }
-    }
     let names = t
         .user_id
         .values()
         .as_any()
         .downcast_ref::<arrow::array::StringArray>();
-    order
-        .iter()
-        .zip(accs)
-        .map(|(&k, acc)| UserTotals {
+    crate::metrics::panels::top_users(t, prepared, p)
+        .into_iter()
+        .map(|(k, totals)| UserTotals {
             user_id: names.map_or(NONE_LABEL, |v| v.value(k)).to_string(),
-            totals: acc.finish(),
+            totals,
         })
         .collect()
 }

@@ -231,6 +231,15 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
         spend[at].1 += r.cost_usd.unwrap_or(0.0);
         spend[at].2 += 1;
     }
+    for u in &d.top_users {
+        let mut rows: Vec<u32> = all
+            .iter()
+            .filter(|r| r.user_id.as_ref() == Some(&u.user_id))
+            .map(|r| r.row)
+            .collect();
+        rows.sort_unstable();
+        same(&u.user_id, &json!(u.totals), &json!(totals(&t, &rows)))?;
+    }
     let got: Vec<(String, u64)> = d
         .top_users
         .iter()

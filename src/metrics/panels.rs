@@ -13,7 +13,7 @@
 use arrow::array::{Array, Float64Array};
 
 use super::latency::{bin_of, Histogram, LatencyStats};
-use super::totals::{Sums, Totals};
+use super::totals::{Acc, Sums, Totals};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::Series;
@@ -43,6 +43,13 @@ pub struct Prepared {
     pub ts_range: Option<(i64, i64)>,
     /// The longest latency, ms (0 without any).
     max_latency_ms: f64,
+    /// Each user's rows, ascending: `user_rows[user_from[u]..user_from[u + 1]]` for the
+    /// user key `u` (the top spenders' figures visit only their own rows).
+    user_rows: Vec<u32>,
+    user_from: Vec<u32>,
+    /// The top spenders of the whole table (by user key): the same for every view that
+    /// filters nothing, whatever its zone or buckets.
+    whole_top: Option<Vec<(usize, Totals)>>,
 }
 
 /// No timestamp, in [`Order::ts`].
@@ -121,13 +128,24 @@ impl Prepared {
             error_types: Groups::of(&t.error_type).labels,
             cube: None,
             ts_range: ts_range(t),
+            user_rows: Vec::new(),
+            user_from: Vec::new(),
+            whole_top: None,
             max_latency_ms: (0..t.len())
                 .filter(|&i| t.latency_ms.is_valid(i))
                 .map(|i| t.latency_ms.value(i))
                 .fold(0.0, f64::max),
         };
         p.cube = Cube::of(t, &p);
+        (p.user_from, p.user_rows) = rows_by_key(t.user_id.keys(), t.user_id.values().len());
+        let whole = panels(t, &p, &View::default(), &Zone::utc(), None);
+        p.whole_top = Some(top_users(t, &p, &whole));
         p
+    }
+
+    /// The rows of user key `u`, ascending.
+    pub fn rows_of_user(&self, u: usize) -> &[u32] {
+        &self.user_rows[self.user_from[u] as usize..self.user_from[u + 1] as usize]
     }
 
     /// Whether this was prepared from a table of `t`'s length (a cheap guard against
@@ -303,6 +321,27 @@ impl Cube {
     fn fits(&self, b: &Buckets) -> bool {
         (0..=b.count).all(|k| b.start(k).rem_euclid(self.slot_us) == 0)
     }
+}
+
+/// The rows of each of `n` keys, ascending, by a counting sort: (start of each key's rows,
+/// then the end, in `rows`), rows.
+fn rows_by_key(keys: &arrow::array::UInt32Array, n: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut from = vec![0u32; n + 1];
+    for k in keys.iter().flatten() {
+        from[k as usize + 1] += 1;
+    }
+    for k in 0..n {
+        from[k + 1] += from[k];
+    }
+    let mut next = from.clone();
+    let mut rows = vec![0u32; from[n] as usize];
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(k) = k {
+            rows[next[k as usize] as usize] = i as u32;
+            next[k as usize] += 1;
+        }
+    }
+    (from, rows)
 }
 
 /// The dictionary key of row `i`, or `none` when it has no value.
@@ -757,6 +796,47 @@ pub struct Panels {
     sel: Selection,
 }
 
+/// How many top spenders a view lists.
+pub const TOP_USERS: usize = 10;
+
+/// The [`TOP_USERS`] users with the highest cost (then most requests) in the view, by user
+/// key, with their figures. Users are ranked on the panels' two sums, so only the top
+/// few's rows are visited for the rest.
+pub fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<(usize, Totals)> {
+    if p.sel.range.is_none() && p.sel.keep_cell.iter().all(|&k| k) {
+        if let Some(top) = &prepared.whole_top {
+            return top.clone();
+        }
+    }
+    let (cost, requests) = (&p.user_cost, &p.user_requests);
+    let mut order: Vec<usize> = (0..requests.len()).filter(|&k| requests[k] > 0).collect();
+    let rank = |a: &usize, b: &usize| {
+        cost[*b]
+            .total_cmp(&cost[*a])
+            .then(requests[*b].cmp(&requests[*a]))
+            .then(a.cmp(b))
+    };
+    if order.len() > TOP_USERS {
+        order.select_nth_unstable_by(TOP_USERS, rank);
+        order.truncate(TOP_USERS);
+    }
+    order.sort_by(rank);
+    order
+        .into_iter()
+        .map(|k| {
+            let rows: Vec<u32> = prepared
+                .rows_of_user(k)
+                .iter()
+                .copied()
+                .filter(|&i| p.selected(t, prepared, i as usize))
+                .collect();
+            let mut acc = Acc::default();
+            acc.add_rows(t, &rows);
+            (k, acc.finish())
+        })
+        .collect()
+}
+
 impl Panels {
     /// Whether row `i` of the table is in the view.
     pub fn selected(&self, t: &Table, p: &Prepared, i: usize) -> bool {
@@ -824,22 +904,35 @@ pub fn panels(
             .collect::<Vec<u64>>()
     };
     let finder = buckets.map(Finder::new);
+    // Each cell's (model, application) walk groups; `u32::MAX` for a cell left out.
+    let cell_groups: Vec<(u32, u32)> = p
+        .cells
+        .iter()
+        .zip(&sel.keep_cell)
+        .map(|(&(m, a), &keep)| match keep {
+            true => (1 + m, g_app as u32 + a),
+            false => (u32::MAX, 0),
+        })
+        .collect();
     let walk = |o: &Order, col: &Float64Array, sizes: Vec<u64>, bucket_qs: &'static [f64]| {
         let mut w = RankWalk::new(sizes, |g| if g < g_bucket { &STATS_QS } else { bucket_qs });
-        for k in 0..o.rows.len() {
-            let (c, ts) = (o.cells[k], o.ts[k]);
-            if !sel.keeps(c, ts) {
+        for ((&c, &ts), &row) in o.cells.iter().zip(&o.ts).zip(&o.rows) {
+            let (gm, ga) = cell_groups[c as usize];
+            if gm == u32::MAX {
                 continue;
             }
-            let value = || col.value(o.rows[k] as usize);
-            let (m, a) = p.cells[c as usize];
-            w.count(0, value);
-            w.count(1 + m as usize, value);
-            w.count(g_app + a as usize, value);
-            if ts != NO_TS {
-                if let Some(b) = finder.as_ref().and_then(|f| f.index(ts)) {
-                    w.count(g_bucket + b, value);
+            if let Some((a, b)) = sel.range {
+                if ts == NO_TS || ts < a || ts >= b {
+                    continue;
                 }
+            }
+            let value = || col.value(row as usize);
+            w.count(0, value);
+            w.count(gm as usize, value);
+            w.count(ga as usize, value);
+            // No time (NO_TS) is in no bucket.
+            if let Some(b) = finder.as_ref().and_then(|f| f.index(ts)) {
+                w.count(g_bucket + b, value);
             }
         }
         w

@@ -178,7 +178,113 @@ pub struct Sums {
     coherence: Signal,
 }
 
+/// The sum of a column's values at `rows`, nulls counting as nothing, and how many were
+/// not null. Column by column instead of row by row: one tight loop per column, with the
+/// null test left out for a column that has none.
+fn column_sum<T, A>(a: &A, rows: &[u32], value: impl Fn(&A, usize) -> T) -> (T, u64)
+where
+    A: Array,
+    T: std::ops::AddAssign + Default,
+{
+    let mut sum = T::default();
+    let mut n = 0u64;
+    if a.null_count() == 0 {
+        for &i in rows {
+            sum += value(a, i as usize);
+        }
+        n = rows.len() as u64;
+    } else {
+        for &i in rows {
+            if a.is_valid(i as usize) {
+                sum += value(a, i as usize);
+                n += 1;
+            }
+        }
+    }
+    (sum, n)
+}
+
 impl Sums {
+    /// Adds rows `rows` of `t`, in that order: the same sums as [`Sums::add`] on each, a
+    /// column at a time (several times faster for many rows).
+    pub fn add_rows(&mut self, t: &Table, rows: &[u32]) {
+        let p = *self.present.get_or_insert_with(|| Present::of(t));
+        let u32s =
+            |a: &arrow::array::UInt32Array| column_sum(a, rows, |a, i| u64::from(a.value(i))).0;
+        self.requests += rows.len() as u64;
+        self.errors += rows.iter().filter(|&&i| t.error.value(i as usize)).count() as u64;
+        self.input_tokens += u32s(&t.input_tokens);
+        self.output_tokens += u32s(&t.output_tokens);
+        if p.cached {
+            self.cached_input_tokens += u32s(&t.cached_input_tokens);
+        }
+        if p.reasoning {
+            self.reasoning_tokens += u32s(&t.reasoning_tokens);
+        }
+        let f64s = |a: &arrow::array::Float64Array, sum: &mut f64, n: &mut u64| {
+            // Added one by one onto the running sum, so the result is the row-wise one.
+            if a.null_count() == 0 {
+                for &i in rows {
+                    *sum += a.value(i as usize);
+                }
+                *n += rows.len() as u64;
+            } else {
+                for &i in rows {
+                    if a.is_valid(i as usize) {
+                        *sum += a.value(i as usize);
+                        *n += 1;
+                    }
+                }
+            }
+        };
+        if p.ttft {
+            f64s(&t.ttft_ms, &mut self.ttft_sum, &mut self.ttft_count);
+        }
+        f64s(
+            &t.latency_ms,
+            &mut self.latency_sum,
+            &mut self.latency_count,
+        );
+        f64s(&t.cost_usd, &mut self.cost, &mut self.cost_count);
+        let sources = t.cost_source.values();
+        for &i in rows {
+            let i = i as usize;
+            match CostSource::from_u8(sources[i]) {
+                CostSource::Computed => self.cost_computed_count += 1,
+                CostSource::Mismatch if p.cost_mismatch => {
+                    self.cost_mismatch_count += 1;
+                    if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
+                        self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
+                    }
+                }
+                CostSource::Mismatch => self.cost_mismatch_count += 1,
+                CostSource::Unpriced => self.unpriced_requests += 1,
+                CostSource::None | CostSource::Reported => {}
+            }
+        }
+        for (present, signal, a) in [
+            (p.feedback, &mut self.feedback, &t.feedback),
+            (p.hallucination, &mut self.hallucination, &t.hallucination),
+            (p.relevance, &mut self.relevance, &t.relevance),
+            (p.coherence, &mut self.coherence, &t.coherence),
+        ] {
+            if present {
+                for &i in rows {
+                    signal.add(a, i as usize);
+                }
+            }
+        }
+        if p.safety {
+            for &i in rows {
+                let i = i as usize;
+                if t.safety_violation.is_valid(i) {
+                    self.safety.n += 1;
+                    self.safety.sum += f64::from(u8::from(t.safety_violation.value(i)));
+                }
+            }
+        }
+    }
+
     /// Adds row `i` of `t` (rows of one table only).
     pub fn add(&mut self, t: &Table, i: usize) {
         let p = *self.present.get_or_insert_with(|| Present::of(t));
@@ -324,6 +430,23 @@ pub struct Acc {
 }
 
 impl Acc {
+    /// Adds rows `rows` of `t`, in that order (as [`Acc::add`] on each, faster).
+    pub fn add_rows(&mut self, t: &Table, rows: &[u32]) {
+        self.sums.add_rows(t, rows);
+        let values = |a: &arrow::array::Float64Array, out: &mut Vec<f64>| {
+            out.extend(
+                rows.iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| a.is_valid(i))
+                    .map(|i| a.value(i)),
+            );
+        };
+        if self.sums.present.is_some_and(|p| p.ttft) {
+            values(&t.ttft_ms, &mut self.ttfts);
+        }
+        values(&t.latency_ms, &mut self.latencies);
+    }
+
     /// Adds row `i` of `t` (rows of one table only).
     pub fn add(&mut self, t: &Table, i: usize) {
         self.sums.add(t, i);

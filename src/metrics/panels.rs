@@ -108,12 +108,30 @@ impl Prepared {
         // sums over cells add in the same order whatever the data's row order.
         let pair = |i: usize| models.of_row[i] as usize * na + apps.of_row[i] as usize;
         let mut pairs: Vec<usize> = (0..t.len()).map(pair).collect();
-        let mut present = pairs.clone();
-        present.sort_unstable();
-        present.dedup();
-        for p in &mut pairs {
-            *p = present.binary_search(p).unwrap_or(0);
-        }
+        let all_pairs = models.labels.len() * na;
+        let present: Vec<usize> = if all_pairs <= 4 * t.len().max(1) {
+            // Few enough possible pairs to number through a table of them.
+            let mut id = vec![u32::MAX; all_pairs];
+            for &p in &pairs {
+                id[p] = 0;
+            }
+            let present: Vec<usize> = (0..all_pairs).filter(|&p| id[p] == 0).collect();
+            for (n, &p) in present.iter().enumerate() {
+                id[p] = n as u32;
+            }
+            for p in &mut pairs {
+                *p = id[*p] as usize;
+            }
+            present
+        } else {
+            let mut present = pairs.clone();
+            present.sort_unstable();
+            present.dedup();
+            for p in &mut pairs {
+                *p = present.binary_search(p).unwrap_or(0);
+            }
+            present
+        };
         let cell_of_row: Vec<u32> = pairs.into_iter().map(|c| c as u32).collect();
         let mut p = Prepared {
             cells: present
@@ -136,8 +154,8 @@ impl Prepared {
                 .map(|i| t.latency_ms.value(i))
                 .fold(0.0, f64::max),
         };
-        p.cube = Cube::of(t, &p);
         (p.user_from, p.user_rows) = rows_by_key(t.user_id.keys(), t.user_id.values().len());
+        p.cube = Cube::of(t, &p);
         let whole = panels(t, &p, &View::default(), &Zone::utc(), None);
         p.whole_top = Some(top_users(t, &p, &whole));
         p
@@ -235,10 +253,7 @@ impl Cube {
         };
         let mut dense = vec![BucketSums::default(); n_cells * n_slots];
         let mut touched = vec![false; n_cells * n_slots];
-        let mut users: Vec<(u32, u32, u64, f64)> = Vec::new();
-        let mut user_at: std::collections::HashMap<(u32, u32), usize> = Default::default();
         let end = (first + n_slots as i64) * slot_us;
-        let user_keys = t.user_id.keys();
         let error_keys = t.error_type.keys();
         for i in 0..t.len() {
             let cell = p.cell_of_row[i] as usize;
@@ -252,17 +267,6 @@ impl Cube {
             }
             if t.ttft_ms.is_valid(i) {
                 c.ttft_bins[cell * bins + bin_of(t.ttft_ms.value(i))] += 1;
-            }
-            if user_keys.is_valid(i) {
-                let u = user_keys.value(i);
-                let at = *user_at.entry((cell as u32, u)).or_insert_with(|| {
-                    users.push((cell as u32, u, 0, 0.0));
-                    users.len() - 1
-                });
-                users[at].2 += 1;
-                if t.cost_usd.is_valid(i) {
-                    users[at].3 += t.cost_usd.value(i);
-                }
             }
             if !t.ts.is_valid(i) {
                 continue;
@@ -301,6 +305,28 @@ impl Cube {
                 }
             }
             c.slot_from.push(c.slots.len());
+        }
+        // Each user's requests and cost per cell, from the user's own rows (in row order, as
+        // the row pass adds them).
+        let mut users: Vec<(u32, u32, u64, f64)> = Vec::new();
+        let mut per_cell: Vec<(u64, f64)> = vec![(0, 0.0); n_cells];
+        let mut cells_seen: Vec<u32> = Vec::new();
+        for u in 0..p.user_from.len().saturating_sub(1) {
+            for &i in p.rows_of_user(u) {
+                let (i, cell) = (i as usize, p.cell_of_row[i as usize]);
+                let e = &mut per_cell[cell as usize];
+                if e.0 == 0 {
+                    cells_seen.push(cell);
+                }
+                e.0 += 1;
+                if t.cost_usd.is_valid(i) {
+                    e.1 += t.cost_usd.value(i);
+                }
+            }
+            for cell in cells_seen.drain(..) {
+                let (n, cost) = std::mem::take(&mut per_cell[cell as usize]);
+                users.push((cell, u as u32, n, cost));
+            }
         }
         users.sort_by_key(|u| (u.0, u.1));
         c.user_from = vec![0; n_cells + 1];

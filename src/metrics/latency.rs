@@ -24,21 +24,34 @@ pub struct LatencyStats {
     pub mean: Option<f64>,
 }
 
+/// The ranks linear interpolation reads for quantile `q` of `n` values (n > 0): the two
+/// closest ranks and the fractional rank between them.
+pub fn rank_of(q: f64, n: usize) -> (usize, usize, f64) {
+    let rank = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    (
+        rank.floor() as usize,
+        (rank.ceil() as usize).min(n - 1),
+        rank,
+    )
+}
+
+/// The value at fractional rank `rank` between the values `a` at rank `lo` and `b` at `hi`.
+pub fn interpolate(lo: usize, hi: usize, rank: f64, a: f64, b: f64) -> f64 {
+    if lo == hi {
+        a
+    } else {
+        a + (b - a) * (rank - lo as f64)
+    }
+}
+
 /// The `q` quantile (0..=1) of ascending `sorted` values.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     let n = sorted.len();
     if n == 0 {
         return None;
     }
-    let rank = q.clamp(0.0, 1.0) * (n - 1) as f64;
-    let lo = rank.floor() as usize;
-    let hi = rank.ceil() as usize;
-    let (a, b) = (sorted[lo], sorted[hi.min(n - 1)]);
-    Some(if lo == hi {
-        a
-    } else {
-        a + (b - a) * (rank - lo as f64)
-    })
+    let (lo, hi, rank) = rank_of(q, n);
+    Some(interpolate(lo, hi, rank, sorted[lo], sorted[hi]))
 }
 
 /// The `qs` quantiles (each 0..=1) of `values`, which are reordered. Exact, like
@@ -49,14 +62,11 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<Option<f64>> {
     if n == 0 {
         return vec![None; qs.len()];
     }
-    let rank = |q: f64| q.clamp(0.0, 1.0) * (n - 1) as f64;
     let mut ranks: Vec<usize> = qs
         .iter()
         .flat_map(|&q| {
-            [
-                rank(q).floor() as usize,
-                (rank(q).ceil() as usize).min(n - 1),
-            ]
+            let (lo, hi, _) = rank_of(q, n);
+            [lo, hi]
         })
         .collect();
     ranks.sort_unstable();
@@ -73,17 +83,14 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<Option<f64>> {
     }
     qs.iter()
         .map(|&q| {
-            let r = rank(q);
-            let (lo, hi) = (r.floor() as usize, (r.ceil() as usize).min(n - 1));
-            let (a, b) = (values[lo], values[hi]);
-            Some(if lo == hi {
-                a
-            } else {
-                a + (b - a) * (r - lo as f64)
-            })
+            let (lo, hi, rank) = rank_of(q, n);
+            Some(interpolate(lo, hi, rank, values[lo], values[hi]))
         })
         .collect()
 }
+
+/// The quantiles of [`LatencyStats`], in its field order (the max last).
+pub const STATS_QS: [f64; 7] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
 
 impl LatencyStats {
     /// The figures of `values`, which are reordered.
@@ -91,7 +98,12 @@ impl LatencyStats {
         if values.is_empty() {
             return LatencyStats::default();
         }
-        let q = quantiles(values, &[0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0]);
+        let q = quantiles(values, &STATS_QS);
+        LatencyStats::from_quantiles(&q, values.iter().sum::<f64>() / values.len() as f64)
+    }
+
+    /// The figures from the [`STATS_QS`] quantiles and the mean.
+    pub fn from_quantiles(q: &[Option<f64>], mean: f64) -> LatencyStats {
         LatencyStats {
             p50: q[0],
             p75: q[1],
@@ -100,7 +112,7 @@ impl LatencyStats {
             p99: q[4],
             p999: q[5],
             max: q[6],
-            mean: Some(values.iter().sum::<f64>() / values.len() as f64),
+            mean: Some(mean),
         }
     }
 }

@@ -12,11 +12,11 @@
 
 use arrow::array::{Array, Float64Array};
 
-use super::latency::{bin_of, Histogram, LatencyStats};
+use super::latency::{bin_of, interpolate, rank_of, Histogram, LatencyStats, STATS_QS};
 use super::totals::{Acc, Sums, Totals};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
-use crate::metrics::series::Series;
+use crate::metrics::series::{self, Series};
 use crate::query::{ts_range, Buckets, View};
 use crate::table::{Groups, Table};
 
@@ -379,8 +379,6 @@ fn key_or(keys: &arrow::array::UInt32Array, i: usize, none: usize) -> usize {
     }
 }
 
-/// Latency quantiles of a group's figures, in [`LatencyStats`] order (max last).
-const STATS_QS: [f64; 7] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
 /// TTFT quantiles drawn per bucket.
 const TTFT_QS: [f64; 2] = [0.5, 0.95];
 
@@ -404,8 +402,8 @@ fn ranks_for(n: u64, qs: &[f64]) -> Vec<u32> {
     let mut r: Vec<u32> = qs
         .iter()
         .flat_map(|&q| {
-            let rank = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            [rank.floor() as u32, (rank.ceil() as u64).min(n - 1) as u32]
+            let (lo, hi, _) = rank_of(q, n as usize);
+            [lo as u32, hi as u32]
         })
         .collect();
     r.sort_unstable();
@@ -452,23 +450,16 @@ impl RankWalk {
 
     /// The `qs` quantiles of group `g` (`qs` among those it was built for).
     fn quantiles(&self, g: usize, qs: &[f64]) -> Vec<Option<f64>> {
-        let n = self.sizes[g];
-        let at = |r: u32| {
-            let k = self.wanted[g].binary_search(&r).unwrap_or(0);
+        let n = self.sizes[g] as usize;
+        let at = |r: usize| {
+            let k = self.wanted[g].binary_search(&(r as u32)).unwrap_or(0);
             self.found[g].get(k).copied().unwrap_or(f64::NAN)
         };
         qs.iter()
             .map(|&q| {
-                if n == 0 {
-                    return None;
-                }
-                let r = q.clamp(0.0, 1.0) * (n - 1) as f64;
-                let (lo, hi) = (r.floor() as u32, (r.ceil() as u64).min(n - 1) as u32);
-                let (a, b) = (at(lo), at(hi));
-                Some(if lo == hi {
-                    a
-                } else {
-                    a + (b - a) * (r - lo as f64)
+                (n > 0).then(|| {
+                    let (lo, hi, rank) = rank_of(q, n);
+                    interpolate(lo, hi, rank, at(lo), at(hi))
                 })
             })
             .collect()
@@ -480,17 +471,7 @@ impl RankWalk {
         if n == 0 {
             return LatencyStats::default();
         }
-        let q = self.quantiles(g, &STATS_QS);
-        LatencyStats {
-            p50: q[0],
-            p75: q[1],
-            p90: q[2],
-            p95: q[3],
-            p99: q[4],
-            p999: q[5],
-            max: q[6],
-            mean: Some(sum / n as f64),
-        }
+        LatencyStats::from_quantiles(&self.quantiles(g, &STATS_QS), sum / n as f64)
     }
 }
 
@@ -549,14 +530,7 @@ impl BucketSums {
 /// Adds a request's running time from `ts` to the buckets it overlaps, from its own (`k`)
 /// to the end of the axis.
 fn spread(bs: &mut [BucketSums], b: &Buckets, k: usize, ts: i64, latency: f64) {
-    let (mut from, end) = (ts, ts as f64 + latency * 1000.0);
-    let mut j = k;
-    while j < bs.len() && (from as f64) < end {
-        let edge = b.start(j) + b.width(j);
-        bs[j].busy_us += end.min(edge as f64) - from as f64;
-        from = edge;
-        j += 1;
-    }
+    series::spread(b, k, ts, latency, |j, us| bs[j].busy_us += us);
 }
 
 /// Finds a timestamp's bucket like [`Buckets::index`], guessing with the width's
@@ -1025,48 +999,22 @@ fn series_of(
     ttft: &RankWalk,
     g_bucket: usize,
 ) -> Series {
-    let n = b.count;
-    let mut s = Series {
-        bucket_secs: b.width_us / US_PER_S,
-        bucket_label: b.label.to_string(),
-        tz: zone.name().to_string(),
-        start_ms: (0..n).map(|k| b.start(k) as f64 / 1000.0).collect(),
-        offset_ms: (0..n)
-            .map(|k| zone.offset_us(b.start(k)) as f64 / 1000.0)
-            .collect(),
-        requests: bs.iter().map(|s| s.requests).collect(),
-        errors: bs.iter().map(|s| s.errors).collect(),
-        input_tokens: bs.iter().map(|s| s.input_tokens).collect(),
-        output_tokens: bs.iter().map(|s| s.output_tokens).collect(),
-        cost_usd: bs.iter().map(|s| s.cost).collect(),
-        ..Series::default()
-    };
+    let mut s = Series::axis(b, zone);
     for (k, sums) in bs.iter().enumerate() {
-        let q = lat.quantiles(g_bucket + k, &STATS_QS);
-        for (col, v) in [
-            &mut s.p50_ms,
-            &mut s.p75_ms,
-            &mut s.p90_ms,
-            &mut s.p95_ms,
-            &mut s.p99_ms,
-            &mut s.p999_ms,
-            &mut s.max_ms,
-        ]
-        .into_iter()
-        .zip(q)
-        {
-            col.push(v);
-        }
-        s.mean_ms
-            .push((sums.latency_count > 0).then(|| sums.latency_sum / sums.latency_count as f64));
-        let q = ttft.quantiles(g_bucket + k, &TTFT_QS);
-        s.ttft_p50_ms.push(q[0]);
-        s.ttft_p95_ms.push(q[1]);
-        let secs = b.width(k) as f64 / US_PER_S as f64;
-        s.throughput_rps.push(sums.requests as f64 / secs);
-        s.tokens_per_s
-            .push((sums.input_tokens + sums.output_tokens) as f64 / secs);
-        s.concurrency.push(sums.busy_us / b.width(k) as f64);
+        s.requests[k] = sums.requests;
+        s.errors[k] = sums.errors;
+        s.input_tokens[k] = sums.input_tokens;
+        s.output_tokens[k] = sums.output_tokens;
+        s.cost_usd[k] = sums.cost;
+        let mean = (sums.latency_count > 0).then(|| sums.latency_sum / sums.latency_count as f64);
+        s.push_bucket(
+            b,
+            k,
+            lat.quantiles(g_bucket + k, &STATS_QS),
+            mean,
+            &ttft.quantiles(g_bucket + k, &TTFT_QS),
+            sums.busy_us,
+        );
     }
     s
 }

@@ -63,7 +63,84 @@ pub struct Series {
 }
 
 /// Latency quantiles drawn per bucket, in the order of the `p*_ms` fields.
-const QS: [f64; 7] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0];
+const QS: [f64; 7] = super::latency::STATS_QS;
+
+/// Spreads a request's running time (from `ts`, µs, for `latency_ms`) over the buckets it
+/// overlaps, from its own (`k`) to the end of the axis: `add(bucket, µs)` for each.
+pub(crate) fn spread(
+    b: &Buckets,
+    k: usize,
+    ts: i64,
+    latency_ms: f64,
+    mut add: impl FnMut(usize, f64),
+) {
+    let (mut from, end) = (ts, ts as f64 + latency_ms * 1000.0);
+    let mut j = k;
+    while j < b.count && (from as f64) < end {
+        let edge = b.start(j) + b.width(j);
+        add(j, end.min(edge as f64) - from as f64);
+        from = edge;
+        j += 1;
+    }
+}
+
+impl Series {
+    /// The axis of buckets `b` in `zone`, every count zero and no figure yet: they are
+    /// added up, then [`Series::push_bucket`] finishes each bucket in turn.
+    pub(crate) fn axis(b: &Buckets, zone: &Zone) -> Series {
+        let n = b.count;
+        Series {
+            bucket_secs: b.width_us / US_PER_S,
+            bucket_label: b.label.to_string(),
+            tz: zone.name().to_string(),
+            start_ms: (0..n).map(|k| b.start(k) as f64 / 1000.0).collect(),
+            offset_ms: (0..n)
+                .map(|k| zone.offset_us(b.start(k)) as f64 / 1000.0)
+                .collect(),
+            requests: vec![0; n],
+            errors: vec![0; n],
+            input_tokens: vec![0; n],
+            output_tokens: vec![0; n],
+            cost_usd: vec![None; n],
+            ..Series::default()
+        }
+    }
+
+    /// Bucket `k`'s latency quantiles (in `QS` order), mean, TTFT p50 and p95, and its
+    /// rates from its counts and the running time inside it.
+    pub(crate) fn push_bucket(
+        &mut self,
+        b: &Buckets,
+        k: usize,
+        latency: Vec<Option<f64>>,
+        mean: Option<f64>,
+        ttft: &[Option<f64>],
+        busy_us: f64,
+    ) {
+        for (col, v) in [
+            &mut self.p50_ms,
+            &mut self.p75_ms,
+            &mut self.p90_ms,
+            &mut self.p95_ms,
+            &mut self.p99_ms,
+            &mut self.p999_ms,
+            &mut self.max_ms,
+        ]
+        .into_iter()
+        .zip(latency)
+        {
+            col.push(v);
+        }
+        self.mean_ms.push(mean);
+        self.ttft_p50_ms.push(ttft[0]);
+        self.ttft_p95_ms.push(ttft[1]);
+        let secs = b.width(k) as f64 / US_PER_S as f64;
+        self.throughput_rps.push(self.requests[k] as f64 / secs);
+        self.tokens_per_s
+            .push((self.input_tokens[k] + self.output_tokens[k]) as f64 / secs);
+        self.concurrency.push(busy_us / b.width(k) as f64);
+    }
+}
 
 /// The values of column `col` among `rows`, bucket after bucket: a counting sort by bucket
 /// into one buffer, no per-bucket allocation. Returns the buffer and each bucket's start.
@@ -105,21 +182,7 @@ fn scatter(
 /// left out.
 pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
     let n = b.count;
-    let mut s = Series {
-        bucket_secs: b.width_us / US_PER_S,
-        bucket_label: b.label.to_string(),
-        tz: zone.name().to_string(),
-        start_ms: (0..n).map(|k| b.start(k) as f64 / 1000.0).collect(),
-        offset_ms: (0..n)
-            .map(|k| zone.offset_us(b.start(k)) as f64 / 1000.0)
-            .collect(),
-        requests: vec![0; n],
-        errors: vec![0; n],
-        input_tokens: vec![0; n],
-        output_tokens: vec![0; n],
-        cost_usd: vec![None; n],
-        ..Series::default()
-    };
+    let mut s = Series::axis(b, zone);
     let mut busy_us = vec![0f64; n];
     let mut bucket_of = Vec::with_capacity(rows.len());
     for &i in rows {
@@ -143,18 +206,9 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
             *s.cost_usd[k].get_or_insert(0.0) += t.cost_usd.value(i);
         }
         if t.latency_ms.is_valid(i) {
-            // Its running time, spread over the buckets it overlaps.
-            let (mut from, end) = (
-                t.ts.value(i),
-                t.ts.value(i) as f64 + t.latency_ms.value(i) * 1000.0,
-            );
-            let mut j = k;
-            while j < n && (from as f64) < end {
-                let edge = b.start(j) + b.width(j);
-                busy_us[j] += end.min(edge as f64) - from as f64;
-                from = edge;
-                j += 1;
-            }
+            spread(b, k, t.ts.value(i), t.latency_ms.value(i), |j, us| {
+                busy_us[j] += us
+            });
         }
     }
     let (mut lat, at) = scatter(&t.latency_ms, rows, &bucket_of, n);
@@ -162,30 +216,9 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
     for k in 0..n {
         let slice = &mut lat[at[k]..at[k + 1]];
         let q = quantiles(slice, &QS);
-        for (col, v) in [
-            &mut s.p50_ms,
-            &mut s.p75_ms,
-            &mut s.p90_ms,
-            &mut s.p95_ms,
-            &mut s.p99_ms,
-            &mut s.p999_ms,
-            &mut s.max_ms,
-        ]
-        .into_iter()
-        .zip(q)
-        {
-            col.push(v);
-        }
-        s.mean_ms
-            .push((!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64));
-        let q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
-        s.ttft_p50_ms.push(q[0]);
-        s.ttft_p95_ms.push(q[1]);
-        let secs = b.width(k) as f64 / US_PER_S as f64;
-        s.throughput_rps.push(s.requests[k] as f64 / secs);
-        s.tokens_per_s
-            .push((s.input_tokens[k] + s.output_tokens[k]) as f64 / secs);
-        s.concurrency.push(busy_us[k] / b.width(k) as f64);
+        let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
+        let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
+        s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
     }
     s
 }

@@ -249,18 +249,7 @@ impl Sums {
         let sources = t.cost_source.values();
         for &i in rows {
             let i = i as usize;
-            match CostSource::from_u8(sources[i]) {
-                CostSource::Computed => self.cost_computed_count += 1,
-                CostSource::Mismatch if p.cost_mismatch => {
-                    self.cost_mismatch_count += 1;
-                    if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
-                        self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
-                    }
-                }
-                CostSource::Mismatch => self.cost_mismatch_count += 1,
-                CostSource::Unpriced => self.unpriced_requests += 1,
-                CostSource::None | CostSource::Reported => {}
-            }
+            self.add_cost_source(t, p, CostSource::from_u8(sources[i]), i);
         }
         for (present, signal, a) in [
             (p.feedback, &mut self.feedback, &t.feedback),
@@ -282,6 +271,22 @@ impl Sums {
                     self.safety.sum += f64::from(u8::from(t.safety_violation.value(i)));
                 }
             }
+        }
+    }
+
+    /// Counts row `i` by where its cost comes from.
+    fn add_cost_source(&mut self, t: &Table, p: Present, source: CostSource, i: usize) {
+        match source {
+            CostSource::Computed => self.cost_computed_count += 1,
+            CostSource::Mismatch if p.cost_mismatch => {
+                self.cost_mismatch_count += 1;
+                if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
+                    self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
+                }
+            }
+            CostSource::Mismatch => self.cost_mismatch_count += 1,
+            CostSource::Unpriced => self.unpriced_requests += 1,
+            CostSource::None | CostSource::Reported => {}
         }
     }
 
@@ -314,18 +319,7 @@ impl Sums {
             self.cost += t.cost_usd.value(i);
             self.cost_count += 1;
         }
-        match CostSource::from_u8(t.cost_source.value(i)) {
-            CostSource::Computed => self.cost_computed_count += 1,
-            CostSource::Mismatch if p.cost_mismatch => {
-                self.cost_mismatch_count += 1;
-                if let Ok(k) = t.cost_mismatch.binary_search_by_key(&(i as u32), |m| m.0) {
-                    self.cost_mismatch_usd += t.cost_usd.value(i) - t.cost_mismatch[k].1;
-                }
-            }
-            CostSource::Mismatch => self.cost_mismatch_count += 1,
-            CostSource::Unpriced => self.unpriced_requests += 1,
-            CostSource::None | CostSource::Reported => {}
-        }
+        self.add_cost_source(t, p, CostSource::from_u8(t.cost_source.value(i)), i);
         if p.feedback {
             self.feedback.add(&t.feedback, i);
         }

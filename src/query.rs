@@ -279,11 +279,6 @@ pub fn ts_range(t: &Table) -> Option<(i64, i64)> {
     range_over(t, 0..t.len())
 }
 
-/// The first and last timestamp among the selected rows.
-pub fn ts_range_of(t: &Table, rows: &[u32]) -> Option<(i64, i64)> {
-    range_over(t, rows.iter().map(|&i| i as usize))
-}
-
 fn range_over(t: &Table, rows: impl Iterator<Item = usize>) -> Option<(i64, i64)> {
     let mut range: Option<(i64, i64)> = None;
     for i in rows {

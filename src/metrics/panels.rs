@@ -166,12 +166,6 @@ impl Prepared {
         &self.user_rows[self.user_from[u] as usize..self.user_from[u + 1] as usize]
     }
 
-    /// Whether this was prepared from a table of `t`'s length (a cheap guard against
-    /// using it with another table).
-    pub fn fits(&self, t: &Table) -> bool {
-        self.cell_of_row.len() == t.len()
-    }
-
     /// Labels of the models that occur, sorted.
     pub fn present_models(&self) -> Vec<String> {
         self.present(|&(m, _)| m, &self.models)

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::cost::CostSource;
 use super::latency::LatencyStats;
-use crate::table::{Groups, Table};
+use crate::table::Table;
 
 /// The headline figures of a set of requests.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -178,30 +178,28 @@ pub struct Sums {
     coherence: Signal,
 }
 
-/// The sum of a column's values at `rows`, nulls counting as nothing, and how many were
-/// not null. Column by column instead of row by row: one tight loop per column, with the
-/// null test left out for a column that has none.
-fn column_sum<T, A>(a: &A, rows: &[u32], value: impl Fn(&A, usize) -> T) -> (T, u64)
+/// Adds a column's values at `rows` onto `sum` one by one (so the result is the row-wise
+/// one), nulls counting as nothing, and counts the values in `n`. Column by column instead
+/// of row by row: one tight loop per column, with the null test left out for a column that
+/// has none.
+fn add_column<T, A>(a: &A, rows: &[u32], value: impl Fn(&A, usize) -> T, sum: &mut T, n: &mut u64)
 where
     A: Array,
-    T: std::ops::AddAssign + Default,
+    T: std::ops::AddAssign,
 {
-    let mut sum = T::default();
-    let mut n = 0u64;
     if a.null_count() == 0 {
         for &i in rows {
-            sum += value(a, i as usize);
+            *sum += value(a, i as usize);
         }
-        n = rows.len() as u64;
+        *n += rows.len() as u64;
     } else {
         for &i in rows {
             if a.is_valid(i as usize) {
-                sum += value(a, i as usize);
-                n += 1;
+                *sum += value(a, i as usize);
+                *n += 1;
             }
         }
     }
-    (sum, n)
 }
 
 impl Sums {
@@ -209,33 +207,22 @@ impl Sums {
     /// column at a time (several times faster for many rows).
     pub fn add_rows(&mut self, t: &Table, rows: &[u32]) {
         let p = *self.present.get_or_insert_with(|| Present::of(t));
-        let u32s =
-            |a: &arrow::array::UInt32Array| column_sum(a, rows, |a, i| u64::from(a.value(i))).0;
+        let mut ignored = 0;
+        let mut u32s = |a: &arrow::array::UInt32Array, sum: &mut u64| {
+            add_column(a, rows, |a, i| u64::from(a.value(i)), sum, &mut ignored);
+        };
         self.requests += rows.len() as u64;
         self.errors += rows.iter().filter(|&&i| t.error.value(i as usize)).count() as u64;
-        self.input_tokens += u32s(&t.input_tokens);
-        self.output_tokens += u32s(&t.output_tokens);
+        u32s(&t.input_tokens, &mut self.input_tokens);
+        u32s(&t.output_tokens, &mut self.output_tokens);
         if p.cached {
-            self.cached_input_tokens += u32s(&t.cached_input_tokens);
+            u32s(&t.cached_input_tokens, &mut self.cached_input_tokens);
         }
         if p.reasoning {
-            self.reasoning_tokens += u32s(&t.reasoning_tokens);
+            u32s(&t.reasoning_tokens, &mut self.reasoning_tokens);
         }
         let f64s = |a: &arrow::array::Float64Array, sum: &mut f64, n: &mut u64| {
-            // Added one by one onto the running sum, so the result is the row-wise one.
-            if a.null_count() == 0 {
-                for &i in rows {
-                    *sum += a.value(i as usize);
-                }
-                *n += rows.len() as u64;
-            } else {
-                for &i in rows {
-                    if a.is_valid(i as usize) {
-                        *sum += a.value(i as usize);
-                        *n += 1;
-                    }
-                }
-            }
+            add_column(a, rows, |a, i| a.value(i), sum, n);
         };
         if p.ttft {
             f64s(&t.ttft_ms, &mut self.ttft_sum, &mut self.ttft_count);
@@ -474,24 +461,4 @@ pub fn totals(t: &Table, rows: &[u32]) -> Totals {
         acc.add(t, i as usize);
     }
     acc.finish()
-}
-
-/// Failed requests by error type, most frequent first.
-pub fn error_types(t: &Table, rows: &[u32]) -> Vec<(String, u64)> {
-    let groups = Groups::of(&t.error_type);
-    let mut counts = vec![0u64; groups.labels.len()];
-    for &i in rows {
-        let i = i as usize;
-        if t.error.value(i) {
-            counts[groups.of_row[i] as usize] += 1;
-        }
-    }
-    let mut out: Vec<(String, u64)> = groups
-        .labels
-        .into_iter()
-        .zip(counts)
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out
 }

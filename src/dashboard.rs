@@ -92,6 +92,19 @@ pub struct ApplicationTotals {
     pub error_types: Vec<ErrorTypeCount>,
 }
 
+/// The figures of one feature or tag. Latency and TTFT have their mean only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupTotals {
+    /// The feature or tag as logged (`(none)` for requests without one).
+    pub name: String,
+    /// Its figures.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+/// How many features, and how many tags, a view lists at most (the costliest).
+pub const MAX_GROUPS: usize = 100;
+
 /// The figures of one user, for the top spenders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserTotals {
@@ -120,6 +133,11 @@ pub struct Dashboard {
     pub by_model: Vec<ModelTotals>,
     /// Per application, by requests.
     pub by_application: Vec<ApplicationTotals>,
+    /// Per feature, costliest first (at most [`MAX_GROUPS`]).
+    pub by_feature: Vec<GroupTotals>,
+    /// Per tag, costliest first (at most [`MAX_GROUPS`]); a request counts in each of its
+    /// tags, so these overlap.
+    pub by_tag: Vec<GroupTotals>,
     /// Over time: buckets in the view's zone over its time range, or over the whole
     /// loaded range when it has none (so model filters keep the axis).
     pub series: Series,
@@ -191,6 +209,27 @@ fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<UserTotals> {
             totals,
         })
         .collect()
+}
+
+/// Groups by cost (descending; without a cost last), then requests, then name, at most
+/// [`MAX_GROUPS`].
+fn costliest(groups: Vec<(u32, Totals)>, labels: &[String]) -> Vec<GroupTotals> {
+    let mut out: Vec<GroupTotals> = groups
+        .into_iter()
+        .map(|(k, totals)| GroupTotals {
+            name: labels[k as usize].clone(),
+            totals,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let cost = |g: &GroupTotals| g.totals.cost_usd.unwrap_or(f64::NEG_INFINITY);
+        cost(b)
+            .total_cmp(&cost(a))
+            .then(b.totals.requests.cmp(&a.totals.requests))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out.truncate(MAX_GROUPS);
+    out
 }
 
 /// The unpriced models among per-model totals.
@@ -272,6 +311,8 @@ fn build(t: &Table, p: &Prepared, view: &View, zone: &Zone, b: Option<Buckets>) 
         summary,
         by_model,
         by_application,
+        by_feature: costliest(std::mem::take(&mut panels.by_feature), &p.features),
+        by_tag: costliest(std::mem::take(&mut panels.by_tag), &p.tags),
         top_users: top_users(t, p, &panels),
         series: std::mem::take(&mut panels.series),
         latency_histogram: std::mem::take(&mut panels.latency_histogram),
@@ -428,6 +469,10 @@ pub struct SummaryReport {
     pub by_model: Vec<ModelTotals>,
     /// Per application.
     pub by_application: Vec<ApplicationTotals>,
+    /// Per feature, costliest first.
+    pub by_feature: Vec<GroupTotals>,
+    /// Per tag, costliest first.
+    pub by_tag: Vec<GroupTotals>,
     /// Flagged buckets (see [`crate::metrics::anomaly`]).
     pub anomalies: Vec<Anomaly>,
     /// Fired alerts of the rules given, else of the default rules (see [`crate::alerts`]).
@@ -469,6 +514,8 @@ impl SummaryReport {
             profile: distinct(import.files.iter().map(|f| f.profile.as_str())),
             by_model: d.by_model,
             by_application: d.by_application,
+            by_feature: d.by_feature,
+            by_tag: d.by_tag,
             anomalies: anomalies(t, &View::default()),
             alerts: alerts(t, &View::default(), &rules.rules, zone),
             budgets: (!rules.budgets.is_empty()).then(|| budgets(t, &rules.budgets, zone)),

@@ -121,6 +121,8 @@ struct App {
     /// Weight of each model in MODELS order.
     mix: [f64; 5],
     prompts: &'static [&'static str],
+    /// The product feature of each prompt.
+    features: &'static [&'static str],
     outputs: &'static [&'static str],
 }
 
@@ -138,6 +140,7 @@ const APPS: [App; 4] = [
             "The app says \"payment declined\" but my card works elsewhere.",
             "¿Puedo pagar con PayPal?",
         ],
+        features: &["account", "orders", "billing", "orders", "billing", "billing"],
         outputs: &[
             "You can reset your password from Settings → Security → Reset password.",
             "Your order shipped yesterday and should arrive within 2 business days.",
@@ -157,6 +160,7 @@ const APPS: [App; 4] = [
             "Explain the concept of quantum entanglement in simple terms.",
             "Write three subject lines for a Black Friday email.",
         ],
+        features: &["product-copy", "social-post", "explainer", "email-subject"],
         outputs: &[
             "Meet the bottle that keeps up with you: double-walled, leak-proof, 24h cold.",
             "We're thrilled to announce our $12M Series A!\n\nHere's what's next…",
@@ -174,6 +178,7 @@ const APPS: [App; 4] = [
             "Write a SQL query for the top 10 customers by revenue.",
             "Refactor this function to use async/await.",
         ],
+        features: &["explain-error", "sql", "refactor"],
         outputs: &[
             "`String::new()` is an owned String; borrow it with `&String::new()` or use `\"\"`.",
             "SELECT customer_id, SUM(amount) AS revenue FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 10;",
@@ -189,6 +194,7 @@ const APPS: [App; 4] = [
             "Summarize these 5 search results about heat pumps.",
             "Summarize the quarterly report in 3 bullet points.",
         ],
+        features: &["web-summary", "doc-summary"],
         outputs: &[
             "• Heat pumps move heat rather than make it\n• 2–4× more efficient than resistive heat",
             "• Revenue up 18%\n• Margin steady at 41%\n• Guidance raised",
@@ -203,6 +209,7 @@ struct Record<'a> {
     request_id: String,
     user_id: Option<String>,
     application: &'a str,
+    feature: &'a str,
     model_name: &'a str,
     input_prompt: &'a str,
     llm_output: &'a str,
@@ -214,6 +221,20 @@ struct Record<'a> {
     total_tokens: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimated_cost_usd: Option<f64>,
+    tags: Vec<&'a str>,
+}
+
+/// Free labels of a request: its environment, an A/B experiment's arm for a tenth of them,
+/// and a tenant tier.
+fn tags(side: &mut Rng) -> Vec<&'static str> {
+    let mut t = vec![if side.f64() < 0.95 { "prod" } else { "staging" }];
+    if side.f64() < 0.1 {
+        t.push(if side.f64() < 0.5 { "exp:prompt-v2" } else { "exp:control" });
+    }
+    if side.f64() < 0.3 {
+        t.push("tier:enterprise");
+    }
+    t
 }
 
 /// Relative traffic at a moment: a daily rhythm peaking mid-afternoon UTC, quieter weekends.
@@ -228,6 +249,8 @@ fn traffic(ts_us: i64) -> f64 {
 /// Writes `opts.records` JSON lines to `out`.
 pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
     let mut rng = Rng(opts.seed ^ 0x746F_6B65_6E6C_656E);
+    // Tags come from their own sequence, so adding them left every other field as it was.
+    let mut side = Rng(opts.seed ^ 0x7461_6773);
     let span = SPAN_DAYS * 86_400 * US_PER_S;
     let mut times: Vec<i64> = Vec::with_capacity(opts.records as usize);
     while (times.len() as u64) < opts.records {
@@ -279,8 +302,9 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
                 (200, None)
             }
         };
+        let prompt = rng.below(app.prompts.len());
         let (input_prompt, llm_output) = (
-            app.prompts[rng.below(app.prompts.len())],
+            app.prompts[prompt],
             app.outputs[rng.below(app.outputs.len())],
         );
         let llm_output = if error.is_some() { "" } else { llm_output };
@@ -305,6 +329,7 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             ),
             user_id: (rng.f64() >= 0.02).then(|| format!("user-{user:04}")),
             application: app.name,
+            feature: app.features[prompt],
             model_name: model.name,
             input_prompt,
             llm_output,
@@ -315,6 +340,7 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
             estimated_cost_usd: (rng.f64() >= 0.005).then_some(cost),
+            tags: tags(&mut side),
         };
         serde_json::to_writer(&mut *out, &rec)?;
         out.write_all(b"\n")?;

@@ -26,6 +26,10 @@ pub mod col {
     pub const MODEL: &str = "model";
     /// Provider, e.g. openai.
     pub const PROVIDER: &str = "provider";
+    /// Which product feature made the request, e.g. summarize.
+    pub const FEATURE: &str = "feature";
+    /// Free labels: a tag set, its tags sorted and joined by [`crate::table::TAG_SEP`].
+    pub const TAGS: &str = "tags";
     /// Prompt tokens.
     pub const INPUT_TOKENS: &str = "input_tokens";
     /// Completion tokens.
@@ -74,6 +78,8 @@ pub fn arrow_schema() -> Arc<Schema> {
         Field::new(col::APPLICATION, dict(), true),
         Field::new(col::MODEL, dict(), true),
         Field::new(col::PROVIDER, dict(), true),
+        Field::new(col::FEATURE, dict(), true),
+        Field::new(col::TAGS, dict(), true),
         Field::new(col::INPUT_TOKENS, DataType::UInt32, true),
         Field::new(col::OUTPUT_TOKENS, DataType::UInt32, true),
         Field::new(col::CACHED_INPUT_TOKENS, DataType::UInt32, true),

@@ -38,6 +38,11 @@ pub struct Row<'a> {
     pub model: Option<&'a str>,
     /// Which provider.
     pub provider: Option<&'a str>,
+    /// Which product feature (e.g. "summarize").
+    pub feature: Option<&'a str>,
+    /// Free labels as a tag set: sorted, distinct, joined by [`TAG_SEP`] (see
+    /// [`crate::ingest::record::tag_set`]); `None` without any.
+    pub tags: Option<&'a str>,
     /// Prompt tokens.
     pub input_tokens: Option<u32>,
     /// Completion tokens.
@@ -68,6 +73,14 @@ pub struct Row<'a> {
     pub file: u16,
 }
 
+/// Separates the tags of a tag set in the `tags` column (a byte no label uses).
+pub const TAG_SEP: char = '\u{1f}';
+
+/// The tags of a tag set as stored in the `tags` column.
+pub fn tags_of(set: &str) -> impl Iterator<Item = &str> {
+    set.split(TAG_SEP)
+}
+
 type DictBuilder = StringDictionaryBuilder<UInt32Type>;
 /// A dictionary-encoded string column.
 pub type DictColumn = DictionaryArray<UInt32Type>;
@@ -85,6 +98,8 @@ pub struct TableBuilder {
     application: DictBuilder,
     model: DictBuilder,
     provider: DictBuilder,
+    feature: DictBuilder,
+    tags: DictBuilder,
     input_tokens: UInt32Builder,
     output_tokens: UInt32Builder,
     cached_input_tokens: UInt32Builder,
@@ -123,6 +138,8 @@ impl TableBuilder {
         append_str(&mut self.application, r.application);
         append_str(&mut self.model, r.model);
         append_str(&mut self.provider, r.provider);
+        append_str(&mut self.feature, r.feature);
+        append_str(&mut self.tags, r.tags);
         self.input_tokens.append_option(r.input_tokens);
         self.output_tokens.append_option(r.output_tokens);
         self.cached_input_tokens
@@ -160,6 +177,8 @@ impl TableBuilder {
                 application: dict_value(&t.application, i),
                 model: dict_value(&t.model, i),
                 provider: dict_value(&t.provider, i),
+                feature: dict_value(&t.feature, i),
+                tags: dict_value(&t.tags, i),
                 input_tokens: num(&t.input_tokens, i).then(|| t.input_tokens.value(i)),
                 output_tokens: num(&t.output_tokens, i).then(|| t.output_tokens.value(i)),
                 cached_input_tokens: num(&t.cached_input_tokens, i)
@@ -191,6 +210,8 @@ impl TableBuilder {
             application: self.application.finish(),
             model: self.model.finish(),
             provider: self.provider.finish(),
+            feature: self.feature.finish(),
+            tags: self.tags.finish(),
             input_tokens: self.input_tokens.finish(),
             output_tokens: self.output_tokens.finish(),
             cached_input_tokens: self.cached_input_tokens.finish(),
@@ -224,6 +245,9 @@ pub struct Table {
     pub application: DictColumn,
     pub model: DictColumn,
     pub provider: DictColumn,
+    pub feature: DictColumn,
+    /// Tag sets (see [`Row::tags`]).
+    pub tags: DictColumn,
     pub input_tokens: UInt32Array,
     pub output_tokens: UInt32Array,
     pub cached_input_tokens: UInt32Array,
@@ -272,6 +296,8 @@ impl Table {
             std::sync::Arc::new(self.application.clone()),
             std::sync::Arc::new(self.model.clone()),
             std::sync::Arc::new(self.provider.clone()),
+            std::sync::Arc::new(self.feature.clone()),
+            std::sync::Arc::new(self.tags.clone()),
             std::sync::Arc::new(self.input_tokens.clone()),
             std::sync::Arc::new(self.output_tokens.clone()),
             std::sync::Arc::new(self.cached_input_tokens.clone()),

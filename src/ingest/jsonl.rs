@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use super::fields::{article_field, article_rule, Field, Unit};
-use super::record::{quality, Val};
+use super::record::{quality, tag_set, Val};
 use super::scan::{ErrorKind, ScanResult, Scanner, Value};
 use super::{error_type, is_error, time, Sink};
 use crate::table::Row;
@@ -184,6 +184,8 @@ impl JsonlDecoder {
                     application: rec.application.as_deref(),
                     model: rec.model.as_deref(),
                     provider: rec.provider.as_deref(),
+                    feature: rec.feature.as_deref(),
+                    tags: rec.tags.as_deref(),
                     input_tokens: rec.input_tokens,
                     output_tokens: rec.output_tokens,
                     cached_input_tokens: rec.cached_input_tokens,
@@ -218,6 +220,8 @@ struct LineRecord<'a> {
     application: Option<Cow<'a, str>>,
     model: Option<Cow<'a, str>>,
     provider: Option<Cow<'a, str>>,
+    feature: Option<Cow<'a, str>>,
+    tags: Option<String>,
     input_tokens: Option<u32>,
     output_tokens: Option<u32>,
     total_tokens: Option<u32>,
@@ -308,7 +312,23 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                     rec.error_object = raw.bytes().any(|c| !b"{}[] \t\r\n".contains(&c))
                 }
             },
-            Field::Model | Field::Application | Field::UserId | Field::Provider => {
+            Field::Tags => {
+                let val = match &v {
+                    Value::Null => Val::Null,
+                    Value::Bool(b) => Val::Bool(*b),
+                    Value::Number(n) => Val::Str(Cow::Borrowed(n)),
+                    Value::String(s) => Val::Str(Cow::Borrowed(s)),
+                    // tag_set reads the list's JSON text.
+                    Value::Array(raw) => Val::Str(Cow::Borrowed(raw)),
+                    Value::Object(_) => Val::Other("an object"),
+                };
+                rec.tags = tag_set(&val).map_err(|e| bad(sc, e))?;
+            }
+            Field::Model
+            | Field::Application
+            | Field::UserId
+            | Field::Provider
+            | Field::Feature => {
                 let text = match v {
                     Value::Null => None,
                     Value::String(s) => Some(s),
@@ -319,6 +339,7 @@ fn parse_line(bytes: &[u8]) -> ScanResult<LineRecord<'_>> {
                     Field::Model => rec.model = text,
                     Field::Application => rec.application = text,
                     Field::Provider => rec.provider = text,
+                    Field::Feature => rec.feature = text,
                     _ => rec.user_id = text,
                 }
             }

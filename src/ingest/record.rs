@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::fields::{Field, Profile, Unit};
 use super::{error_type, is_error, time};
-use crate::table::Row;
+use crate::table::{Row, TAG_SEP};
 
 /// A source value, whatever the format wrote it as.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,6 +287,10 @@ pub struct Mapped {
     /// See [`Row`].
     pub user_id: Option<String>,
     /// See [`Row`].
+    pub feature: Option<String>,
+    /// See [`Row`]: a tag set from [`tag_set`].
+    pub tags: Option<String>,
+    /// See [`Row`].
     pub input_tokens: Option<u32>,
     /// See [`Row`].
     pub output_tokens: Option<u32>,
@@ -332,6 +336,8 @@ impl Mapped {
             application: self.application.as_deref(),
             model: self.model.as_deref(),
             provider: self.provider.as_deref(),
+            feature: self.feature.as_deref(),
+            tags: self.tags.as_deref(),
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
             cached_input_tokens: self.cached_input_tokens,
@@ -560,17 +566,20 @@ impl Mapping {
                         _ => m.coherence = Some(q),
                     }
                 }
+                Field::Tags => m.tags = tag_set(&v).map_err(|why| bad(rule, &v, why.into()))?,
                 Field::ErrorType
                 | Field::Model
                 | Field::Provider
                 | Field::Application
-                | Field::UserId => {
+                | Field::UserId
+                | Field::Feature => {
                     let t = v.text().ok_or_else(|| fail("text"))?.into_owned();
                     match rule.field {
                         Field::ErrorType => m.error_class = Some(t),
                         Field::Model => m.model = Some(t),
                         Field::Provider => m.provider = Some(t),
                         Field::Application => m.application = Some(t),
+                        Field::Feature => m.feature = Some(t),
                         _ => m.user_id = Some(t),
                     }
                 }
@@ -661,6 +670,36 @@ pub fn quality(unit: Unit, v: &Val<'_>) -> Result<f32, &'static str> {
         _ => return Err("a quality signal"),
     };
     Ok(x as f32)
+}
+
+/// Labels as a tag set for the `tags` column: trimmed, without empty ones, sorted,
+/// distinct, joined by [`TAG_SEP`]; `None` without any. They come as a list, as the JSON
+/// text of a list (CSV exports, LiteLLM's `request_tags`), or as comma-separated text.
+/// `Err` names what was expected.
+pub fn tag_set(v: &Val<'_>) -> Result<Option<String>, &'static str> {
+    const EXPECTED: &str = "a list of labels";
+    let items: Vec<String> = match v {
+        Val::Null => return Ok(None),
+        Val::List(items) => items.clone(),
+        Val::Str(s) if s.trim_start().starts_with('[') => {
+            match serde_json::from_str::<Json>(s).as_ref().map(json_val) {
+                Ok(Val::List(items)) => items,
+                _ => return Err(EXPECTED),
+            }
+        }
+        Val::Str(s) => s.split(',').map(str::to_string).collect(),
+        Val::Other(_) => return Err(EXPECTED),
+        scalar => scalar.text().map(Cow::into_owned).into_iter().collect(),
+    };
+    let mut tags: Vec<String> = items
+        .iter()
+        // The separator cannot be part of a tag.
+        .map(|t| t.trim().replace(TAG_SEP, " "))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    Ok((!tags.is_empty()).then(|| tags.join(&TAG_SEP.to_string())))
 }
 
 /// Only a total: nothing to split it by, so it counts as input (it is billed at least so).

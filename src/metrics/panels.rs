@@ -18,7 +18,7 @@ use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::{self, Series};
 use crate::query::{ts_range, Buckets, View};
-use crate::table::{Groups, Table};
+use crate::table::{tags_of, Groups, Table};
 
 /// What every view of a loaded table needs and no view changes, built once after load.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +29,13 @@ pub struct Prepared {
     pub apps: Vec<String>,
     /// Error type labels (the last one is `(none)`).
     pub error_types: Vec<String>,
+    /// Feature labels (the last one is `(none)`).
+    pub features: Vec<String>,
+    /// Tag labels, sorted, then `(none)` for the requests without tags.
+    pub tags: Vec<String>,
+    /// The tags of each tag set (by `tags` column key, then one for no tags), as indexes
+    /// into `tags`.
+    tagset_tags: Vec<Vec<u32>>,
     /// The (model, application) pairs that occur, ascending, as label indexes.
     pub cells: Vec<(u32, u32)>,
     /// Each row's index into `cells`.
@@ -106,38 +113,21 @@ impl Prepared {
         let na = apps.labels.len();
         // Dense ids of the pairs that occur, numbered in (model, application) order so that
         // sums over cells add in the same order whatever the data's row order.
-        let pair = |i: usize| models.of_row[i] as usize * na + apps.of_row[i] as usize;
-        let mut pairs: Vec<usize> = (0..t.len()).map(pair).collect();
-        let all_pairs = models.labels.len() * na;
-        let present: Vec<usize> = if all_pairs <= 4 * t.len().max(1) {
-            // Few enough possible pairs to number through a table of them.
-            let mut id = vec![u32::MAX; all_pairs];
-            for &p in &pairs {
-                id[p] = 0;
-            }
-            let present: Vec<usize> = (0..all_pairs).filter(|&p| id[p] == 0).collect();
-            for (n, &p) in present.iter().enumerate() {
-                id[p] = n as u32;
-            }
-            for p in &mut pairs {
-                *p = id[*p] as usize;
-            }
-            present
-        } else {
-            let mut present = pairs.clone();
-            present.sort_unstable();
-            present.dedup();
-            for p in &mut pairs {
-                *p = present.binary_search(p).unwrap_or(0);
-            }
-            present
-        };
-        let cell_of_row: Vec<u32> = pairs.into_iter().map(|c| c as u32).collect();
+        let pair = |i: usize| models.of_row[i] as u64 * na as u64 + apps.of_row[i] as u64;
+        let (present, cell_of_row) = dense_ids(
+            (0..t.len()).map(pair).collect(),
+            (models.labels.len() * na) as u64,
+        );
+        let (tags, tagset_tags) = tag_sets(&t.tags);
+        let na = na as u64;
         let mut p = Prepared {
             cells: present
                 .iter()
                 .map(|&p| ((p / na) as u32, (p % na) as u32))
                 .collect(),
+            features: Groups::of(&t.feature).labels,
+            tags,
+            tagset_tags,
             latency: Order::of(t, &t.latency_ms, &cell_of_row),
             ttft: Order::of(t, &t.ttft_ms, &cell_of_row),
             cell_of_row,
@@ -159,6 +149,16 @@ impl Prepared {
         let whole = panels(t, &p, &View::default(), &Zone::utc(), None);
         p.whole_top = Some(top_users(t, &p, &whole));
         p
+    }
+
+    /// Row `i`'s feature, as an index into `features`.
+    fn feature_of(&self, t: &Table, i: usize) -> u32 {
+        key_or(t.feature.keys(), i, self.features.len() - 1) as u32
+    }
+
+    /// Row `i`'s tag set, as an index into `tagset_tags`.
+    fn tagset_of(&self, t: &Table, i: usize) -> u32 {
+        key_or(t.tags.keys(), i, self.tagset_tags.len() - 1) as u32
     }
 
     /// The rows of user key `u`, ascending.
@@ -214,6 +214,47 @@ struct Cube {
     /// Rows whose running time is not in the slots (it runs past the last slot, or over
     /// more than [`MAX_SPREAD`] slots): spread over a view's buckets when asked.
     tail: Vec<u32>,
+    /// Sums per cell and feature, and per cell and tag set.
+    features: Keyed,
+    tagsets: Keyed,
+}
+
+/// Sums per (cell, key) for the pairs that occur: `items[from[c]..from[c + 1]]` are cell
+/// `c`'s, as (key, sums) by key.
+#[derive(Debug, Clone, Default)]
+struct Keyed {
+    from: Vec<usize>,
+    items: Vec<(u32, Sums)>,
+}
+
+impl Keyed {
+    /// The sums of every row of `t` per its cell and `key(row)` (below `n`).
+    fn of(t: &Table, p: &Prepared, key: impl Fn(usize) -> u32, n: usize) -> Keyed {
+        let pair = |i: usize| u64::from(p.cell_of_row[i]) * n as u64 + u64::from(key(i));
+        let (present, id) = dense_ids(
+            (0..t.len()).map(pair).collect(),
+            (p.cells.len() * n) as u64,
+        );
+        let all: Vec<u32> = (0..t.len() as u32).collect();
+        let mut from = vec![0usize; p.cells.len() + 1];
+        // Ids ascend with (cell, key): the sums come grouped by cell.
+        let items = sums_by_key(t, &all, |i| id[i], present.len())
+            .into_iter()
+            .map(|(d, s)| {
+                let pk = present[d as usize];
+                from[(pk / n as u64) as usize + 1] += 1;
+                ((pk % n as u64) as u32, s)
+            })
+            .collect();
+        for c in 0..p.cells.len() {
+            from[c + 1] += from[c];
+        }
+        Keyed { from, items }
+    }
+
+    fn of_cell(&self, c: usize) -> &[(u32, Sums)] {
+        &self.items[self.from[c]..self.from[c + 1]]
+    }
 }
 
 /// At most this many slots hold one request's running time; a longer one goes in the tail.
@@ -334,6 +375,8 @@ impl Cube {
             .into_iter()
             .map(|(_, u, n, cost)| (u, n, cost))
             .collect();
+        c.features = Keyed::of(t, p, |i| p.feature_of(t, i), p.features.len());
+        c.tagsets = Keyed::of(t, p, |i| p.tagset_of(t, i), p.tagset_tags.len());
         Some(c)
     }
 
@@ -362,6 +405,93 @@ fn rows_by_key(keys: &arrow::array::UInt32Array, n: usize) -> (Vec<u32>, Vec<u32
         }
     }
     (from, rows)
+}
+
+/// Dense ids of the keys that occur among `keys` (each below `all`), numbered in ascending
+/// key order: (the keys that occur, each row's id).
+fn dense_ids(keys: Vec<u64>, all: u64) -> (Vec<u64>, Vec<u32>) {
+    let mut ids = keys;
+    let present: Vec<u64> = if all <= 4 * ids.len().max(1) as u64 {
+        // Few enough possible keys to number through a table of them.
+        let mut id = vec![u32::MAX; all as usize];
+        for &k in &ids {
+            id[k as usize] = 0;
+        }
+        let present: Vec<u64> = (0..all).filter(|&k| id[k as usize] == 0).collect();
+        for (n, &k) in present.iter().enumerate() {
+            id[k as usize] = n as u32;
+        }
+        for k in &mut ids {
+            *k = u64::from(id[*k as usize]);
+        }
+        present
+    } else {
+        let mut present = ids.clone();
+        present.sort_unstable();
+        present.dedup();
+        for k in &mut ids {
+            *k = present.binary_search(k).unwrap_or(0) as u64;
+        }
+        present
+    };
+    (present, ids.into_iter().map(|k| k as u32).collect())
+}
+
+/// The distinct tags of a `tags` column, sorted, then `(none)`; and each tag set's tags
+/// (by key, then the empty set as `(none)`).
+fn tag_sets(col: &crate::table::DictColumn) -> (Vec<String>, Vec<Vec<u32>>) {
+    let sets = Groups::of(col).labels;
+    let (sets, none) = sets.split_at(sets.len() - 1);
+    let mut tags: Vec<String> = sets
+        .iter()
+        .flat_map(|s| tags_of(s))
+        .map(str::to_string)
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let index = |tag: &str| tags.binary_search_by(|t| t.as_str().cmp(tag)).unwrap_or(0) as u32;
+    let mut of_set: Vec<Vec<u32>> = sets.iter().map(|s| tags_of(s).map(index).collect()).collect();
+    of_set.push(vec![tags.len() as u32]);
+    tags.extend(none.iter().cloned());
+    (tags, of_set)
+}
+
+/// Sums of `rows` (ascending) grouped by `key(row)` (below `n`): (key, sums) for each key
+/// that occurs, ascending. A group's rows are added in row order a column at a time, so
+/// the sums equal a row pass's.
+fn sums_by_key(t: &Table, rows: &[u32], key: impl Fn(usize) -> u32, n: usize) -> Vec<(u32, Sums)> {
+    let keys: Vec<u32> = rows.iter().map(|&i| key(i as usize)).collect();
+    let mut from = vec![0u32; n + 1];
+    for &k in &keys {
+        from[k as usize + 1] += 1;
+    }
+    for k in 0..n {
+        from[k + 1] += from[k];
+    }
+    let mut next = from.clone();
+    let mut sorted = vec![0u32; rows.len()];
+    for (&i, &k) in rows.iter().zip(&keys) {
+        sorted[next[k as usize] as usize] = i;
+        next[k as usize] += 1;
+    }
+    (0..n)
+        .filter(|&k| from[k] < from[k + 1])
+        .map(|k| {
+            let mut s = Sums::default();
+            s.add_rows(t, &sorted[from[k] as usize..from[k + 1] as usize]);
+            (k as u32, s)
+        })
+        .collect()
+}
+
+/// Adds `s` to the sums of `key` in `acc`; `at` maps keys to their place in `acc`.
+fn merge_keyed(acc: &mut Vec<(u32, Sums)>, at: &mut [u32], key: u32, s: &Sums) {
+    let k = key as usize;
+    if at[k] == u32::MAX {
+        at[k] = acc.len() as u32;
+        acc.push((key, Sums::default()));
+    }
+    acc[at[k] as usize].1.merge(s);
 }
 
 /// The dictionary key of row `i`, or `none` when it has no value.
@@ -631,6 +761,9 @@ struct Gathered {
     latency_bins: Vec<u64>,
     ttft_bins: Vec<u64>,
     range: Option<(i64, i64)>,
+    /// (feature, sums) and (tag set, sums) of the features and tag sets that occur.
+    features: Vec<(u32, Sums)>,
+    tagsets: Vec<(u32, Sums)>,
 }
 
 impl Gathered {
@@ -646,6 +779,8 @@ impl Gathered {
             latency_bins: vec![0; Histogram::BINS],
             ttft_bins: vec![0; Histogram::BINS],
             range: None,
+            features: Vec::new(),
+            tagsets: Vec::new(),
         }
     }
 
@@ -663,6 +798,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
     let user_keys = t.user_id.keys();
     let error_keys = t.error_type.keys();
     let mut user_seen = vec![false; g.user_requests.len()];
+    let mut kept: Vec<u32> = Vec::new();
     for i in 0..t.len() {
         let c = p.cell_of_row[i];
         let ts = if t.ts.is_valid(i) {
@@ -673,6 +809,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
         if !sel.keeps(c, ts) {
             continue;
         }
+        kept.push(i as u32);
         let c = c as usize;
         g.cells[c].add(t, i);
         if t.error.value(i) {
@@ -705,6 +842,8 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
             spread(&mut g.buckets, b, k, ts, l);
         }
     }
+    g.features = sums_by_key(t, &kept, |i| p.feature_of(t, i), p.features.len());
+    g.tagsets = sums_by_key(t, &kept, |i| p.tagset_of(t, i), p.tagset_tags.len());
     g
 }
 
@@ -713,7 +852,15 @@ fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buck
     let mut g = Gathered::new(t, p, b.map_or(0, |b| b.count));
     let (ne, bins) = (p.error_types.len(), Histogram::BINS);
     let mut user_seen = vec![false; g.user_requests.len()];
+    let mut feature_at = vec![u32::MAX; p.features.len()];
+    let mut tagset_at = vec![u32::MAX; p.tagset_tags.len()];
     for cell in (0..p.cells.len()).filter(|&k| sel.keep_cell[k]) {
+        for (k, s) in c.features.of_cell(cell) {
+            merge_keyed(&mut g.features, &mut feature_at, *k, s);
+        }
+        for (k, s) in c.tagsets.of_cell(cell) {
+            merge_keyed(&mut g.tagsets, &mut tagset_at, *k, s);
+        }
         g.cells[cell] = c.sums[cell].clone();
         g.cell_errors[cell * ne..(cell + 1) * ne]
             .copy_from_slice(&c.errors[cell * ne..(cell + 1) * ne]);
@@ -753,6 +900,8 @@ fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buck
             }
         }
     }
+    g.features.sort_by_key(|f| f.0);
+    g.tagsets.sort_by_key(|f| f.0);
     g
 }
 
@@ -764,6 +913,11 @@ pub struct Panels {
     pub by_app: Vec<Totals>,
     /// Totals of the whole selection.
     pub all: Totals,
+    /// Totals of each feature that has requests, as (label index, totals); latency and
+    /// TTFT have their mean only.
+    pub by_feature: Vec<(u32, Totals)>,
+    /// The same per tag: a request counts in each of its tags.
+    pub by_tag: Vec<(u32, Totals)>,
     /// Failed requests per (model, error type), (application, error type) and error type,
     /// by label index.
     pub model_errors: Vec<Vec<u64>>,
@@ -955,7 +1109,16 @@ pub fn panels(
         }
         out
     };
+    let mut tag_sums = Vec::new();
+    let mut tag_at = vec![u32::MAX; p.tags.len()];
+    for (set, s) in &g.tagsets {
+        for &tag in &p.tagset_tags[*set as usize] {
+            merge_keyed(&mut tag_sums, &mut tag_at, tag, s);
+        }
+    }
     Panels {
+        by_feature: g.features.iter().map(|(k, s)| (*k, with_means(s))).collect(),
+        by_tag: tag_sums.iter().map(|(k, s)| (*k, with_means(s))).collect(),
         by_model: model_sums
             .iter()
             .enumerate()
@@ -982,6 +1145,18 @@ pub fn panels(
         user_cost: g.user_cost,
         sel,
     }
+}
+
+/// The totals of `s` with the mean latency and TTFT only (no walk ranks its values).
+fn with_means(s: &Sums) -> Totals {
+    let mean = |sum: f64, n: u64| LatencyStats {
+        mean: (n > 0).then(|| sum / n as f64),
+        ..LatencyStats::default()
+    };
+    s.finish(
+        mean(s.latency_sum, s.latency_count),
+        mean(s.ttft_sum, s.ttft_count),
+    )
 }
 
 /// The series from the buckets' sums and the walks' quantiles.

@@ -71,6 +71,13 @@ EXTRA_COLUMNS = {
     "cached_input_tokens": "BIGINT",
 }
 
+# Labels beyond the article's record that the generator also writes, and that the dashboard
+# breaks cost down by (the article's "cost per feature"): a feature name and a list of tags.
+LABEL_COLUMNS = {
+    "feature": "VARCHAR",
+    "tags": "VARCHAR[]",
+}
+
 LATENCY_KEYS = ("p50", "p75", "p90", "p95", "p99", "p999", "max", "mean")
 # Cost figures of every group, counts and USD amounts.
 COST_COUNTS = ("cost_count", "cost_computed_count", "cost_mismatch_count", "unpriced_requests")
@@ -343,7 +350,7 @@ def oracle(path: Path) -> dict:
             ELSE x / 1e3 END)::BIGINT
         """
     )
-    all_columns = {**ARTICLE_COLUMNS, **EXTRA_COLUMNS}
+    all_columns = {**ARTICLE_COLUMNS, **EXTRA_COLUMNS, **LABEL_COLUMNS}
     columns = "{" + ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in all_columns.items()) + "}"
     load_prices(con)
     con.execute(
@@ -411,7 +418,7 @@ def oracle(path: Path) -> dict:
             "first_us": row["first_us"],
             "last_us": row["last_us"],
         }
-        for key in ("model_key", "application_key"):
+        for key in ("model_key", "application_key", "feature_key", "tag_key"):
             if key in row:
                 out[key.removesuffix("_key")] = row[key]
         return out
@@ -419,10 +426,30 @@ def oracle(path: Path) -> dict:
     total = shape(rows(f"SELECT {aggregates} FROM r")[0])
     by_model = [shape(r) for r in rows(f"SELECT model_key, {aggregates} FROM r GROUP BY ALL")]
     by_app = [shape(r) for r in rows(f"SELECT application_key, {aggregates} FROM r GROUP BY ALL")]
+    by_feature = [
+        shape(r) for r in rows(f"SELECT coalesce(feature, '(none)') AS feature_key, {aggregates} FROM r GROUP BY ALL")
+    ]
+    # A request counts in each of its tags: trimmed, empty ones dropped, each once.
+    by_tag = [
+        shape(r)
+        for r in rows(
+            f"""
+            WITH t AS (
+              SELECT *, list_distinct(list_filter(list_transform(coalesce(tags, []), lambda x: trim(x)), lambda x: x <> '')) AS tl
+              FROM r)
+            SELECT tag_key, {aggregates}
+            FROM (SELECT *, unnest(CASE WHEN len(tl) = 0 THEN ['(none)'] ELSE tl END) AS tag_key FROM t)
+            GROUP BY ALL
+            """
+        )
+    ]
     by_model.sort(key=lambda g: (-g["requests"], g["model"]))
     by_app.sort(key=lambda g: (-g["requests"], g["application"]))
+    # Costliest first (no cost last), then requests, then name.
+    for groups, key in ((by_feature, "feature"), (by_tag, "tag")):
+        groups.sort(key=lambda g: (-(g["cost_usd"] if g["cost_usd"] is not None else float("-inf")), -g["requests"], g[key]))
     total["unpriced_models"] = unpriced_models(by_model)
-    return {"summary": total, "by_model": by_model, "by_application": by_app}
+    return {"summary": total, "by_model": by_model, "by_application": by_app, "by_feature": by_feature, "by_tag": by_tag}
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -535,6 +562,28 @@ def compare_groups(diff: Diff, field: str, key: str, got_list, want_list: list[d
             compare_group(diff, f"{field}[{want[key]}]", got, want)
 
 
+def compare_costliest(diff: Diff, field: str, key: str, got_list, want_list: list[dict]) -> None:
+    """Features or tags: the same groups in the same order (costliest first), each with its
+    counts, tokens, cost and mean latency (the only latency figure these groups carry)."""
+    if not isinstance(got_list, list):
+        diff.problems.append(f"{field}: expected a list, got {got_list!r}")
+        return
+    got_names = [g.get("name") for g in got_list]
+    want_names = [w[key] for w in want_list]
+    if got_names != want_names:
+        diff.problems.append(f"{field}: expected {want_names} (costliest first), got {got_names}")
+        return
+    for got, want in zip(got_list, want_list):
+        where = f"{field}[{want[key]}]"
+        diff.count(f"{where}.requests", got.get("requests"), want["requests"])
+        diff.count(f"{where}.errors", got.get("errors"), want["errors"])
+        diff.float(f"{where}.error_rate", got.get("error_rate"), want["error_rate"])
+        diff.float(f"{where}.latency_ms.mean", latency_of(got, "mean"), want["latency_ms"]["mean"])
+        diff.count(f"{where}.input_tokens", got.get("input_tokens"), want["input_tokens"])
+        diff.count(f"{where}.output_tokens", got.get("output_tokens"), want["output_tokens"])
+        compare_cost(diff, where, got, want)
+
+
 def compare_summary(got: dict, want: dict, *, skipped: int = 0) -> Diff:
     diff = Diff()
     total = want["summary"]
@@ -548,6 +597,8 @@ def compare_summary(got: dict, want: dict, *, skipped: int = 0) -> Diff:
         diff.problems.append(f"throughput_rps: expected a non-negative number, got {rps!r}")
     compare_groups(diff, "by_model", "model", got.get("by_model"), want["by_model"])
     compare_groups(diff, "by_application", "application", got.get("by_application"), want["by_application"])
+    compare_costliest(diff, "by_feature", "feature", got.get("by_feature"), want["by_feature"])
+    compare_costliest(diff, "by_tag", "tag", got.get("by_tag"), want["by_tag"])
     imp = got.get("import")
     if not isinstance(imp, dict):
         diff.problems.append(f"import: expected an object, got {imp!r}")
@@ -596,12 +647,13 @@ def test_generated_data_has_the_contract_shape(cli: Path, generated_100k: Path):
         for n, line in enumerate(f, 1):
             record = json.loads(line)
             assert isinstance(record, dict), f"line {n} is not an object"
-            extra = set(record) - set(ARTICLE_COLUMNS)
-            assert not extra, f"line {n}: fields outside the article's record: {sorted(extra)}"
+            extra = set(record) - set(ARTICLE_COLUMNS) - set(LABEL_COLUMNS)
+            assert not extra, f"line {n}: fields outside the article's record and labels: {sorted(extra)}"
             seen |= set(record)
             if n == 5_000:
                 break
-    assert seen == set(ARTICLE_COLUMNS), f"fields never seen: {sorted(set(ARTICLE_COLUMNS) - seen)}"
+    expected = set(ARTICLE_COLUMNS) | set(LABEL_COLUMNS)
+    assert seen == expected, f"fields never seen: {sorted(expected - seen)}"
 
 
 def test_generate_is_deterministic(cli: Path, tmp_path: Path):
@@ -629,7 +681,7 @@ def test_fixture_matches_duckdb(cli: Path, fixture: Path):
             keys |= set(json.loads(line))
     # The oracle knows the article's field names (and EXTRA_COLUMNS) only; the engine also
     # takes synonyms.
-    known = set(ARTICLE_COLUMNS) | set(EXTRA_COLUMNS)
+    known = set(ARTICLE_COLUMNS) | set(EXTRA_COLUMNS) | set(LABEL_COLUMNS)
     if keys - known:
         pytest.skip(f"{fixture.name} has fields outside the article's record: {sorted(keys - known)}")
     got = summary(cli, fixture)

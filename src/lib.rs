@@ -22,11 +22,11 @@ mod web;
 pub use alerts::{alerts, Alert, Rule, Rules, RulesError};
 pub use dashboard::{
     dashboard, dashboard_prepared, requests, ApplicationTotals, Dashboard, ErrorTypeCount,
-    ModelTotals, Options, Prepared, RequestOrder, RequestRow, Summary, SummaryReport,
+    GroupTotals, ModelTotals, Options, Prepared, RequestOrder, RequestRow, Summary, SummaryReport,
     UnpricedModel,
 };
 pub use ingest::{ImportReport, Ingest, LineError};
 pub use metrics::budget::{budgets, Budget, BudgetStatus};
 pub use query::View;
 pub use redact::redact;
-pub use table::{Groups, Row, Table, TableBuilder};
+pub use table::{Groups, Row, Table, TableBuilder, TAG_SEP};

@@ -12,7 +12,7 @@ use tokenlens::metrics::latency::Histogram;
 use tokenlens::metrics::series::series;
 use tokenlens::metrics::totals::totals;
 use tokenlens::query::{select, Buckets};
-use tokenlens::{dashboard, requests, Ingest, RequestOrder, View};
+use tokenlens::{dashboard, requests, Groups, Ingest, RequestOrder, View, TAG_SEP};
 
 /// One generated request.
 #[derive(Debug, Clone)]
@@ -26,6 +26,9 @@ struct Req {
     status: u16,
     tokens: (u32, u32),
     cost: Option<f64>,
+    feature: Option<u8>,
+    /// Tags by number, repeats included (a request's tags count once each).
+    tags: Vec<u8>,
 }
 
 /// 2026-10-31 00:00 UTC: a day before New York leaves DST.
@@ -39,10 +42,22 @@ fn req(span_s: f64) -> impl Strategy<Value = Req> {
         (0u8..3, 0u8..3, prop::option::weighted(0.8, 0u8..6)),
         prop_oneof![6 => Just(200u16), 1 => Just(429u16), 1 => Just(500u16)],
         (0u32..2000, 0u32..2000),
-        prop::option::weighted(0.8, 0.0..0.05f64),
+        (
+            prop::option::weighted(0.8, 0.0..0.05f64),
+            prop::option::weighted(0.8, 0u8..4),
+            prop::collection::vec(0u8..4, 0..4),
+        ),
     )
         .prop_map(
-            |((ts, frac), latency_ms, ttft_ms, (model, app, user), status, tokens, cost)| Req {
+            |(
+                (ts, frac),
+                latency_ms,
+                ttft_ms,
+                (model, app, user),
+                status,
+                tokens,
+                (cost, feature, tags),
+            )| Req {
                 // Whole milliseconds plus a fraction, so some land on bucket edges.
                 ts_s: ts.map(|s| T0 + (s.floor() + f64::from(frac % 4) * 0.25)),
                 latency_ms: latency_ms.map(|l| l.round()),
@@ -53,6 +68,8 @@ fn req(span_s: f64) -> impl Strategy<Value = Req> {
                 status,
                 tokens,
                 cost,
+                feature,
+                tags,
             },
         )
 }
@@ -84,6 +101,11 @@ fn jsonl(reqs: &[Req]) -> String {
         if let Some(c) = r.cost {
             o.insert("estimated_cost_usd".into(), json!(c));
         }
+        if let Some(f) = r.feature {
+            o.insert("feature".into(), json!(format!("f{f}")));
+        }
+        let tags: Vec<String> = r.tags.iter().map(|k| format!("t{k}")).collect();
+        o.insert("tags".into(), json!(tags));
         if r.status != 200 {
             o.insert("error_message".into(), json!(format!("HTTP {}", r.status)));
         }
@@ -184,6 +206,58 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
     }
     let listed: u64 = d.by_model.iter().map(|m| m.totals.requests).sum();
     prop_assert_eq!(listed, rows.len() as u64);
+
+    // Features and tags: the totals of the selected rows that have each, latency and TTFT
+    // with their mean only; costliest first.
+    let features = Groups::of(&t.feature);
+    let tag_sets = Groups::of(&t.tags);
+    let has_tag = |i: u32, tag: &str| {
+        let set = &tag_sets.labels[tag_sets.of_row[i as usize] as usize];
+        if tag == "(none)" {
+            set == "(none)"
+        } else {
+            set != "(none)" && set.split(TAG_SEP).any(|x| x == tag)
+        }
+    };
+    let mut names: Vec<(String, bool)> = rows
+        .iter()
+        .map(|&i| (features.labels[features.of_row[i as usize] as usize].clone(), true))
+        .chain(rows.iter().flat_map(|&i| {
+            let set = &tag_sets.labels[tag_sets.of_row[i as usize] as usize];
+            set.split(TAG_SEP).map(|x| (x.to_string(), false)).collect::<Vec<_>>()
+        }))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut listed: Vec<(String, bool)> = d
+        .by_feature
+        .iter()
+        .map(|g| (g.name.clone(), true))
+        .chain(d.by_tag.iter().map(|g| (g.name.clone(), false)))
+        .collect();
+    listed.sort();
+    prop_assert_eq!(listed, names);
+    for (groups, is_feature) in [(&d.by_feature, true), (&d.by_tag, false)] {
+        for g in groups.iter() {
+            let of: Vec<u32> = rows
+                .iter()
+                .copied()
+                .filter(|&i| match is_feature {
+                    true => features.labels[features.of_row[i as usize] as usize] == g.name,
+                    false => has_tag(i, &g.name),
+                })
+                .collect();
+            let mut want = json!(totals(&t, &of));
+            for stats in ["latency_ms", "ttft_ms"] {
+                for q in ["p50", "p75", "p90", "p95", "p99", "p999", "max"] {
+                    want[stats][q] = Value::Null;
+                }
+            }
+            same(&g.name, &json!(g.totals), &want)?;
+        }
+        let cost = |g: &tokenlens::GroupTotals| g.totals.cost_usd.unwrap_or(f64::NEG_INFINITY);
+        prop_assert!(groups.windows(2).all(|w| cost(&w[0]) >= cost(&w[1])));
+    }
 
     // Users, time range, running time and histograms from the drill-down list of every
     // selected request.

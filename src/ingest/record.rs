@@ -763,6 +763,44 @@ mod tests {
         Mapping::new(profile, &MapOptions::default())?.map(&v)
     }
 
+    #[test]
+    fn tags_come_as_lists_json_text_or_comma_text() {
+        let set = |v: Val<'_>| tag_set(&v);
+        let sep = |tags: &[&str]| Ok(Some(tags.join(&TAG_SEP.to_string())));
+        let list = |items: &[&str]| Val::List(items.iter().map(|s| s.to_string()).collect());
+        assert_eq!(set(list(&["prod", " beta ", "prod", ""])), sep(&["beta", "prod"]));
+        assert_eq!(set(Val::Str(r#"["b", "a"]"#.into())), sep(&["a", "b"]));
+        assert_eq!(set(Val::Str("b, a,,".into())), sep(&["a", "b"]));
+        assert_eq!(set(Val::Int(7)), sep(&["7"]));
+        assert_eq!(set(list(&[])), Ok(None));
+        assert_eq!(set(Val::Str("[]".into())), Ok(None));
+        assert_eq!(set(Val::Null), Ok(None));
+        // The separator inside a tag becomes a space rather than splitting it.
+        assert_eq!(set(list(&["a\u{1f}b"])), sep(&["a b"]));
+        assert_eq!(set(Val::Other("an object")), Err("a list of labels"));
+        assert_eq!(set(Val::Str("[1, {}]".into())), Err("a list of labels"));
+    }
+
+    #[test]
+    fn each_export_names_its_feature_and_tags() {
+        let m = call(&fields::LITELLM, r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
+            "request_tags": "[\"prod\", \"team-a\"]", "metadata": {"feature": "chat"}}"#);
+        assert_eq!(m.tags.as_deref(), Some("prod\u{1f}team-a"));
+        assert_eq!(m.feature.as_deref(), Some("chat"));
+        let m = call(&fields::HELICONE, r#"{"request_created_at": "2026-11-09T10:00:00Z",
+            "model": "gpt-4o", "request_properties": {"Helicone-Property-Feature": "search"}}"#);
+        assert_eq!(m.feature.as_deref(), Some("search"));
+        let m = call(&fields::LANGFUSE, r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
+            "tags": ["b", "a"], "metadata": "{\"feature\": \"rag\"}"}"#);
+        assert_eq!(m.tags.as_deref(), Some("a\u{1f}b"));
+        assert_eq!(m.feature.as_deref(), Some("rag"));
+        let bad = map(&fields::ARTICLE, r#"{"ts": 1, "model": "m", "tags": {"a": 1}}"#);
+        assert_eq!(
+            bad,
+            Err("field `tags`: expected a list of labels, found an object".to_string())
+        );
+    }
+
     fn call(profile: &'static Profile, json: &str) -> Mapped {
         match map(profile, json) {
             Ok(Outcome::Call(m)) => *m,

@@ -52,6 +52,7 @@ from test_oracle import (  # noqa: F401
     add_costs,
     cli,
     compare_cost,
+    compare_costliest,
     compare_unpriced_models,
     load_prices,
     run,
@@ -126,7 +127,8 @@ def read_json(path: Path, columns: dict[str, str], fmt: str) -> str:
 # Every case's SQL yields these columns, one row per record in the file:
 #   kept (an LLM call), ts_us, latency_ms, ttft_ms, is_error, model, provider,
 #   input_tokens, output_tokens, total_tokens (each the first present rule, unconverted),
-#   cached_input_tokens, reasoning_tokens, cost_usd (the reported cost).
+#   cached_input_tokens, reasoning_tokens, cost_usd (the reported cost); and `tags` (a list)
+#   for the exports that have them.
 
 
 # --- the article's record (CSV, TSV, JSON array, gzip, Parquet, Arrow) ------------------------
@@ -339,6 +341,7 @@ def langsmith(con, path: Path) -> str:
         "total_cost": "DOUBLE",
         "prompt_cost": "DOUBLE",
         "completion_cost": "DOUBLE",
+        "tags": "VARCHAR[]",
     }
     return f"""
         WITH runs AS (
@@ -361,7 +364,8 @@ def langsmith(con, path: Path) -> str:
             CAST(prompt_token_details ->> '$.cache_read' AS BIGINT) AS cached_input_tokens,
             CAST(completion_token_details ->> '$.reasoning' AS BIGINT) AS reasoning_tokens,
             -- USD; the prompt and completion parts are summed only when total_cost is null.
-            coalesce(total_cost, usd_parts(prompt_cost, completion_cost)) AS cost_usd
+            coalesce(total_cost, usd_parts(prompt_cost, completion_cost)) AS cost_usd,
+            tags
         FROM runs
     """
 
@@ -384,6 +388,7 @@ def litellm(con, path: Path) -> str:
         "completion_tokens": "BIGINT",
         "total_tokens": "BIGINT",
         "spend": "DOUBLE",
+        "request_tags": "VARCHAR[]",
     }
     return f"""
         WITH logs AS (
@@ -402,7 +407,8 @@ def litellm(con, path: Path) -> str:
                prompt_tokens AS input_tokens, completion_tokens AS output_tokens, total_tokens,
                NULL::BIGINT AS cached_input_tokens,
                NULL::BIGINT AS reasoning_tokens,
-               spend AS cost_usd                                             -- USD
+               spend AS cost_usd,                                            -- USD
+               request_tags AS tags
         FROM logs
     """
 
@@ -682,7 +688,24 @@ def oracle(case: Case) -> dict:
     by_model.sort(key=lambda g: (-g["requests"], g["model"]))
     ignored = con.execute("SELECT count(*) FILTER (WHERE NOT kept) FROM records").fetchone()[0]
     total["unpriced_models"] = unpriced_models(by_model)
-    return {"summary": total, "by_model": by_model, "ignored": int(ignored)}
+    by_tag = None
+    if "tags" in [d[0] for d in con.execute("SELECT * FROM r LIMIT 0").description]:
+        # A request counts in each of its tags (trimmed, empty ones dropped, each once);
+        # costliest first, then requests, then name.
+        by_tag = [
+            shape(g)
+            for g in rows(
+                f"""
+                WITH t AS (SELECT *, list_distinct(list_filter(list_transform(coalesce(tags, []),
+                                 lambda x: trim(x)), lambda x: x <> '')) AS tl FROM r)
+                SELECT tag, {AGGREGATES}
+                FROM (SELECT *, unnest(CASE WHEN len(tl) = 0 THEN ['(none)'] ELSE tl END) AS tag FROM t)
+                GROUP BY ALL
+                """
+            )
+        ]
+        by_tag.sort(key=lambda g: (-(g["cost_usd"] if g["cost_usd"] is not None else float("-inf")), -g["requests"], g["tag"]))
+    return {"summary": total, "by_model": by_model, "by_tag": by_tag, "ignored": int(ignored)}
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -737,6 +760,8 @@ def compare(got: dict, want: dict, case: Case) -> Diff:
         for w in want["by_model"]:
             if w["model"] in by_name:
                 compare_figures(diff, f"by_model[{w['model']}]", by_name[w["model"]], w, ttft=False)
+    if want["by_tag"] is not None:
+        compare_costliest(diff, "by_tag", "tag", got.get("by_tag"), want["by_tag"])
     return diff
 
 

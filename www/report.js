@@ -29,6 +29,28 @@ const GROUP_COLUMNS = [
   { head: 'Cost', value: (r) => r.cost_usd, fmt: formatUsd, tags: costTags },
 ];
 
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Columns of the cost tables (features, tags): what each costs, per request and per 1,000. */
+function costColumns(totalCost) {
+  const perRequest = (r) => (num(r.cost_usd) !== null && r.cost_count > 0 ? r.cost_usd / r.cost_count : null);
+  return [
+    { head: 'Requests', value: (r) => r.requests, fmt: formatInt },
+    { head: 'Error rate', value: (r) => r.error_rate, fmt: formatPercent, bad: (v) => v >= 0.05 },
+    { head: 'Mean latency', value: (r) => lat(r, 'mean'), fmt: formatMs },
+    { head: 'Input tokens', value: (r) => r.input_tokens, fmt: formatInt },
+    { head: 'Output tokens', value: (r) => r.output_tokens, fmt: formatInt },
+    { head: 'Cost', value: (r) => r.cost_usd, fmt: formatUsd, tags: costTags },
+    { head: 'Per request', value: perRequest, fmt: formatUsd },
+    { head: 'Per 1k requests', value: (r) => (perRequest(r) === null ? null : perRequest(r) * 1000), fmt: formatUsd },
+    {
+      head: 'Share of cost',
+      value: (r) => (num(r.cost_usd) !== null && totalCost > 0 ? r.cost_usd / totalCost : null),
+      fmt: formatPercent,
+    },
+  ];
+}
+
 function el(tag, text, className) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = text;
@@ -70,8 +92,8 @@ function addTags(td, tags) {
   td.dataset.tags = tags.map((t) => t.kind).join(' ');
 }
 
-/** Renders rows of {<key>, requests, errors, ...} into `table`. */
-function renderGroups(table, rows, key, label) {
+/** Renders rows of {<key>, requests, errors, ...} into `table`, one cell per column. */
+function renderGroups(table, rows, key, label, columns = GROUP_COLUMNS) {
   const tbody = document.createElement('tbody');
   for (const r of rows || []) {
     const tr = document.createElement('tr');
@@ -80,7 +102,7 @@ function renderGroups(table, rows, key, label) {
     const nameCell = el('td', name == null ? NULL_TEXT : String(name), 'name');
     nameCell.title = name == null ? '' : String(name);
     tr.append(nameCell);
-    for (const c of GROUP_COLUMNS) {
+    for (const c of columns) {
       const td = numCell(c.value(r), c.fmt, c.bad);
       if (c.tags) addTags(td, c.tags(r));
       if (c.title) td.title = c.title(r);
@@ -91,17 +113,20 @@ function renderGroups(table, rows, key, label) {
   if (!rows || rows.length === 0) {
     const tr = document.createElement('tr');
     const td = el('td', 'No records match the filters.', 'null');
-    td.colSpan = GROUP_COLUMNS.length + 1;
+    td.colSpan = columns.length + 1;
     tr.append(td);
     tbody.append(tr);
   }
-  table.replaceChildren(headRow([label, ...GROUP_COLUMNS.map((c) => c.head)]), tbody);
+  table.replaceChildren(headRow([label, ...columns.map((c) => c.head)]), tbody);
 }
 
-/** Fills the by-model, by-application and top-users tables from a Dashboard. */
+/** Fills the by-model, by-application, cost by feature and tag, and top-users tables from a Dashboard. */
 export function renderTables(dashboard) {
   renderGroups(document.getElementById('by-model'), dashboard.by_model, 'model', 'Model');
   renderGroups(document.getElementById('by-application'), dashboard.by_application, 'application', 'Application');
+  const total = num((dashboard.summary || {}).cost_usd) || 0;
+  renderGroups(document.getElementById('by-feature'), dashboard.by_feature, 'name', 'Feature', costColumns(total));
+  renderGroups(document.getElementById('by-tag'), dashboard.by_tag, 'name', 'Tag', costColumns(total));
   renderGroups(document.getElementById('top-users'), dashboard.top_users, 'user_id', 'User');
 }
 

@@ -36,6 +36,20 @@ let bigSummary;
 const openPage = (opts) => openPageIn(harness, opts);
 const writeLines = (name, lines) => writeLinesIn(tmp, name, lines);
 
+/** A cost table's rows: name, requests and cost as the cells hold them (data-value). */
+async function costRows(page, table) {
+  return page.$$eval(`${table} tbody tr`, (trs) => trs.map((tr) => ({
+    name: tr.dataset.name,
+    requests: Number(tr.children[1].dataset.value),
+    cost: Number(tr.children[6].dataset.value),
+  })));
+}
+
+/** The same from the CLI's groups. */
+function costRowsOf(groups) {
+  return groups.map((g) => ({ name: g.name, requests: g.requests, cost: g.cost_usd }));
+}
+
 // ---------- setup ----------
 
 describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
@@ -73,6 +87,10 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     assert.deepEqual(rows, bigSummary.by_model.map((m) => ({ name: m.model, requests: m.requests })));
     const apps = await page.$$eval('#by-application tbody tr', (trs) => trs.map((tr) => tr.dataset.name));
     assert.deepEqual(apps, bigSummary.by_application.map((a) => a.application));
+    // Cost by feature and by tag: the CLI's groups, costliest first, with its counts and costs.
+    assert.ok(bigSummary.by_feature.length > 3 && bigSummary.by_tag.length > 3, 'the generator writes features and tags');
+    assert.deepEqual(await costRows(page, '#by-feature'), costRowsOf(bigSummary.by_feature));
+    assert.deepEqual(await costRows(page, '#by-tag'), costRowsOf(bigSummary.by_tag));
     assert.match(await page.textContent('body'), /UTC/);
 
     await page.screenshot({ path: path.join(OUT, 'dashboard.png'), fullPage: true });
@@ -105,6 +123,10 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.selectOption('#filter-application', app.application);
     await waitReady(page);
     assert.equal(Number(await kpiValue(page, 'requests')), app.requests, `requests for application ${app.application}`);
+    // The cost tables follow the filter: the CLI's dashboard for the same view.
+    const view = JSON.parse(cli('dashboard', bigFile, '--only-application', app.application));
+    assert.deepEqual(await costRows(page, '#by-feature'), costRowsOf(view.by_feature));
+    assert.deepEqual(await costRows(page, '#by-tag'), costRowsOf(view.by_tag));
     assert.deepEqual(problems.pageErrors, []);
     await page.close();
   });

@@ -21,7 +21,7 @@ bin=target/release/tokenlens
 demo=www/demo.jsonl
 if [ ! -f "$demo" ] || [ "$bin" -nt "$demo" ]; then
     echo "serve.sh: generating $demo"
-    "$bin" generate --records 30000 --seed 7 --out "$demo"
+    "$bin" generate --records 30000 --seed 7 --labels --out "$demo"
 fi
 
 echo "serve.sh: open http://127.0.0.1:${port}/ (Ctrl-C stops)"

@@ -35,7 +35,7 @@ step() {
 gen_demo() {
     local bin=target/release/tokenlens demo=www/demo.jsonl
     if [ ! -f "$demo" ] || [ "$bin" -nt "$demo" ]; then
-        "$bin" generate --records 30000 --seed 7 --out "$demo"
+        "$bin" generate --records 30000 --seed 7 --labels --out "$demo"
     else
         echo "$demo is newer than $bin; kept"
     fi

@@ -1,6 +1,7 @@
 //! Deterministic, realistic request logs in the source article's `log_entry` shape, for the
 //! demo, tests and benchmarks: two weeks of traffic with a daily rhythm, several models and
-//! applications, a long latency tail, background errors, and one incident.
+//! applications, a long latency tail, background errors, and one incident; optionally each
+//! request's feature and tags, labels the article's record does not have.
 
 use std::io::{self, Write};
 
@@ -17,6 +18,8 @@ pub struct GenOptions {
     pub seed: u64,
     /// Whether the incident happens (off: clean traffic, for measuring false alarms).
     pub incident: bool,
+    /// Whether each record also has a `feature` and `tags` (not in the article's record).
+    pub labels: bool,
 }
 
 /// First request: 2026-11-09T00:00:00Z (a Monday).
@@ -209,7 +212,8 @@ struct Record<'a> {
     request_id: String,
     user_id: Option<String>,
     application: &'a str,
-    feature: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature: Option<&'a str>,
     model_name: &'a str,
     input_prompt: &'a str,
     llm_output: &'a str,
@@ -221,7 +225,8 @@ struct Record<'a> {
     total_tokens: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimated_cost_usd: Option<f64>,
-    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<&'a str>>,
 }
 
 /// Free labels of a request: its environment, an A/B experiment's arm for a tenth of them,
@@ -329,7 +334,7 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             ),
             user_id: (rng.f64() >= 0.02).then(|| format!("user-{user:04}")),
             application: app.name,
-            feature: app.features[prompt],
+            feature: opts.labels.then_some(app.features[prompt]),
             model_name: model.name,
             input_prompt,
             llm_output,
@@ -340,7 +345,7 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
             estimated_cost_usd: (rng.f64() >= 0.005).then_some(cost),
-            tags: tags(&mut side),
+            tags: opts.labels.then(|| tags(&mut side)),
         };
         serde_json::to_writer(&mut *out, &rec)?;
         out.write_all(b"\n")?;
@@ -361,6 +366,7 @@ mod tests {
                     records: 200,
                     seed,
                     incident: true,
+                    labels: true,
                 },
                 &mut v,
             )

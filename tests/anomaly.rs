@@ -20,6 +20,7 @@ fn traffic(seed: u64, incident: bool) -> Table {
             records: RECORDS,
             seed,
             incident,
+            labels: false,
         },
         &mut bytes,
     )

@@ -40,6 +40,7 @@ fn demo() -> ChartData {
             records: 3_000,
             seed: 5,
             incident: true,
+            labels: false,
         },
         &mut bytes,
     )

@@ -38,6 +38,7 @@ fn mixed_input() -> Vec<u8> {
             records: 300,
             seed: 3,
             incident: true,
+            labels: false,
         },
         &mut bytes,
     )

@@ -113,6 +113,10 @@ enum Command {
         /// Leave out the incident (clean traffic, to count false anomaly flags).
         #[arg(long)]
         no_incident: bool,
+        /// Also write each request's feature and tags (labels the article's record lacks;
+        /// the demo data has them).
+        #[arg(long)]
+        labels: bool,
     },
 }
 
@@ -271,7 +275,8 @@ fn main() -> ExitCode {
             out,
             seed,
             no_incident,
-        } => write_generated(records, &out, seed, no_incident).map(|()| false),
+            labels,
+        } => write_generated(records, &out, seed, no_incident, labels).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,
@@ -648,11 +653,13 @@ fn write_generated(
     out: &PathBuf,
     seed: u64,
     no_incident: bool,
+    labels: bool,
 ) -> Result<(), String> {
     let opts = GenOptions {
         records,
         seed,
         incident: !no_incident,
+        labels,
     };
     let name = out.display();
     let result = if out.as_os_str() == "-" {

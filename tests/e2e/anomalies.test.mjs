@@ -96,7 +96,7 @@ describe('tokenlens anomalies and cost hints in Chromium', { timeout: 10 * 60_00
   before(async () => {
     harness = await startHarness();
     ({ tmp } = harness);
-    if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--out', DEMO);
+    if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--labels', '--out', DEMO);
     demoSummary = summaryJson(DEMO);
   });
 

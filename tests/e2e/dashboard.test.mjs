@@ -56,10 +56,10 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     harness = await startHarness();
     ({ tmp, origin, requests } = harness);
-    if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--out', DEMO);
+    if (!fs.existsSync(DEMO)) cli('generate', '--records', '30000', '--seed', '7', '--labels', '--out', DEMO);
 
     bigFile = path.join(tmp, 'traffic-20k.jsonl');
-    cli('generate', '--records', '20000', '--seed', '11', '--out', bigFile);
+    cli('generate', '--records', '20000', '--seed', '11', '--labels', '--out', bigFile);
     bigSummary = summaryJson(bigFile);
   });
 

@@ -123,8 +123,9 @@ def summary(cli: Path, *paths: Path) -> dict:
         raise AssertionError(f"summary --json did not print JSON ({e}):\n{proc.stdout[:2000]}")
 
 
-def generate(cli: Path, records: int, seed: int, out: Path) -> Path:
-    proc = run(cli, "generate", "--records", str(records), "--seed", str(seed), "--out", out)
+def generate(cli: Path, records: int, seed: int, out: Path, *, labels: bool = False) -> Path:
+    labels_arg = ("--labels",) if labels else ()
+    proc = run(cli, "generate", "--records", str(records), "--seed", str(seed), *labels_arg, "--out", out)
     assert proc.returncode == 0, f"tokenlens generate exited {proc.returncode}\nstderr: {proc.stderr}"
     assert out.is_file(), f"tokenlens generate exited 0 but wrote no {out}"
     return out
@@ -132,7 +133,8 @@ def generate(cli: Path, records: int, seed: int, out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def generated_100k(cli: Path, tmp_path_factory) -> Path:
-    return generate(cli, 100_000, 42, tmp_path_factory.mktemp("gen") / "gen-100k-seed42.jsonl")
+    # With the feature and tags labels, so that the per-feature and per-tag costs are checked.
+    return generate(cli, 100_000, 42, tmp_path_factory.mktemp("gen") / "gen-100k-seed42.jsonl", labels=True)
 
 
 # --- cost: the price table and model matching, in DuckDB ------------------------------------
@@ -663,6 +665,14 @@ def test_generate_is_deterministic(cli: Path, tmp_path: Path):
     assert a == b, "same --seed must give byte-identical output"
     assert a != c, "a different --seed should give different output"
     assert physical_lines(a) == 2_000
+    # --labels adds a feature and tags to each record and changes nothing else; without it
+    # the records are the article's alone.
+    labelled = generate(cli, 2_000, 42, tmp_path / "l.jsonl", labels=True).read_bytes()
+    plain = [json.loads(line) for line in a.splitlines()]
+    with_labels = [json.loads(line) for line in labelled.splitlines()]
+    assert all(set(r) <= set(ARTICLE_COLUMNS) for r in plain)
+    assert all(set(r) - set(ARTICLE_COLUMNS) == set(LABEL_COLUMNS) for r in with_labels)
+    assert [{k: v for k, v in r.items() if k not in LABEL_COLUMNS} for r in with_labels] == plain
 
 
 def article_fixtures() -> list[Path]:

@@ -234,7 +234,11 @@ struct Record<'a> {
 fn tags(side: &mut Rng) -> Vec<&'static str> {
     let mut t = vec![if side.f64() < 0.95 { "prod" } else { "staging" }];
     if side.f64() < 0.1 {
-        t.push(if side.f64() < 0.5 { "exp:prompt-v2" } else { "exp:control" });
+        t.push(if side.f64() < 0.5 {
+            "exp:prompt-v2"
+        } else {
+            "exp:control"
+        });
     }
     if side.f64() < 0.3 {
         t.push("tier:enterprise");

@@ -245,7 +245,19 @@ impl Engine {
         };
         apply_prices(&mut self.table, &prices);
         self.prices = Some(prices);
+        // Costs changed: the prepared sums hold the old ones.
+        if !self.table.is_empty() {
+            self.prepared = Prepared::of(&self.table);
+        }
         Ok(())
+    }
+
+    /// Each model of the loaded records with the price it gets: `[{model, provider,
+    /// requests, priced_as, match_kind, input_usd_per_mtok, cached_input_usd_per_mtok,
+    /// output_usd_per_mtok, as_of, tiered}]`, most requests first (the price editor).
+    pub fn model_prices(&self) -> Result<JsValue, JsError> {
+        let prices = self.prices.as_ref().unwrap_or(PriceTable::builtin());
+        to_js(&crate::metrics::cost::model_prices(&self.table, prices))
     }
 
     /// Alert rules and budgets: a rules file's JSON text `{rules: [...], budgets: [...]}`

@@ -221,10 +221,17 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
     };
     let mut names: Vec<(String, bool)> = rows
         .iter()
-        .map(|&i| (features.labels[features.of_row[i as usize] as usize].clone(), true))
+        .map(|&i| {
+            (
+                features.labels[features.of_row[i as usize] as usize].clone(),
+                true,
+            )
+        })
         .chain(rows.iter().flat_map(|&i| {
             let set = &tag_sets.labels[tag_sets.of_row[i as usize] as usize];
-            set.split(TAG_SEP).map(|x| (x.to_string(), false)).collect::<Vec<_>>()
+            set.split(TAG_SEP)
+                .map(|x| (x.to_string(), false))
+                .collect::<Vec<_>>()
         }))
         .collect();
     names.sort();

@@ -32,6 +32,7 @@ import { formatBytes, formatInt, formatTs, getDisplayZone } from './format.js';
 import {
   initAlerts, renderAlertsAndBudgets, savedRules, setAlertsError, setAlertsLoading,
 } from './alerts.js';
+import { initPrices, savedPrices } from './prices.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,6 +49,8 @@ let loadedFiles = [];
 let loadedReport = null;
 /** Pending option checks of the mapping dialog: id -> resolve(message | null). */
 const optionChecks = new Map();
+/** Pending price requests of the price editor: id -> resolve(the worker's answer). */
+const priceAsks = new Map();
 /** Id of the newest view request; older answers are dropped. */
 let viewId = 0;
 /** Id of the newest drill-down list request. */
@@ -162,6 +165,13 @@ function onWorkerMessage(w, msg) {
       if (resolve) resolve(msg.ok ? null : msg.message);
       break;
     }
+    case 'prices':
+    case 'prices-export': {
+      const resolve = priceAsks.get(msg.id);
+      priceAsks.delete(msg.id);
+      if (resolve) resolve(msg);
+      break;
+    }
     case 'options': {
       const resolve = optionChecks.get(msg.id);
       optionChecks.delete(msg.id);
@@ -172,6 +182,10 @@ function onWorkerMessage(w, msg) {
       if (optionChecks.has(msg.id)) {
         optionChecks.get(msg.id)(msg.message);
         optionChecks.delete(msg.id);
+      }
+      if (priceAsks.has(msg.id)) {
+        priceAsks.get(msg.id)({ ok: false, message: msg.message, models: [], text: '' });
+        priceAsks.delete(msg.id);
       }
       const isLoad = currentLoad && msg.id === currentLoad.id;
       const isView = msg.id === viewId;
@@ -272,6 +286,7 @@ async function sendLoad(load) {
   const { tz, bucket } = currentView();
   post({
     type: 'load', id: load.id, files: load.files, options: load.mapping ? optionsOf(load.mapping) : null,
+    prices: savedPrices(),
     view: { tz, bucket },
   });
 }
@@ -432,6 +447,9 @@ async function onLoaded(msg) {
     return;
   }
   if (currentLoad === info) requestAnomalies(currentView());
+  if (msg.pricesError && currentLoad === info) {
+    fail(`Your saved prices cannot be used, so the built-in prices apply (Edit prices… to fix them): ${msg.pricesError}`, false, true);
+  }
   // Nothing kept from a file with columns: its fields need naming.
   const unread = (msg.report.files || []).filter((f) => f.records === 0 && (f.columns || []).length > 0);
   if (msg.report.records === 0 && unread.length > 0 && currentLoad === info) {
@@ -577,6 +595,15 @@ function checkRules(rules) {
   });
 }
 
+/** Sends `msg` to the worker with a new id; resolves to its answer (a 'prices' or 'prices-export' message). */
+function askPrices(msg) {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    priceAsks.set(id, resolve);
+    post({ ...msg, id });
+  });
+}
+
 /** Asks the engine for the drill-down list of `view` in `order`. */
 function requestList(view, order) {
   requestsId = nextId++;
@@ -605,6 +632,13 @@ function start() {
   initAnomalies();
   initAlerts(checkRules, () => {
     if (currentLoad && loadedReport) requestAlerts(currentView());
+  });
+  initPrices({
+    models: () => askPrices({ type: 'model-prices' }).then((m) => (m.ok ? m.models : [])),
+    apply: (text) => askPrices({ type: 'prices', text }),
+    exportTable: () => askPrices({ type: 'export-prices' }).then((m) => m.text || ''),
+  }, () => {
+    if (currentLoad && loadedReport) onViewChange(currentView());
   });
   initMapping();
   $('map-fields').addEventListener('click', () => openMapping(''));

@@ -8,20 +8,23 @@
 //               {type:'check-options', id, options}
 //               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
 //               {type:'anomalies', id, view}
+//               {type:'prices', id, text} | {type:'model-prices', id} | {type:'export-prices', id}
 //               {type:'test-panic'}
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
 //                fileIndex, fileCount, fileName}
-//               {type:'loaded', id, report, dashboard, bytes, elapsedMs}
+//               {type:'loaded', id, report, dashboard, bytes, elapsedMs, pricesError}
 //               {type:'cancelled', id}
 //               {type:'options', id, ok, message}
 //               {type:'dashboard', id, dashboard, engineMs}
 //               {type:'requests', id, order, rows}
 //               {type:'anomalies', id, flags}
+//               {type:'prices', id, ok, message, models} | {type:'prices-export', id, text}
 //               {type:'error', id, message, panic, fatal, options}
 //
 // `options` are the mapping dialog's {format, map, ts_unit, start, model} (or null): they
-// are set after the engine is reset, so they apply to that import only.
+// are set after the engine is reset, so they apply to that import only. A load's `prices`
+// (the user's price overrides, or '') are kept and set again after every reset.
 //
 // After a wasm panic the instance is unusable (the release build aborts), so the worker
 // reports {fatal:true} and refuses further work; the page then replaces the worker.
@@ -52,6 +55,8 @@ let dead = false;
 let job = null;
 /** Loads cancelled before they started. */
 const cancelledEarly = new Set();
+/** The user's prices (LiteLLM JSON or price CSV; '' for the built-in table). */
+let pricesText = '';
 /** Serialises loads and queries; cancel bypasses it. */
 let queue = Promise.resolve();
 
@@ -116,6 +121,7 @@ async function load(msg) {
   const mine = { id: msg.id, cancelled: cancelledEarly.delete(msg.id), reader: null };
   job = mine;
   const files = Array.isArray(msg.files) ? msg.files : [msg.file];
+  if (typeof msg.prices === 'string') pricesText = msg.prices;
   const t0 = performance.now();
   try {
     // Once with the lean engine and, if a file needs the full one, once more with it.
@@ -145,6 +151,17 @@ async function load(msg) {
  */
 async function readImport(mine, files, options, t0, view) {
   engine.reset();
+  let pricesError = null;
+  if (pricesText) {
+    try {
+      engine.set_prices(pricesText);
+    } catch (err) {
+      if (isPanic(err)) throw err;
+      // Saved prices the engine does not take: the built-in table, and the page says so.
+      pricesText = '';
+      pricesError = err && err.message ? err.message : String(err);
+    }
+  }
   if (options) {
     try {
       engine.set_options(options);
@@ -219,7 +236,7 @@ async function readImport(mine, files, options, t0, view) {
   const dashboard = plain(engine.dashboard({ ...(view || {}), models: [], applications: [] }));
   self.postMessage({
     type: 'loaded', id: mine.id, report, dashboard, bytes,
-    elapsedMs: performance.now() - t0,
+    elapsedMs: performance.now() - t0, pricesError,
   });
   return true;
 }
@@ -342,6 +359,21 @@ function checkRules(msg) {
   }
 }
 
+/** Prices the records again with `msg.text` (the user's prices; '' for the built-in table). */
+function prices(msg) {
+  try {
+    engine.set_prices(msg.text || '');
+    pricesText = msg.text || '';
+    self.postMessage({ type: 'prices', id: msg.id, ok: true, models: plain(engine.model_prices()) });
+  } catch (err) {
+    if (isPanic(err)) {
+      reportError(msg.id, err);
+      return;
+    }
+    self.postMessage({ type: 'prices', id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
+  }
+}
+
 function enqueue(fn) {
   queue = queue.then(async () => {
     if (!(await started) || dead) return;
@@ -385,6 +417,27 @@ self.onmessage = (e) => {
       break;
     case 'check-rules':
       enqueue(() => checkRules(msg));
+      break;
+    case 'prices':
+      enqueue(() => prices(msg));
+      break;
+    case 'model-prices':
+      enqueue(() => {
+        try {
+          self.postMessage({ type: 'prices', id: msg.id, ok: true, models: plain(engine.model_prices()) });
+        } catch (err) {
+          reportError(msg.id, err);
+        }
+      });
+      break;
+    case 'export-prices':
+      enqueue(() => {
+        try {
+          self.postMessage({ type: 'prices-export', id: msg.id, text: engine.prices_json() });
+        } catch (err) {
+          reportError(msg.id, err);
+        }
+      });
       break;
     case 'test-panic':
       enqueue(() => {

@@ -768,7 +768,10 @@ mod tests {
         let set = |v: Val<'_>| tag_set(&v);
         let sep = |tags: &[&str]| Ok(Some(tags.join(&TAG_SEP.to_string())));
         let list = |items: &[&str]| Val::List(items.iter().map(|s| s.to_string()).collect());
-        assert_eq!(set(list(&["prod", " beta ", "prod", ""])), sep(&["beta", "prod"]));
+        assert_eq!(
+            set(list(&["prod", " beta ", "prod", ""])),
+            sep(&["beta", "prod"])
+        );
         assert_eq!(set(Val::Str(r#"["b", "a"]"#.into())), sep(&["a", "b"]));
         assert_eq!(set(Val::Str("b, a,,".into())), sep(&["a", "b"]));
         assert_eq!(set(Val::Int(7)), sep(&["7"]));
@@ -783,18 +786,30 @@ mod tests {
 
     #[test]
     fn each_export_names_its_feature_and_tags() {
-        let m = call(&fields::LITELLM, r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
-            "request_tags": "[\"prod\", \"team-a\"]", "metadata": {"feature": "chat"}}"#);
+        let m = call(
+            &fields::LITELLM,
+            r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
+            "request_tags": "[\"prod\", \"team-a\"]", "metadata": {"feature": "chat"}}"#,
+        );
         assert_eq!(m.tags.as_deref(), Some("prod\u{1f}team-a"));
         assert_eq!(m.feature.as_deref(), Some("chat"));
-        let m = call(&fields::HELICONE, r#"{"request_created_at": "2026-11-09T10:00:00Z",
-            "model": "gpt-4o", "request_properties": {"Helicone-Property-Feature": "search"}}"#);
+        let m = call(
+            &fields::HELICONE,
+            r#"{"request_created_at": "2026-11-09T10:00:00Z",
+            "model": "gpt-4o", "request_properties": {"Helicone-Property-Feature": "search"}}"#,
+        );
         assert_eq!(m.feature.as_deref(), Some("search"));
-        let m = call(&fields::LANGFUSE, r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
-            "tags": ["b", "a"], "metadata": "{\"feature\": \"rag\"}"}"#);
+        let m = call(
+            &fields::LANGFUSE,
+            r#"{"startTime": "2026-11-09T10:00:00Z", "model": "gpt-4o",
+            "tags": ["b", "a"], "metadata": "{\"feature\": \"rag\"}"}"#,
+        );
         assert_eq!(m.tags.as_deref(), Some("a\u{1f}b"));
         assert_eq!(m.feature.as_deref(), Some("rag"));
-        let bad = map(&fields::ARTICLE, r#"{"ts": 1, "model": "m", "tags": {"a": 1}}"#);
+        let bad = map(
+            &fields::ARTICLE,
+            r#"{"ts": 1, "model": "m", "tags": {"a": 1}}"#,
+        );
         assert_eq!(
             bad,
             Err("field `tags`: expected a list of labels, found an object".to_string())

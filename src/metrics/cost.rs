@@ -6,7 +6,9 @@
 
 use arrow::array::{Array, Float64Builder, UInt8Builder};
 
-use crate::pricing::{Price, PriceTable};
+use serde::Serialize;
+
+use crate::pricing::{MatchKind, Price, PriceTable};
 use crate::table::Table;
 
 /// Where a row's cost comes from (the `cost_source` column).
@@ -147,6 +149,80 @@ pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
     t.cost_mismatch = mismatch;
 }
 
+/// What the price table charges for one model of the loaded records (the page's price
+/// editor lists these).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelPrice {
+    /// The model as logged.
+    pub model: String,
+    /// Its provider as logged, when the records name one.
+    pub provider: Option<String>,
+    /// Requests of this model (and provider).
+    pub requests: u64,
+    /// The table's name the model resolved to; `None` when the table does not price it.
+    pub priced_as: Option<String>,
+    /// How it resolved.
+    pub match_kind: Option<MatchKind>,
+    /// USD per 1M input tokens (the base rate, below any context tier).
+    pub input_usd_per_mtok: Option<f64>,
+    /// USD per 1M cached input tokens, when the table has a separate price.
+    pub cached_input_usd_per_mtok: Option<f64>,
+    /// USD per 1M output tokens.
+    pub output_usd_per_mtok: Option<f64>,
+    /// From when the price is known to apply (`YYYY-MM-DD`).
+    pub as_of: Option<String>,
+    /// Whether long prompts cost more (context tiers above the base rate).
+    pub tiered: bool,
+}
+
+/// The price of each (model, provider) of `t` under `prices`, most requests first (then by
+/// name). Records without a model are left out: nothing prices them.
+pub fn model_prices(t: &Table, prices: &PriceTable) -> Vec<ModelPrice> {
+    let mut counts: std::collections::HashMap<(u32, Option<u32>), u64> =
+        std::collections::HashMap::new();
+    let (models, providers) = (t.model.keys(), t.provider.keys());
+    for i in 0..t.len() {
+        if models.is_valid(i) {
+            let provider = providers.is_valid(i).then(|| providers.value(i));
+            *counts.entry((models.value(i), provider)).or_default() += 1;
+        }
+    }
+    let text = |c: &crate::table::DictColumn, k: u32| {
+        c.values()
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .map(|v| v.value(k as usize).to_string())
+    };
+    let mut out: Vec<ModelPrice> = counts
+        .into_iter()
+        .filter_map(|((m, p), requests)| {
+            let model = text(&t.model, m)?;
+            let provider = p.and_then(|p| text(&t.provider, p));
+            let found = prices.lookup_with_provider(provider.as_deref().unwrap_or(""), &model);
+            let base = found.map(|f| &f.entry.price.base);
+            Some(ModelPrice {
+                priced_as: found.map(|f| f.key.to_string()),
+                match_kind: found.map(|f| f.kind),
+                input_usd_per_mtok: base.map(|b| b.input_usd_per_mtok),
+                cached_input_usd_per_mtok: base.and_then(|b| b.cached_input_usd_per_mtok),
+                output_usd_per_mtok: base.map(|b| b.output_usd_per_mtok),
+                as_of: found.and_then(|f| f.entry.as_of.clone()),
+                tiered: found.is_some_and(|f| !f.entry.price.tiers.is_empty()),
+                model,
+                provider,
+                requests,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.model.cmp(&b.model))
+            .then_with(|| a.provider.cmp(&b.provider))
+    });
+    out
+}
+
 /// More than 1% apart (and more than a millionth of a dollar: logs round).
 fn differs(reported: f64, computed: f64) -> bool {
     let d = (reported - computed).abs();
@@ -157,6 +233,63 @@ fn differs(reported: f64, computed: f64) -> bool {
 mod tests {
     use super::*;
     use crate::table::{Row, TableBuilder};
+
+    #[test]
+    fn model_prices_list_each_model_with_the_price_it_gets() {
+        let mut b = TableBuilder::default();
+        let row = |model, provider| Row {
+            model: Some(model),
+            provider,
+            input_tokens: Some(10),
+            ..Row::default()
+        };
+        for r in [
+            row("gpt-4o-2024-08-06", Some("openai")),
+            row("gpt-4o-2024-08-06", Some("openai")),
+            row("my-own-model", None),
+            row("gpt-4o-2024-08-06", None),
+        ] {
+            b.push(&r);
+        }
+        b.push(&Row::default());
+        let t = b.finish();
+        let own = PriceTable::from_litellm_json(
+            r#"{"my-own-model": {"input_cost_per_token": 1e-6, "output_cost_per_token": 3e-6}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for (prices, own_input) in [
+            (PriceTable::builtin().clone(), None),
+            (PriceTable::builtin().with_overrides(&own), Some(1.0)),
+        ] {
+            let got = model_prices(&t, &prices);
+            let names: Vec<(&str, Option<&str>, u64)> = got
+                .iter()
+                .map(|m| (m.model.as_str(), m.provider.as_deref(), m.requests))
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    ("gpt-4o-2024-08-06", Some("openai"), 2),
+                    ("gpt-4o-2024-08-06", None, 1),
+                    ("my-own-model", None, 1)
+                ]
+            );
+            // The dated snapshot resolves to gpt-4o's list price: $2.50 / $1.25 / $10.
+            assert_eq!(got[0].priced_as.as_deref(), Some("gpt-4o"));
+            assert_eq!(got[0].match_kind, Some(MatchKind::DatedSnapshot));
+            assert_eq!(
+                (
+                    got[0].input_usd_per_mtok,
+                    got[0].cached_input_usd_per_mtok,
+                    got[0].output_usd_per_mtok
+                ),
+                (Some(2.5), Some(1.25), Some(10.0))
+            );
+            assert_eq!(got[0].as_of.as_deref(), Some("2024-10-01"));
+            assert_eq!(got[2].input_usd_per_mtok, own_input);
+            assert_eq!(got[2].priced_as.is_some(), own_input.is_some());
+        }
+    }
 
     #[test]
     fn reported_computed_flagged_and_unpriced() {

@@ -231,10 +231,7 @@ impl Keyed {
     /// The sums of every row of `t` per its cell and `key(row)` (below `n`).
     fn of(t: &Table, p: &Prepared, key: impl Fn(usize) -> u32, n: usize) -> Keyed {
         let pair = |i: usize| u64::from(p.cell_of_row[i]) * n as u64 + u64::from(key(i));
-        let (present, id) = dense_ids(
-            (0..t.len()).map(pair).collect(),
-            (p.cells.len() * n) as u64,
-        );
+        let (present, id) = dense_ids((0..t.len()).map(pair).collect(), (p.cells.len() * n) as u64);
         let all: Vec<u32> = (0..t.len() as u32).collect();
         let mut from = vec![0usize; p.cells.len() + 1];
         // Ids ascend with (cell, key): the sums come grouped by cell.
@@ -450,7 +447,10 @@ fn tag_sets(col: &crate::table::DictColumn) -> (Vec<String>, Vec<Vec<u32>>) {
     tags.sort_unstable();
     tags.dedup();
     let index = |tag: &str| tags.binary_search_by(|t| t.as_str().cmp(tag)).unwrap_or(0) as u32;
-    let mut of_set: Vec<Vec<u32>> = sets.iter().map(|s| tags_of(s).map(index).collect()).collect();
+    let mut of_set: Vec<Vec<u32>> = sets
+        .iter()
+        .map(|s| tags_of(s).map(index).collect())
+        .collect();
     of_set.push(vec![tags.len() as u32]);
     tags.extend(none.iter().cloned());
     (tags, of_set)
@@ -1117,7 +1117,11 @@ pub fn panels(
         }
     }
     Panels {
-        by_feature: g.features.iter().map(|(k, s)| (*k, with_means(s))).collect(),
+        by_feature: g
+            .features
+            .iter()
+            .map(|(k, s)| (*k, with_means(s)))
+            .collect(),
         by_tag: tag_sums.iter().map(|(k, s)| (*k, with_means(s))).collect(),
         by_model: model_sums
             .iter()

@@ -696,6 +696,113 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(r) prices edited on the page (per model, imported, exported) price the records as tokenlens summary --prices does; kept across loads', { timeout: TIMEOUT }, async () => {
+    // gpt-4o without a logged cost (computed from the list price), an in-house model
+    // without any price (unknown cost), and logged costs (kept whatever the prices).
+    const lines = [];
+    for (let i = 0; i < 60; i++) {
+      const rec = {
+        timestamp: 1794182400 + i * 60, request_id: `p${i}`, latency_ms: 500 + i,
+        model_name: ['gpt-4o', 'in-house-7b', 'gpt-4o-mini'][i % 3], status_code: 200,
+        prompt_tokens: 1000 + 37 * i, completion_tokens: 100 + 11 * i,
+      };
+      if (i % 3 === 2) rec.estimated_cost_usd = 0.0004 + i * 1e-6;
+      lines.push(JSON.stringify(rec));
+    }
+    const file = writeLines('prices.jsonl', lines);
+    const pricesFile = (name, text) => {
+      const f = path.join(tmp, name);
+      fs.writeFileSync(f, text);
+      return f;
+    };
+    const costWith = (text) => (text ? summaryJson(file, '--prices', pricesFile('p.json', text)) : summaryJson(file)).cost_usd;
+    const cost = async (page) => Number(await kpiValue(page, 'cost_usd'));
+    const open = async (page) => {
+      await page.click('#prices-edit');
+      await page.waitForFunction(() => document.getElementById('prices-dialog').dataset.state === 'ready');
+    };
+    const setPrice = async (page, model, field, value) => {
+      const input = page.locator(`#prices-models tr[data-model="${model}"] input[data-field="${field}"]`);
+      await input.fill(value);
+      await input.dispatchEvent('change');
+    };
+    const applied = async (page) => {
+      await page.click('#prices-apply');
+      await page.waitForFunction(() => document.getElementById('prices-dialog').dataset.state === 'closed');
+      await waitReady(page);
+    };
+
+    const { page, problems } = await openPage();
+    await dropFile(page, file);
+    await waitReady(page);
+    const builtin = summaryJson(file);
+    assert.equal(await cost(page), builtin.cost_usd);
+    assert.ok(builtin.unpriced_requests > 0, 'the in-house model is unpriced');
+
+    // The editor lists the file's models with the price each gets.
+    await open(page);
+    const listed = await page.$$eval('#prices-models tbody tr', (trs) => trs.map((tr) => ({
+      model: tr.dataset.model, priced: tr.dataset.priced, input: tr.querySelector('input[data-field="input_usd_per_mtok"]').value,
+    })));
+    assert.deepEqual(listed, [
+      { model: 'gpt-4o', priced: 'true', input: '2.5' },
+      { model: 'gpt-4o-mini', priced: 'true', input: '0.15' },
+      { model: 'in-house-7b', priced: 'false', input: '' },
+    ]);
+    await setPrice(page, 'in-house-7b', 'input_usd_per_mtok', '1');
+    await setPrice(page, 'in-house-7b', 'output_usd_per_mtok', '3');
+    await setPrice(page, 'gpt-4o', 'input_usd_per_mtok', '5');
+    await applied(page);
+    const saved = await page.evaluate(() => localStorage.getItem('tokenlens.prices'));
+    const own = JSON.parse(saved);
+    assert.equal(own['in-house-7b'].input_cost_per_token, 1e-6);
+    assert.equal(own['in-house-7b'].output_cost_per_token, 3e-6);
+    assert.equal(own['gpt-4o'].input_cost_per_token, 5e-6);
+    const edited = costWith(saved);
+    assert.notEqual(edited, builtin.cost_usd);
+    assert.equal(await cost(page), edited);
+    assert.equal(summaryJson(file, '--prices', pricesFile('p.json', saved)).unpriced_requests, 0);
+
+    // Export: the whole table in use, the user's prices in it.
+    await open(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#prices-export')]);
+    const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+    assert.equal(exported['gpt-4o'].input_cost_per_token, 5e-6);
+    assert.equal(exported['in-house-7b'].output_cost_per_token, 3e-6);
+    assert.ok(Object.keys(exported).length > 170, 'the built-in models are exported too');
+
+    // A text the engine refuses is reported in the dialog, which stays open.
+    await page.fill('#prices-text', '{"broken": ');
+    await page.click('#prices-apply');
+    await page.waitForFunction(() => !document.getElementById('prices-error').hidden);
+    assert.match(await page.textContent('#prices-error'), /LiteLLM|JSON|EOF/i);
+    assert.equal(await page.evaluate(() => document.getElementById('prices-dialog').open), true);
+    await page.click('#prices-cancel');
+    await page.close();
+
+    // Kept: a new page loading the file prices it with the saved prices.
+    const second = await openPage();
+    await dropFile(second.page, file);
+    await waitReady(second.page);
+    assert.equal(await cost(second.page), edited);
+    // Import a LiteLLM file, then back to the built-in prices.
+    const imported = '{"in-house-7b": {"input_cost_per_token": 2e-6, "output_cost_per_token": 4e-6, "litellm_provider": "self"}}';
+    await open(second.page);
+    await second.page.setInputFiles('#prices-file', pricesFile('import.json', imported));
+    await second.page.waitForFunction((t) => document.getElementById('prices-text').value === t, imported);
+    await applied(second.page);
+    assert.equal(await cost(second.page), costWith(imported));
+    await open(second.page);
+    await second.page.click('#prices-reset');
+    await second.page.waitForFunction(() => document.getElementById('prices-dialog').dataset.state === 'closed');
+    await waitReady(second.page);
+    assert.equal(await cost(second.page), builtin.cost_usd);
+    assert.equal(await second.page.evaluate(() => localStorage.getItem('tokenlens.prices')), null);
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(second.problems.pageErrors, []);
+    await second.page.close();
+  });
+
   test('(g) no request leaves 127.0.0.1', () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const foreign = requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('data:') || u.startsWith('blob:')));

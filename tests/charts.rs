@@ -126,6 +126,7 @@ fn latency_at(present: &[bool]) -> ChartData {
         },
         by_model: Vec::new(),
         latency_histogram: Default::default(),
+        budget: None,
     }
 }
 
@@ -232,4 +233,65 @@ fn one_record_draws_a_bar_and_dots() {
         bar_widths.iter().any(|&w| w > 20.0 && w < 300.0),
         "one bar, neither a sliver nor the whole chart: {bar_widths:?}"
     );
+}
+
+/// A budget's status as the page hands it to the chart (its JSON, read as chart data).
+fn budget_chart(period: &str, usd: f64) -> (ChartData, serde_json::Value) {
+    let mut bytes = Vec::new();
+    generate(
+        GenOptions {
+            records: 3_000,
+            seed: 5,
+            incident: true,
+            labels: false,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let mut ingest = Ingest::new();
+    ingest.feed(&bytes);
+    let (t, _) = ingest.finish();
+    let rules = tokenlens::Rules::from_json(&format!(
+        r#"{{"budgets": [{{"period": "{period}", "usd": {usd}}}]}}"#
+    ))
+    .unwrap();
+    let zone = tokenlens::calendar::Zone::utc();
+    let status = serde_json::to_value(&tokenlens::budgets(&t, &rules.budgets, &zone)[0]).unwrap();
+    let data: ChartData = serde_json::from_value(serde_json::json!({ "budget": status })).unwrap();
+    (data, status)
+}
+
+#[test]
+fn burn_down_draws_spend_pace_projection_and_budget() {
+    // The generated data ends on 2026-11-22: the month's budget is read in days.
+    let (data, status) = budget_chart("month", 400.0);
+    let b = data.budget.as_ref().unwrap();
+    assert_eq!(b.budget_usd, 400.0);
+    assert!(b.burn_down.len() >= 20, "a step per day so far");
+    assert_eq!(status["current"]["end_ms"].as_f64(), Some(b.current.end_ms));
+    let month = svg("burn_down", &data);
+    assert!(
+        month.matches("<polyline").count() >= 3,
+        "pace, budget, projection"
+    );
+    assert!(
+        month.contains("<polygon") || month.contains("<path"),
+        "the spend area"
+    );
+    for label in [
+        "spent",
+        "even pace",
+        "projection",
+        "budget",
+        "day 1",
+        "$400",
+    ] {
+        assert!(month.contains(label), "{label}");
+    }
+    // A day is read in hours.
+    let (day, _) = budget_chart("day", 20.0);
+    let day = svg("burn_down", &day);
+    assert!(day.contains("0h") && !day.contains("day 1"));
+    // Without a budget there is nothing to draw.
+    assert!(svg("burn_down", &ChartData::default()).contains("No data"));
 }

@@ -6,6 +6,7 @@
 // Every string from the log or the rules goes in through textContent.
 
 import { formatInt, formatTs, formatUsd, getDisplayZone } from './format.js';
+import { drawOwnChart, forgetOwnCharts } from './charts.js';
 
 const RULES_KEY = 'tokenlens.rules';
 const $ = (id) => document.getElementById(id);
@@ -89,6 +90,7 @@ function renderAlerts(alerts) {
 function renderBudgets(budgets) {
   const box = $('budgets');
   const list = budgets || [];
+  forgetOwnCharts(box);
   box.replaceChildren();
   $('budgets-empty').hidden = list.length > 0;
   for (const b of list) {
@@ -121,7 +123,13 @@ function renderBudgets(budgets) {
     if (c.unpriced_requests > 0) {
       card.append(el('div', `${formatInt(c.unpriced_requests)} requests of unknown cost not counted`, 'budget-line warn'));
     }
+    // The burn-down of the current period: spend so far, the even pace, the projection.
+    const chart = el('canvas', null, 'budget-chart');
+    chart.setAttribute('role', 'img');
+    chart.setAttribute('aria-label', `Burn-down of ${b.name}: spend ${period} against the budget`);
+    card.append(chart);
     box.append(card);
+    drawOwnChart(chart, 'burn_down', { budget: b });
   }
 }
 

@@ -18,8 +18,40 @@ const sizes = new Map();
 const pending = new Set();
 let frame = 0;
 
+/** Canvases drawn from data of their own, not the dashboard (budgets' burn-downs): canvas -> data. */
+const own = new WeakMap();
+
 function canvases() {
-  return Array.from(document.querySelectorAll('canvas[data-chart]'));
+  return Array.from(document.querySelectorAll('canvas[data-chart], canvas[data-own-chart]'));
+}
+
+function observe(canvas) {
+  try {
+    observer.observe(canvas, { box: 'device-pixel-content-box' });
+  } catch {
+    observer.observe(canvas);
+  }
+}
+
+/**
+ * Draws chart `name` of `data` on `canvas` (which the caller placed in the page), and again
+ * whenever it is resized or the colour scheme flips.
+ */
+export function drawOwnChart(canvas, name, data) {
+  canvas.dataset.ownChart = name;
+  own.set(canvas, data);
+  observe(canvas);
+  measure(canvas, null);
+  schedule([canvas]);
+}
+
+/** Stops redrawing the own-data canvases inside `container` (before it is emptied). */
+export function forgetOwnCharts(container) {
+  for (const c of container.querySelectorAll('canvas[data-own-chart]')) {
+    observer.unobserve(c);
+    pending.delete(c);
+    sizes.delete(c);
+  }
 }
 
 function measure(canvas, entry) {
@@ -56,13 +88,14 @@ function isEmpty(canvas) {
 function drawOne(mod, canvas) {
   if (isEmpty(canvas)) return;
   const size = sizes.get(canvas);
-  if (!size || size.width < 2 || size.height < 2 || !dashboard) return;
+  const data = own.get(canvas) || dashboard;
+  if (!size || size.width < 2 || size.height < 2 || !data) return;
   if (canvas.width !== size.width) canvas.width = size.width;
   if (canvas.height !== size.height) canvas.height = size.height;
-  const name = canvas.dataset.chart;
+  const name = canvas.dataset.chart || canvas.dataset.ownChart;
   try {
     const options = { dpr: window.devicePixelRatio || 1, dark: darkQuery.matches };
-    mod.draw_chart(canvas, name, dashboard, options);
+    mod.draw_chart(canvas, name, data, options);
   } catch (err) {
     throw new Error(`Drawing chart "${name}" failed: ${wasmErrorMessage(mod, err)}`);
   }
@@ -70,7 +103,7 @@ function drawOne(mod, canvas) {
 
 function flush() {
   frame = 0;
-  if (!dashboard || pending.size === 0) return;
+  if (pending.size === 0) return;
   const todo = Array.from(pending);
   pending.clear();
   pageWasm().then((mod) => {
@@ -105,13 +138,7 @@ const observer = new ResizeObserver((entries) => {
 /** Starts observing the canvases; `errorHandler(err)` is told about failed draws. */
 export function initCharts(errorHandler) {
   onError = errorHandler;
-  for (const c of canvases()) {
-    try {
-      observer.observe(c, { box: 'device-pixel-content-box' });
-    } catch {
-      observer.observe(c);
-    }
-  }
+  for (const c of canvases()) observe(c);
   darkQuery.addEventListener('change', () => schedule(canvases()));
   watchPixelRatio();
   // Warm up the module so the first dashboard draws without waiting for it.

@@ -65,7 +65,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 }
 
 /// "$12.34", "$1.2k", "$0.0042".
-fn money(v: f64) -> String {
+pub(super) fn money(v: f64) -> String {
     if v >= 1000.0 {
         format!("${:.1}k", v / 1000.0)
     } else if v >= 1.0 || v == 0.0 {

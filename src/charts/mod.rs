@@ -1,6 +1,7 @@
 //! Charts, one file each, generic over plotters' `DrawingBackend`: the browser draws them on
 //! a canvas, native tests draw them to SVG.
 
+mod burn_down;
 mod concurrency;
 mod cost_by_model;
 mod histogram;
@@ -20,13 +21,14 @@ use crate::metrics::series::Series;
 use crate::Dashboard;
 
 /// The charts there are, by name.
-pub const CHART_NAMES: [&str; 6] = [
+pub const CHART_NAMES: [&str; 7] = [
     "latency",
     "requests",
     "tokens",
     "cost_by_model",
     "latency_histogram",
     "concurrency",
+    "burn_down",
 ];
 
 /// What the charts read: the parts of a [`Dashboard`] they draw.
@@ -39,6 +41,45 @@ pub struct ChartData {
     pub by_model: Vec<ModelCost>,
     /// Latency distribution.
     pub latency_histogram: Histogram,
+    /// A budget's current period, for its burn-down (not part of a dashboard).
+    pub budget: Option<BudgetChart>,
+}
+
+/// What the burn-down reads of a budget's status
+/// ([`BudgetStatus`](crate::metrics::budget::BudgetStatus)).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BudgetChart {
+    /// The budget, USD.
+    pub budget_usd: f64,
+    /// The current period.
+    pub current: BudgetPeriodSpan,
+    /// The data's last request, ms since the epoch.
+    pub now_ms: f64,
+    /// Projected spend at the period's end, USD.
+    pub projected_usd: f64,
+    /// Cumulative spend per step of the period.
+    pub burn_down: Vec<BurnStep>,
+}
+
+/// The current period's bounds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BudgetPeriodSpan {
+    /// Start, ms since the epoch.
+    pub start_ms: f64,
+    /// End (exclusive), ms since the epoch.
+    pub end_ms: f64,
+}
+
+/// One step of a burn-down.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BurnStep {
+    /// Step start, ms since the epoch.
+    pub start_ms: f64,
+    /// Spent from the period's start to the step's end, USD.
+    pub cumulative_usd: f64,
 }
 
 /// One model's requests and cost.
@@ -67,6 +108,7 @@ impl From<&Dashboard> for ChartData {
                 })
                 .collect(),
             latency_histogram: d.latency_histogram.clone(),
+            budget: None,
         }
     }
 }
@@ -161,6 +203,7 @@ pub fn draw<DB: DrawingBackend>(
         "cost_by_model" => cost_by_model::draw(root, data, theme),
         "latency_histogram" => histogram::draw(root, data, theme),
         "concurrency" => concurrency::draw(root, data, theme),
+        "burn_down" => burn_down::draw(root, data, theme),
         _ => Ok(()),
     });
     if !CHART_NAMES.contains(&name) {

@@ -104,6 +104,8 @@ pub struct PeriodSpend {
     pub end: String,
     /// Period start, ms since the epoch (for charts).
     pub start_ms: f64,
+    /// Period end, ms since the epoch (for charts).
+    pub end_ms: f64,
     /// Cost of its requests, USD (requests without a known cost add nothing).
     pub spent_usd: f64,
     /// spent / budget.
@@ -148,6 +150,8 @@ pub struct BudgetStatus {
     pub current: PeriodSpend,
     /// The data's last request, ISO 8601 UTC ("now" for an export).
     pub now: String,
+    /// The same, ms since the epoch (for charts).
+    pub now_ms: f64,
     /// Hours of the trailing window the run rate is measured over.
     pub rate_window_hours: f64,
     /// Spend per hour over that window; `None` when it is empty (no time has elapsed).
@@ -271,6 +275,7 @@ fn status(
             start: format_iso_micros(w[0]),
             end: format_iso_micros(w[1]),
             start_ms: w[0] as f64 / 1000.0,
+            end_ms: w[1] as f64 / 1000.0,
             spent_usd: s.usd,
             utilisation: s.usd / usd,
             over: s.usd > usd,
@@ -305,6 +310,7 @@ fn status(
         budget_usd: usd,
         current,
         now: format_iso_micros(now),
+        now_ms: now as f64 / 1000.0,
         rate_window_hours: hours(rate_window),
         run_rate_usd_per_hour: run_rate,
         remaining_hours,

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, DEMO, OUT, cli, summaryJson, startHarness, openPage as openPageIn, state, errorText, waitReady, dropFile,
-  kpis, kpiValue, assertKpisMatch, assertChartsDrawn, readLines, writeLines as writeLinesIn, lineAt,
+  kpis, kpiValue, assertKpisMatch, assertChartsDrawn, chartStats, readLines, writeLines as writeLinesIn, lineAt,
   isErrorRecord, showRequests, waitRequests, requestRows, openRequest, waitDetail, detailText, detailFields,
   setUnmasked,
 } from './helpers.mjs';
@@ -685,6 +685,14 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     assert.deepEqual(rows.map((r) => [r[0], r[2]]), checked.alerts.map((a) => [a.rule, fmt(a.start)]));
     const budgetText = await page.$$eval('#budgets .budget', (bs) => bs.map((b) => b.textContent));
     assert.equal(budgetText.length, 2);
+    // Each budget draws its burn-down (spend, pace, projection, budget line) on its canvas.
+    await page.waitForFunction(() => [...document.querySelectorAll('#budgets canvas.budget-chart')]
+      .every((c) => c.width > 100 && c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0)));
+    const burns = await chartStats(page, '#budgets canvas.budget-chart');
+    assert.deepEqual(burns.map((s) => s.name), ['burn_down', 'burn_down']);
+    for (const s of burns) {
+      assert.ok(s.distinct > 6 && s.nonBackground > 0.01, `burn-down blank? ${JSON.stringify(s)}`);
+    }
     const usd = (v) => `$${v.toFixed(2)}`;
     assert.ok(budgetText[0].includes(`${usd(checked.budgets[0].current.spent_usd)} of $5.00 today`), budgetText[0]);
     // Remembered: a reload asks for the same rules.

@@ -163,8 +163,8 @@ export function assertKpisMatch(cards, summary) {
 }
 
 /** Pixel statistics of every chart canvas. */
-export async function chartStats(page) {
-  return page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => {
+export async function chartStats(page, selector = 'canvas[data-chart]') {
+  return page.$$eval(selector, (cs) => cs.map((c) => {
     const ctx = c.getContext('2d');
     const { data } = ctx.getImageData(0, 0, c.width, c.height);
     const counts = new Map();
@@ -177,7 +177,7 @@ export async function chartStats(page) {
     for (const [k, n] of counts) if (n > bgCount) { bg = k; bgCount = n; }
     const total = data.length / 4;
     return {
-      name: c.dataset.chart,
+      name: c.dataset.chart || c.dataset.ownChart,
       width: c.width,
       height: c.height,
       cssWidth: c.getBoundingClientRect().width,

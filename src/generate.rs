@@ -18,7 +18,8 @@ pub struct GenOptions {
     pub seed: u64,
     /// Whether the incident happens (off: clean traffic, for measuring false alarms).
     pub incident: bool,
-    /// Whether each record also has a `feature` and `tags` (not in the article's record).
+    /// Whether each record also has a `feature`, `tags`, and for some `feedback` and a
+    /// `hallucination` verdict (not in the article's record).
     pub labels: bool,
 }
 
@@ -227,6 +228,38 @@ struct Record<'a> {
     estimated_cost_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tags: Option<Vec<&'a str>>,
+    /// Thumbs up (true) or down, from the few users who give it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feedback: Option<bool>,
+    /// An LLM judge's verdict on a sample of answers: 1 hallucinated, 0 not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hallucination: Option<u8>,
+}
+
+/// Quality signals of a request: a quarter of users give feedback, mostly positive unless
+/// the request failed or was slow (the incident); a judge checks a third of the answers,
+/// and smaller models hallucinate more.
+fn quality(
+    side: &mut Rng,
+    model: &str,
+    failed: bool,
+    incident: bool,
+) -> (Option<bool>, Option<u8>) {
+    let up = if failed {
+        0.3
+    } else if incident {
+        0.45
+    } else {
+        0.88
+    };
+    let feedback = (side.f64() < 0.25).then(|| side.f64() < up);
+    let rate = match model {
+        "gpt-4o-mini" => 0.09,
+        "llama-3.1-70b-instruct" => 0.11,
+        _ => 0.05,
+    };
+    let hallucination = (!failed && side.f64() < 0.33).then(|| u8::from(side.f64() < rate));
+    (feedback, hallucination)
 }
 
 /// Free labels of a request: its environment, an A/B experiment's arm for a tenth of them,
@@ -324,6 +357,11 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
         }
         let cost =
             (prompt_tokens as f64 * model.price.0 + completion_tokens as f64 * model.price.1) / 1e6;
+        let (feedback, hallucination) = if opts.labels {
+            quality(&mut side, model.name, error.is_some(), incident)
+        } else {
+            (None, None)
+        };
         let user = (rng.f64().powi(2) * 2_000.0) as u32;
         let id = (rng.next_u64(), rng.next_u64());
         let rec = Record {
@@ -350,6 +388,8 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             total_tokens: prompt_tokens + completion_tokens,
             estimated_cost_usd: (rng.f64() >= 0.005).then_some(cost),
             tags: opts.labels.then(|| tags(&mut side)),
+            feedback,
+            hallucination,
         };
         serde_json::to_writer(&mut *out, &rec)?;
         out.write_all(b"\n")?;

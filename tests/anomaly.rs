@@ -14,13 +14,18 @@ use tokenlens::{Ingest, Table};
 const RECORDS: u64 = 60_000;
 
 fn traffic(seed: u64, incident: bool) -> Table {
+    traffic_with(seed, incident, false)
+}
+
+/// With `labels`, requests also carry thumbs-up feedback (worse during the incident).
+fn traffic_with(seed: u64, incident: bool, labels: bool) -> Table {
     let mut bytes = Vec::new();
     generate(
         GenOptions {
             records: RECORDS,
             seed,
             incident,
-            labels: false,
+            labels,
         },
         &mut bytes,
     )
@@ -134,4 +139,56 @@ fn a_time_range_shows_the_flags_inside_it_judged_against_all_history() {
         .collect();
     assert!(inside.len() >= 12, "{}", inside.len());
     assert_eq!(ranged.iter().collect::<Vec<_>>(), inside);
+}
+
+#[test]
+fn negative_feedback_is_flagged_in_the_incident_and_rarely_else() {
+    let t = traffic_with(1, true, true);
+    let flags = anomalies(&t, &View::default());
+    let (start, end) = incident_us();
+    let during = |a: &&Anomaly| (start as f64 / 1000.0..end as f64 / 1000.0).contains(&a.bucket_ms);
+    let feedback: Vec<&Anomaly> = flags
+        .iter()
+        .filter(|a| a.metric == "negative_feedback_rate")
+        .collect();
+    for a in &feedback {
+        println!("  feedback flag: {}", a.reason);
+    }
+    // Every incident hour, for all requests or one of the failing models.
+    for h in 0..3 {
+        let hour = format_iso_micros(start + h * 3_600_000_000);
+        assert!(
+            feedback.iter().any(|a| a.bucket_start == hour),
+            "no negative-feedback flag at {hour}"
+        );
+    }
+    assert!(
+        feedback.iter().all(during),
+        "feedback flags outside the incident"
+    );
+    let first = feedback[0];
+    assert!(
+        first.reason.starts_with("negative feedback "),
+        "{}",
+        first.reason
+    );
+    assert!(first.value > first.baseline + 0.1);
+    // Clean labelled traffic: at most one false flag per 1,000 judged buckets, with the
+    // feedback series judged too.
+    let (mut flagged, mut cells) = (0, 0);
+    for seed in 1..=4 {
+        let t = traffic_with(seed, false, true);
+        let found = anomalies(&t, &View::default());
+        for a in &found {
+            println!("  false flag (labelled, seed {seed}): {}", a.reason);
+        }
+        flagged += found.len();
+        cells += judged_cells(&t) * 6 / 5;
+    }
+    let per_thousand = 1000.0 * flagged as f64 / cells as f64;
+    println!("clean labelled traffic: {flagged} flags in {cells} judged buckets = {per_thousand:.3} per 1,000");
+    assert!(
+        per_thousand <= 1.0,
+        "{per_thousand} false flags per 1,000 buckets"
+    );
 }

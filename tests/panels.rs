@@ -27,6 +27,9 @@ struct Req {
     tokens: (u32, u32),
     cost: Option<f64>,
     feature: Option<u8>,
+    /// Thumbs up or down, and a hallucination judge's score.
+    feedback: Option<bool>,
+    hallucination: Option<f64>,
     /// Tags by number, repeats included (a request's tags count once each).
     tags: Vec<u8>,
 }
@@ -46,6 +49,8 @@ fn req(span_s: f64) -> impl Strategy<Value = Req> {
             prop::option::weighted(0.8, 0.0..0.05f64),
             prop::option::weighted(0.8, 0u8..4),
             prop::collection::vec(0u8..4, 0..4),
+            prop::option::weighted(0.3, any::<bool>()),
+            prop::option::weighted(0.3, 0.0..=1.0f64),
         ),
     )
         .prop_map(
@@ -56,7 +61,7 @@ fn req(span_s: f64) -> impl Strategy<Value = Req> {
                 (model, app, user),
                 status,
                 tokens,
-                (cost, feature, tags),
+                (cost, feature, tags, feedback, hallucination),
             )| Req {
                 // Whole milliseconds plus a fraction, so some land on bucket edges.
                 ts_s: ts.map(|s| T0 + (s.floor() + f64::from(frac % 4) * 0.25)),
@@ -70,6 +75,8 @@ fn req(span_s: f64) -> impl Strategy<Value = Req> {
                 cost,
                 feature,
                 tags,
+                feedback,
+                hallucination,
             },
         )
 }
@@ -100,6 +107,12 @@ fn jsonl(reqs: &[Req]) -> String {
         }
         if let Some(c) = r.cost {
             o.insert("estimated_cost_usd".into(), json!(c));
+        }
+        if let Some(f) = r.feedback {
+            o.insert("feedback".into(), json!(f));
+        }
+        if let Some(h) = r.hallucination {
+            o.insert("hallucination".into(), json!(h));
         }
         if let Some(f) = r.feature {
             o.insert("feature".into(), json!(format!("f{f}")));

@@ -53,6 +53,33 @@ fn quality_rates_by_hand() {
     assert_eq!((q.relevance_count, q.coherence_count), (2, 2));
     assert!(close(q.relevance_mean, 0.7));
     assert!(close(q.coherence_mean, 0.7));
+    // Per 5-minute bucket: 10:00 holds the first five requests, 10:05 the sixth.
+    let mut ingest = Ingest::new();
+    ingest.start_file("quality.jsonl");
+    ingest.feed(&bytes);
+    let (table, _) = ingest.finish();
+    let view = tokenlens::View {
+        bucket: "5m".into(),
+        ..tokenlens::View::default()
+    };
+    let d = tokenlens::dashboard(&table, &view).unwrap();
+    assert_eq!(d.series.requests, [5, 1]);
+    let (a, b) = (&d.series.quality[0], &d.series.quality[1]);
+    // 10:00: feedback +1, −1, +1, −1; hallucination 0, 1, 0.5; safety false and
+    // content_filter; relevance 0.9 and 0.5; coherence 0.8.
+    assert_eq!(
+        (a.feedback_count, a.hallucination_count, a.safety_count),
+        (4, 3, 2)
+    );
+    assert!(close(a.feedback_coverage, 0.8) && close(a.thumbs_up_rate, 0.5));
+    assert!(close(a.hallucination_rate, 0.5) && close(a.hallucination_coverage, 0.6));
+    assert!(close(a.safety_violation_rate, 0.5));
+    assert!(close(a.relevance_mean, 0.7) && close(a.coherence_mean, 0.8));
+    // 10:05: thumbs up, flagged, coherence 0.6, no hallucination verdict.
+    assert!(close(b.thumbs_up_rate, 1.0) && close(b.feedback_coverage, 1.0));
+    assert!(close(b.safety_violation_rate, 1.0) && close(b.coherence_mean, 0.6));
+    assert_eq!(b.hallucination_rate, None);
+    assert!(close(b.hallucination_coverage, 0.0));
     // Per model: gpt-4o has the first three.
     let m = &r.by_model[0];
     assert_eq!(m.model, "gpt-4o");

@@ -113,8 +113,9 @@ enum Command {
         /// Leave out the incident (clean traffic, to count false anomaly flags).
         #[arg(long)]
         no_incident: bool,
-        /// Also write each request's feature and tags (labels the article's record lacks;
-        /// the demo data has them).
+        /// Also write each request's feature and tags, and for some requests thumbs-up
+        /// feedback and a hallucination verdict (fields the article's record lacks; the demo
+        /// data has them).
         #[arg(long)]
         labels: bool,
     },

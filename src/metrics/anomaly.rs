@@ -1,5 +1,6 @@
-//! Anomaly flags on the bucketed series (requests, error rate, p95 latency, tokens, cost),
-//! overall and per model and application. Each bucket is compared with a baseline: the
+//! Anomaly flags on the bucketed series (requests, error rate, p95 latency, tokens, cost,
+//! and the share of negative feedback where there is feedback), overall and per model and
+//! application. Each bucket is compared with a baseline: the
 //! same time of day on previous days once three days of history exist (traffic has a daily
 //! rhythm), else the trailing window's median; the spread is 1.4826 × the MAD of those
 //! values, floored by the noise a bucket of that size must have (Poisson for counts,
@@ -54,7 +55,7 @@ struct Metric {
     two_sided: bool,
 }
 
-const METRICS: [Metric; 5] = [
+const METRICS: [Metric; 6] = [
     Metric {
         name: "requests",
         two_sided: true,
@@ -75,7 +76,14 @@ const METRICS: [Metric; 5] = [
         name: "cost_usd",
         two_sided: false,
     },
+    Metric {
+        name: "negative_feedback_rate",
+        two_sided: false,
+    },
 ];
+
+/// Feedback a bucket needs before its negative share is judged.
+pub const MIN_FEEDBACK: u64 = 10;
 
 /// Every flag for `view`: overall, and for its busiest models and applications.
 pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
@@ -136,6 +144,18 @@ fn judge_series(s: &Series, b: &Buckets, group: &str) -> Vec<Anomaly> {
     // to wander by (most hours of a quiet model have no error at all).
     let total: u64 = s.requests.iter().sum();
     let group_rate = s.errors.iter().sum::<u64>() as f64 / total.max(1) as f64;
+    // Feedback per bucket, and the negative part of it (thumbs down, low ratings).
+    let feedback: Vec<u64> = s.quality.iter().map(|q| q.feedback_count).collect();
+    let negative: Vec<u64> = s
+        .quality
+        .iter()
+        .map(|q| {
+            let up = q.thumbs_up_rate.unwrap_or(0.0) * q.feedback_count as f64;
+            q.feedback_count - up.round() as u64
+        })
+        .collect();
+    let group_negative =
+        negative.iter().sum::<u64>() as f64 / feedback.iter().sum::<u64>().max(1) as f64;
     let mut out = Vec::new();
     for m in METRICS {
         let values: Vec<Option<f64>> = (0..n)
@@ -144,18 +164,25 @@ fn judge_series(s: &Series, b: &Buckets, group: &str) -> Vec<Anomaly> {
                 "error_rate" => enough(k).then(|| s.errors[k] as f64 / s.requests[k] as f64),
                 "p95_latency_ms" => s.p95_ms[k].filter(|_| enough(k)),
                 "tokens" => enough(k).then(|| (s.input_tokens[k] + s.output_tokens[k]) as f64),
+                "negative_feedback_rate" => (feedback.get(k).copied().unwrap_or(0) >= MIN_FEEDBACK)
+                    .then(|| negative[k] as f64 / feedback[k] as f64),
                 _ => enough(k).then(|| s.cost_usd[k].unwrap_or(0.0)),
             })
             .collect();
+        // The sample size behind a bucket's value, its failures, and the group's usual rate.
+        let (samples, failures, rate): (&[u64], &[u64], f64) = match m.name {
+            "negative_feedback_rate" => (&feedback, &negative, group_negative),
+            _ => (&s.requests, &s.errors, group_rate),
+        };
         for k in 0..n {
             let Some(x) = values[k] else { continue };
             let Some((baseline, spread)) = baseline(&values, k, b) else {
                 continue;
             };
-            let spread = spread.max(noise_floor(m.name, baseline, s.requests[k], group_rate));
+            let spread = spread.max(noise_floor(m.name, baseline, samples[k], rate));
             let z = (x - baseline) / spread;
             let flagged = (z >= Z_THRESHOLD || (m.two_sided && z <= -Z_THRESHOLD))
-                && big_enough(m.name, x, baseline, s.errors[k], group_rate);
+                && big_enough(m.name, x, baseline, failures[k], rate);
             if flagged {
                 let start_us = b.start_us + k as i64 * b.width_us;
                 out.push(Anomaly {
@@ -230,7 +257,7 @@ fn noise_floor(metric: &str, baseline: f64, requests: u64, group_rate: f64) -> f
         // Poisson, and traffic that varies from day to day by a sixth or so.
         "requests" => baseline.max(1.0).sqrt().max(0.15 * baseline),
         // Binomial, at the group's usual rate (at least 1%).
-        "error_rate" => {
+        "error_rate" | "negative_feedback_rate" => {
             let p = baseline.max(group_rate).max(0.01);
             (p * (1.0 - p) / requests.max(1) as f64).sqrt()
         }
@@ -250,6 +277,8 @@ fn big_enough(metric: &str, x: f64, baseline: f64, errors: u64, group_rate: f64)
     match metric {
         "requests" => x >= 2.0 * baseline + 5.0 || x <= 0.5 * baseline - 5.0,
         "error_rate" => x >= baseline + 0.03 && x >= 2.0 * group_rate && errors >= 3,
+        // Errors here are the negative feedback.
+        "negative_feedback_rate" => x >= baseline + 0.1 && x >= 1.5 * group_rate && errors >= 3,
         "p95_latency_ms" => x >= 2.0 * baseline,
         _ => x >= 3.0 * baseline,
     }
@@ -278,6 +307,11 @@ fn reason(metric: &str, group: &str, start_us: i64, x: f64, base: f64) -> String
         ),
         "error_rate" => format!(
             "error rate {:.1}% at {when}, against the usual {:.1}% for {whom}",
+            100.0 * x,
+            100.0 * base
+        ),
+        "negative_feedback_rate" => format!(
+            "negative feedback {:.1}% at {when}, against the usual {:.1}% for {whom}",
             100.0 * x,
             100.0 * base
         ),

@@ -13,7 +13,7 @@
 use arrow::array::{Array, Float64Array};
 
 use super::latency::{bin_of, interpolate, rank_of, Histogram, LatencyStats, STATS_QS};
-use super::totals::{Acc, Sums, Totals};
+use super::totals::{Acc, QualitySums, Sums, Totals};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::{self, Series};
@@ -284,6 +284,7 @@ impl Cube {
             ..Cube::default()
         };
         let mut dense = vec![BucketSums::default(); n_cells * n_slots];
+        let has_quality = QualitySums::any(t);
         let mut touched = vec![false; n_cells * n_slots];
         let end = (first + n_slots as i64) * slot_us;
         let error_keys = t.error_type.keys();
@@ -309,7 +310,7 @@ impl Cube {
             let at = cell * n_slots + k;
             touched[at] = true;
             let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
-            dense[at].add_row(t, i, latency);
+            dense[at].add_row(t, i, latency, has_quality);
             if let Some(l) = latency {
                 let end_of = ts as f64 + l * 1000.0;
                 if end_of > end as f64
@@ -611,11 +612,16 @@ struct BucketSums {
     latency_sum: f64,
     latency_count: u64,
     ttft_count: u64,
+    quality: QualitySums,
 }
 
 impl BucketSums {
-    /// Adds row `i` (its latency given), all but its running time.
-    fn add_row(&mut self, t: &Table, i: usize, latency: Option<f64>) {
+    /// Adds row `i` (its latency given), all but its running time; its quality signals
+    /// when `quality` (the table has some).
+    fn add_row(&mut self, t: &Table, i: usize, latency: Option<f64>, quality: bool) {
+        if quality {
+            self.quality.add_row(t, i);
+        }
         self.requests += 1;
         self.errors += u64::from(t.error.value(i));
         if t.input_tokens.is_valid(i) {
@@ -648,6 +654,7 @@ impl BucketSums {
         self.latency_sum += o.latency_sum;
         self.latency_count += o.latency_count;
         self.ttft_count += o.ttft_count;
+        self.quality.merge(&o.quality);
     }
 }
 
@@ -799,6 +806,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
     let error_keys = t.error_type.keys();
     let mut user_seen = vec![false; g.user_requests.len()];
     let mut kept: Vec<u32> = Vec::new();
+    let has_quality = QualitySums::any(t);
     for i in 0..t.len() {
         let c = p.cell_of_row[i];
         let ts = if t.ts.is_valid(i) {
@@ -837,7 +845,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
         g.widen(Some((ts, ts)));
         let Some(b) = buckets else { continue };
         let Some(k) = b.index(ts) else { continue };
-        g.buckets[k].add_row(t, i, latency);
+        g.buckets[k].add_row(t, i, latency, has_quality);
         if let Some(l) = latency {
             spread(&mut g.buckets, b, k, ts, l);
         }
@@ -1187,6 +1195,7 @@ fn series_of(
             mean,
             &ttft.quantiles(g_bucket + k, &TTFT_QS),
             sums.busy_us,
+            &sums.quality,
         );
     }
     s

@@ -4,6 +4,7 @@ use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
 use super::latency::quantiles;
+use super::totals::{Quality, QualitySums};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::query::Buckets;
@@ -60,6 +61,8 @@ pub struct Series {
     pub output_tokens: Vec<u64>,
     /// Reported cost per bucket, USD.
     pub cost_usd: Vec<Option<f64>>,
+    /// Quality signals per bucket, each with its coverage.
+    pub quality: Vec<Quality>,
 }
 
 /// Latency quantiles drawn per bucket, in the order of the `p*_ms` fields.
@@ -116,7 +119,9 @@ impl Series {
         mean: Option<f64>,
         ttft: &[Option<f64>],
         busy_us: f64,
+        quality: &QualitySums,
     ) {
+        self.quality.push(quality.finish(self.requests[k]));
         for (col, v) in [
             &mut self.p50_ms,
             &mut self.p75_ms,
@@ -184,6 +189,8 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
     let n = b.count;
     let mut s = Series::axis(b, zone);
     let mut busy_us = vec![0f64; n];
+    let mut quality = vec![QualitySums::default(); n];
+    let has_quality = QualitySums::any(t);
     let mut bucket_of = Vec::with_capacity(rows.len());
     for &i in rows {
         let i = i as usize;
@@ -205,6 +212,9 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
         if t.cost_usd.is_valid(i) {
             *s.cost_usd[k].get_or_insert(0.0) += t.cost_usd.value(i);
         }
+        if has_quality {
+            quality[k].add_row(t, i);
+        }
         if t.latency_ms.is_valid(i) {
             spread(b, k, t.ts.value(i), t.latency_ms.value(i), |j, us| {
                 busy_us[j] += us
@@ -218,7 +228,7 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
         let q = quantiles(slice, &QS);
         let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
         let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
-        s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
+        s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k], &quality[k]);
     }
     s
 }

@@ -1,7 +1,7 @@
 //! Request, error, token and cost totals with latency figures: overall and per group.
 
 use arrow::array::Array;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cost::CostSource;
 use super::latency::LatencyStats;
@@ -49,7 +49,8 @@ pub struct Totals {
 
 /// Quality rates. Each is over the requests that carry that signal (`*_count`); its
 /// coverage is that count over all requests.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Quality {
     /// Requests with human feedback.
     pub feedback_count: u64,
@@ -128,6 +129,21 @@ struct Present {
 }
 
 impl Present {
+    /// Every quality signal looked at (the rest left out).
+    fn of_quality() -> Present {
+        Present {
+            ttft: false,
+            cached: false,
+            reasoning: false,
+            cost_mismatch: false,
+            feedback: true,
+            hallucination: true,
+            safety: true,
+            relevance: true,
+            coherence: true,
+        }
+    }
+
     fn of(t: &Table) -> Present {
         let any = |a: &dyn Array| a.null_count() < a.len();
         Present {
@@ -171,11 +187,90 @@ pub struct Sums {
     pub ttft_sum: f64,
     /// Requests with a time to first token.
     pub ttft_count: u64,
+    quality: QualitySums,
+}
+
+/// The quality signals' counts and sums (see [`Quality`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QualitySums {
     feedback: Signal,
     hallucination: Signal,
     safety: Signal,
     relevance: Signal,
     coherence: Signal,
+}
+
+impl QualitySums {
+    /// Whether any quality column of `t` holds a value (else adding rows adds nothing).
+    pub fn any(t: &Table) -> bool {
+        let p = Present::of(t);
+        p.feedback || p.hallucination || p.safety || p.relevance || p.coherence
+    }
+
+    /// Adds row `i` of `t`.
+    pub fn add_row(&mut self, t: &Table, i: usize) {
+        self.add(t, i, Present::of_quality());
+    }
+
+    /// Adds row `i`, skipping the signals `p` says no row has.
+    fn add(&mut self, t: &Table, i: usize, p: Present) {
+        if p.feedback {
+            self.feedback.add(&t.feedback, i);
+        }
+        if p.hallucination {
+            self.hallucination.add(&t.hallucination, i);
+        }
+        if p.relevance {
+            self.relevance.add(&t.relevance, i);
+        }
+        if p.coherence {
+            self.coherence.add(&t.coherence, i);
+        }
+        if p.safety && t.safety_violation.is_valid(i) {
+            let flagged = t.safety_violation.value(i);
+            self.safety.n += 1;
+            self.safety.sum += f64::from(u8::from(flagged));
+            self.safety.positive += u64::from(flagged);
+        }
+    }
+
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: &QualitySums) {
+        for (a, b) in [
+            (&mut self.feedback, &other.feedback),
+            (&mut self.hallucination, &other.hallucination),
+            (&mut self.safety, &other.safety),
+            (&mut self.relevance, &other.relevance),
+            (&mut self.coherence, &other.coherence),
+        ] {
+            a.n += b.n;
+            a.sum += b.sum;
+            a.positive += b.positive;
+        }
+    }
+
+    /// The figures over `requests` requests.
+    pub fn finish(&self, requests: u64) -> Quality {
+        Quality {
+            feedback_count: self.feedback.n,
+            feedback_coverage: self.feedback.coverage(requests),
+            thumbs_up_rate: (self.feedback.n > 0)
+                .then(|| self.feedback.positive as f64 / self.feedback.n as f64),
+            feedback_mean: self.feedback.mean(),
+            hallucination_count: self.hallucination.n,
+            hallucination_coverage: self.hallucination.coverage(requests),
+            hallucination_rate: self.hallucination.mean(),
+            safety_count: self.safety.n,
+            safety_coverage: self.safety.coverage(requests),
+            safety_violation_rate: self.safety.mean(),
+            relevance_count: self.relevance.n,
+            relevance_coverage: self.relevance.coverage(requests),
+            relevance_mean: self.relevance.mean(),
+            coherence_count: self.coherence.n,
+            coherence_coverage: self.coherence.coverage(requests),
+            coherence_mean: self.coherence.mean(),
+        }
+    }
 }
 
 /// Adds a column's values at `rows` onto `sum` one by one (so the result is the row-wise
@@ -238,11 +333,12 @@ impl Sums {
             let i = i as usize;
             self.add_cost_source(t, p, CostSource::from_u8(sources[i]), i);
         }
+        let q = &mut self.quality;
         for (present, signal, a) in [
-            (p.feedback, &mut self.feedback, &t.feedback),
-            (p.hallucination, &mut self.hallucination, &t.hallucination),
-            (p.relevance, &mut self.relevance, &t.relevance),
-            (p.coherence, &mut self.coherence, &t.coherence),
+            (p.feedback, &mut q.feedback, &t.feedback),
+            (p.hallucination, &mut q.hallucination, &t.hallucination),
+            (p.relevance, &mut q.relevance, &t.relevance),
+            (p.coherence, &mut q.coherence, &t.coherence),
         ] {
             if present {
                 for &i in rows {
@@ -254,8 +350,10 @@ impl Sums {
             for &i in rows {
                 let i = i as usize;
                 if t.safety_violation.is_valid(i) {
-                    self.safety.n += 1;
-                    self.safety.sum += f64::from(u8::from(t.safety_violation.value(i)));
+                    let flagged = t.safety_violation.value(i);
+                    q.safety.n += 1;
+                    q.safety.sum += f64::from(u8::from(flagged));
+                    q.safety.positive += u64::from(flagged);
                 }
             }
         }
@@ -307,23 +405,7 @@ impl Sums {
             self.cost_count += 1;
         }
         self.add_cost_source(t, p, CostSource::from_u8(t.cost_source.value(i)), i);
-        if p.feedback {
-            self.feedback.add(&t.feedback, i);
-        }
-        if p.hallucination {
-            self.hallucination.add(&t.hallucination, i);
-        }
-        if p.relevance {
-            self.relevance.add(&t.relevance, i);
-        }
-        if p.coherence {
-            self.coherence.add(&t.coherence, i);
-        }
-        if p.safety && t.safety_violation.is_valid(i) {
-            let flagged = t.safety_violation.value(i);
-            self.safety.n += 1;
-            self.safety.sum += f64::from(u8::from(flagged));
-        }
+        self.quality.add(t, i, p);
     }
 
     /// Adds everything `other` holds (over other rows of the same table).
@@ -347,17 +429,7 @@ impl Sums {
         self.latency_count += other.latency_count;
         self.ttft_sum += other.ttft_sum;
         self.ttft_count += other.ttft_count;
-        for (a, b) in [
-            (&mut self.feedback, &other.feedback),
-            (&mut self.hallucination, &other.hallucination),
-            (&mut self.safety, &other.safety),
-            (&mut self.relevance, &other.relevance),
-            (&mut self.coherence, &other.coherence),
-        ] {
-            a.n += b.n;
-            a.sum += b.sum;
-            a.positive += b.positive;
-        }
+        self.quality.merge(&other.quality);
     }
 
     /// The totals of what was added, with latency and TTFT figures found elsewhere.
@@ -378,25 +450,7 @@ impl Sums {
             cost_mismatch_count: self.cost_mismatch_count,
             cost_mismatch_usd: self.cost_mismatch_usd,
             unpriced_requests: self.unpriced_requests,
-            quality: Quality {
-                feedback_count: self.feedback.n,
-                feedback_coverage: self.feedback.coverage(self.requests),
-                thumbs_up_rate: (self.feedback.n > 0)
-                    .then(|| self.feedback.positive as f64 / self.feedback.n as f64),
-                feedback_mean: self.feedback.mean(),
-                hallucination_count: self.hallucination.n,
-                hallucination_coverage: self.hallucination.coverage(self.requests),
-                hallucination_rate: self.hallucination.mean(),
-                safety_count: self.safety.n,
-                safety_coverage: self.safety.coverage(self.requests),
-                safety_violation_rate: self.safety.mean(),
-                relevance_count: self.relevance.n,
-                relevance_coverage: self.relevance.coverage(self.requests),
-                relevance_mean: self.relevance.mean(),
-                coherence_count: self.coherence.n,
-                coherence_coverage: self.coherence.coverage(self.requests),
-                coherence_mean: self.coherence.mean(),
-            },
+            quality: self.quality.finish(self.requests),
         }
     }
 }

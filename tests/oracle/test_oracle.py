@@ -71,11 +71,14 @@ EXTRA_COLUMNS = {
     "cached_input_tokens": "BIGINT",
 }
 
-# Labels beyond the article's record that the generator also writes, and that the dashboard
-# breaks cost down by (the article's "cost per feature"): a feature name and a list of tags.
+# Fields beyond the article's record that `generate --labels` also writes: a feature name
+# and a list of tags, which the dashboard breaks cost down by (the article's "cost per
+# feature"), and for some requests thumbs-up feedback and a hallucination verdict.
 LABEL_COLUMNS = {
     "feature": "VARCHAR",
     "tags": "VARCHAR[]",
+    "feedback": "BOOLEAN",
+    "hallucination": "DOUBLE",
 }
 
 LATENCY_KEYS = ("p50", "p75", "p90", "p95", "p99", "p999", "max", "mean")
@@ -671,7 +674,7 @@ def test_generate_is_deterministic(cli: Path, tmp_path: Path):
     plain = [json.loads(line) for line in a.splitlines()]
     with_labels = [json.loads(line) for line in labelled.splitlines()]
     assert all(set(r) <= set(ARTICLE_COLUMNS) for r in plain)
-    assert all(set(r) - set(ARTICLE_COLUMNS) == set(LABEL_COLUMNS) for r in with_labels)
+    assert all({"feature", "tags"} <= set(r) - set(ARTICLE_COLUMNS) <= set(LABEL_COLUMNS) for r in with_labels)
     assert [{k: v for k, v in r.items() if k not in LABEL_COLUMNS} for r in with_labels] == plain
 
 

@@ -1195,8 +1195,8 @@ fn series_of(
             mean,
             &ttft.quantiles(g_bucket + k, &TTFT_QS),
             sums.busy_us,
-            &sums.quality,
         );
+        s.push_quality(k, &sums.quality);
     }
     s
 }

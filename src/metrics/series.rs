@@ -119,9 +119,7 @@ impl Series {
         mean: Option<f64>,
         ttft: &[Option<f64>],
         busy_us: f64,
-        quality: &QualitySums,
     ) {
-        self.quality.push(quality.finish(self.requests[k]));
         for (col, v) in [
             &mut self.p50_ms,
             &mut self.p75_ms,
@@ -144,6 +142,11 @@ impl Series {
         self.tokens_per_s
             .push((self.input_tokens[k] + self.output_tokens[k]) as f64 / secs);
         self.concurrency.push(busy_us / b.width(k) as f64);
+    }
+
+    /// Bucket `k`'s quality figures from its signals' sums (after its counts are in).
+    pub(crate) fn push_quality(&mut self, k: usize, quality: &QualitySums) {
+        self.quality.push(quality.finish(self.requests[k]));
     }
 }
 
@@ -228,7 +231,8 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
         let q = quantiles(slice, &QS);
         let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
         let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
-        s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k], &quality[k]);
+        s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
+        s.push_quality(k, &quality[k]);
     }
     s
 }

@@ -295,3 +295,29 @@ fn burn_down_draws_spend_pace_projection_and_budget() {
     // Without a budget there is nothing to draw.
     assert!(svg("burn_down", &ChartData::default()).contains("No data"));
 }
+
+#[test]
+fn quality_draws_the_signals_the_data_has() {
+    let mut bytes = Vec::new();
+    generate(
+        GenOptions {
+            records: 3_000,
+            seed: 5,
+            incident: true,
+            labels: true,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let data = load("labelled.jsonl", &bytes);
+    assert!(data.series.quality.iter().any(|q| q.feedback_count > 0));
+    let quality = svg("quality", &data);
+    assert!(quality.matches("<polyline").count() >= 2, "two lines");
+    for label in ["thumbs up", "hallucination", "100%"] {
+        assert!(quality.contains(label), "{label}");
+    }
+    // The generator writes no safety flag: neither a line nor a legend entry for it.
+    assert!(!quality.contains("safety flags"));
+    // Data without any signal has nothing to draw.
+    assert!(svg("quality", &demo()).contains("No data"));
+}

@@ -13,6 +13,9 @@ import {
 } from './cost.js';
 
 const lat = (s, k) => (s.latency_ms ? s.latency_ms[k] : null);
+const quality = (s, k) => (s.quality ? s.quality[k] : null);
+/** "12% of requests" from a coverage in [0, 1]. */
+const coverage = (v, what) => (typeof v === 'number' ? `${formatPercent(v)} of requests ${what}` : '');
 const ttft = (s, k) => (s.ttft_ms ? s.ttft_ms[k] : null);
 
 /** Why a latency card is empty: the export has none at all, or only this view has none. */
@@ -70,6 +73,27 @@ const KPIS = {
     sub: (s) => (typeof s.concurrency === 'number' ? `${s.concurrency < 10 ? s.concurrency.toFixed(2) : formatInt(s.concurrency)} in flight on average` : 'first to last request'),
     title: () => 'Input and output tokens per second from the first request to the last; below it, the mean number of requests running at once (their summed latency over that span)',
   },
+  thumbs_up: {
+    value: (s) => quality(s, 'thumbs_up_rate'),
+    text: formatPercent,
+    sub: (s) => coverage(quality(s, 'feedback_coverage'), 'rated'),
+    title: (s) => `Share of positive feedback (thumbs up, or a rating above the middle) among ${formatInt(quality(s, 'feedback_count') || 0)} rated requests; mean feedback ${typeof quality(s, 'feedback_mean') === 'number' ? quality(s, 'feedback_mean').toFixed(2) : NULL_TEXT} on −1…+1`,
+    tone: (s) => (quality(s, 'thumbs_up_rate') == null ? null : quality(s, 'thumbs_up_rate') < 0.6 ? 'bad' : quality(s, 'thumbs_up_rate') < 0.8 ? 'warn' : null),
+  },
+  hallucination: {
+    value: (s) => quality(s, 'hallucination_rate'),
+    text: formatPercent,
+    sub: (s) => coverage(quality(s, 'hallucination_coverage'), 'judged'),
+    title: (s) => `Mean hallucination verdict (1 = hallucinated) over ${formatInt(quality(s, 'hallucination_count') || 0)} judged requests`,
+    tone: (s) => (quality(s, 'hallucination_rate') == null ? null : quality(s, 'hallucination_rate') >= 0.1 ? 'bad' : quality(s, 'hallucination_rate') >= 0.05 ? 'warn' : null),
+  },
+  safety: {
+    value: (s) => quality(s, 'safety_violation_rate'),
+    text: formatPercent,
+    sub: (s) => coverage(quality(s, 'safety_coverage'), 'checked'),
+    title: (s) => `Share of flagged outputs (a safety flag, or finish reason content_filter) among ${formatInt(quality(s, 'safety_count') || 0)} checked requests`,
+    tone: (s) => (quality(s, 'safety_violation_rate') > 0 ? 'warn' : null),
+  },
   throughput_rps: {
     value: (s) => s.throughput_rps,
     text: formatRate,
@@ -114,6 +138,10 @@ export function renderKpis(summary, { hasLatency = true } = {}) {
   const s = summary || {};
   const hasTtft = typeof ttft(s, 'p50') === 'number';
   for (const id of ['ttft_p50', 'ttft_p95']) document.querySelector(`[data-kpi="${id}"]`).hidden = !hasTtft;
+  // A quality card shows when the view's requests carry that signal.
+  for (const [id, count] of [['thumbs_up', 'feedback_count'], ['hallucination', 'hallucination_count'], ['safety', 'safety_count']]) {
+    document.querySelector(`[data-kpi="${id}"]`).hidden = !(quality(s, count) > 0);
+  }
   for (const el of document.querySelectorAll('[data-kpi]')) {
     const def = KPIS[el.dataset.kpi];
     if (!def) continue;

@@ -554,6 +554,9 @@ async function renderDashboard(d) {
   $('users-count').textContent = s.users ? `of ${formatInt(s.users)} users` : '';
   setChartEmpty('concurrency', note ? 'Concurrency needs each request\'s latency.' : null);
   setChartEmpty('latency_histogram', note ? 'No request in this view has a latency.' : null);
+  const q = s.quality || {};
+  setChartEmpty('quality', q.feedback_count > 0 || q.hallucination_count > 0 || q.safety_count > 0 ? null
+    : 'No request in this view carries feedback, a hallucination verdict or a safety flag.');
   const series = d.series || {};
   await drawCharts(d, series.bucket_label);
   setState('ready', 'dashboard');

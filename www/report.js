@@ -30,6 +30,34 @@ const GROUP_COLUMNS = [
 ];
 
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const quality = (r, k) => (r.quality ? r.quality[k] : null);
+
+/** Quality columns, each shown when the view's requests carry its signal (`count`). */
+const QUALITY_COLUMNS = [
+  {
+    count: 'feedback_count',
+    head: 'Thumbs up',
+    value: (r) => quality(r, 'thumbs_up_rate'),
+    fmt: formatPercent,
+    title: (r) => `${formatInt(quality(r, 'feedback_count') || 0)} rated (${formatPercent(quality(r, 'feedback_coverage'))} of requests)`,
+  },
+  {
+    count: 'hallucination_count',
+    head: 'Hallucination',
+    value: (r) => quality(r, 'hallucination_rate'),
+    fmt: formatPercent,
+    bad: (v) => v >= 0.1,
+    title: (r) => `${formatInt(quality(r, 'hallucination_count') || 0)} judged (${formatPercent(quality(r, 'hallucination_coverage'))} of requests)`,
+  },
+  {
+    count: 'safety_count',
+    head: 'Safety flags',
+    value: (r) => quality(r, 'safety_violation_rate'),
+    fmt: formatPercent,
+    bad: (v) => v > 0,
+    title: (r) => `${formatInt(quality(r, 'safety_count') || 0)} checked (${formatPercent(quality(r, 'safety_coverage'))} of requests)`,
+  },
+];
 
 /** Columns of the cost tables (features, tags): what each costs, per request and per 1,000. */
 function costColumns(totalCost) {
@@ -122,12 +150,14 @@ function renderGroups(table, rows, key, label, columns = GROUP_COLUMNS) {
 
 /** Fills the by-model, by-application, cost by feature and tag, and top-users tables from a Dashboard. */
 export function renderTables(dashboard) {
-  renderGroups(document.getElementById('by-model'), dashboard.by_model, 'model', 'Model');
-  renderGroups(document.getElementById('by-application'), dashboard.by_application, 'application', 'Application');
-  const total = num((dashboard.summary || {}).cost_usd) || 0;
+  const summary = dashboard.summary || {};
+  const columns = [...GROUP_COLUMNS, ...QUALITY_COLUMNS.filter((c) => quality(summary, c.count) > 0)];
+  renderGroups(document.getElementById('by-model'), dashboard.by_model, 'model', 'Model', columns);
+  renderGroups(document.getElementById('by-application'), dashboard.by_application, 'application', 'Application', columns);
+  const total = num(summary.cost_usd) || 0;
   renderGroups(document.getElementById('by-feature'), dashboard.by_feature, 'name', 'Feature', costColumns(total));
   renderGroups(document.getElementById('by-tag'), dashboard.by_tag, 'name', 'Tag', costColumns(total));
-  renderGroups(document.getElementById('top-users'), dashboard.top_users, 'user_id', 'User');
+  renderGroups(document.getElementById('top-users'), dashboard.top_users, 'user_id', 'User', columns);
 }
 
 /** "csv", "jsonl+gzip" -> a reader's name for the format. */

@@ -6,6 +6,7 @@ mod concurrency;
 mod cost_by_model;
 mod histogram;
 mod latency;
+mod quality;
 mod requests;
 mod tokens;
 
@@ -21,7 +22,7 @@ use crate::metrics::series::Series;
 use crate::Dashboard;
 
 /// The charts there are, by name.
-pub const CHART_NAMES: [&str; 7] = [
+pub const CHART_NAMES: [&str; 8] = [
     "latency",
     "requests",
     "tokens",
@@ -29,6 +30,7 @@ pub const CHART_NAMES: [&str; 7] = [
     "latency_histogram",
     "concurrency",
     "burn_down",
+    "quality",
 ];
 
 /// What the charts read: the parts of a [`Dashboard`] they draw.
@@ -204,6 +206,7 @@ pub fn draw<DB: DrawingBackend>(
         "latency_histogram" => histogram::draw(root, data, theme),
         "concurrency" => concurrency::draw(root, data, theme),
         "burn_down" => burn_down::draw(root, data, theme),
+        "quality" => quality::draw(root, data, theme),
         _ => Ok(()),
     });
     if !CHART_NAMES.contains(&name) {

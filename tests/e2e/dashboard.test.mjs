@@ -139,6 +139,12 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await waitReady(page);
     assert.equal(Number(await kpiValue(page, 'requests')), demoSummary.requests);
     const light = await assertChartsDrawn(page);
+    // The demo carries feedback and hallucination verdicts: their chart and KPIs show them.
+    assert.equal(light.find((s) => s.name === 'quality').empty, false, 'the quality chart is drawn');
+    assertKpisMatch(await kpis(page), demoSummary);
+    assert.equal(await page.isVisible('[data-kpi="thumbs_up"]'), true);
+    assert.equal(await page.isVisible('[data-kpi="hallucination"]'), true);
+    assert.equal(await page.isVisible('[data-kpi="safety"]'), false, 'the demo has no safety flag');
 
     // The colour scheme flips: charts are redrawn for it.
     await page.emulateMedia({ colorScheme: 'dark' });

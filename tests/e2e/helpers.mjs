@@ -134,6 +134,9 @@ export const KPI_FROM_SUMMARY = {
   cost_usd: (s) => s.cost_usd,
   throughput_rps: (s) => s.throughput_rps,
   tokens_per_s: (s) => s.tokens_per_s,
+  thumbs_up: (s) => s.quality?.thumbs_up_rate ?? null,
+  hallucination: (s) => s.quality?.hallucination_rate ?? null,
+  safety: (s) => s.quality?.safety_violation_rate ?? null,
 };
 
 export function assertKpisMatch(cards, summary) {
@@ -176,7 +179,9 @@ export async function chartStats(page, selector = 'canvas[data-chart]') {
     let bgCount = 0;
     for (const [k, n] of counts) if (n > bgCount) { bg = k; bgCount = n; }
     const total = data.length / 4;
+    const card = c.closest('.chart-card');
     return {
+      empty: !!card && card.dataset.empty !== undefined,
       name: c.dataset.chart || c.dataset.ownChart,
       width: c.width,
       height: c.height,
@@ -191,9 +196,13 @@ export async function chartStats(page, selector = 'canvas[data-chart]') {
 export async function assertChartsDrawn(page) {
   const stats = await chartStats(page);
   const names = stats.map((s) => s.name).sort();
-  assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'requests', 'tokens'], 'chart canvases');
+  assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'quality', 'requests', 'tokens'], 'chart canvases');
   const dpr = await page.evaluate(() => window.devicePixelRatio);
-  for (const s of stats) {
+  // A chart with nothing to plot (quality signals the export lacks) says so instead.
+  const notes = await page.$$eval('.chart-card[data-empty] .chart-empty', (ps) => ps.map((p) => p.textContent));
+  assert.equal(notes.length, stats.filter((s) => s.empty).length, 'every empty chart says why');
+  assert.ok(notes.every((n) => n.length > 10), `empty-chart notes: ${notes}`);
+  for (const s of stats.filter((x) => !x.empty)) {
     assert.ok(s.width > 100 && s.height > 100, `${s.name}: canvas too small ${s.width}x${s.height}`);
     assert.ok(Math.abs(s.width - s.cssWidth * dpr) <= 2, `${s.name}: canvas not sized for devicePixelRatio (${s.width} vs ${s.cssWidth}×${dpr})`);
     assert.ok(s.distinct > 6, `${s.name}: only ${s.distinct} distinct colours — blank?`);

@@ -566,3 +566,27 @@ fn levels_past_their_end_keep_the_row_groups_before() {
         }
     }
 }
+
+/// Found by fuzzing the level checks: column user_id's first page cannot be decompressed
+/// (the reader's error, where it stops), and the page header of a later column
+/// (status_code) makes parquet 60.1 skip a thrift list of billions of items past the end
+/// of the column chunk, each without an error (minutes). The checks before the reader
+/// stop where the reader stops, so they never read that header.
+#[test]
+fn the_checks_stop_where_the_reader_stops() {
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/invalid/fuzz-parquet-4.parquet",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let v = fuzzed("fuzz-parquet-4.parquet", None, &bytes, bytes.len());
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(v["requests"], 0);
+    assert_eq!(v["skipped_lines"], 1);
+    assert_eq!(
+        v["import"]["errors"][0]["reason"],
+        "the Parquet file is damaged or cut short (Parquet argument error: External: Src size \
+         is incorrect); no row of it is read"
+    );
+}

@@ -14,8 +14,10 @@ use arrow::ipc::CompressionType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+use parquet::column::page::{Page, PageReader};
 use parquet::file::metadata::ParquetMetaDataWriter;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::serialized_reader::SerializedPageReader;
 use serde_json::Value;
 use tokenlens::ingest::sniff::Format;
 use tokenlens::{Ingest, SummaryReport};
@@ -448,13 +450,10 @@ fn rows_without_values_are_skipped_at_once_and_absurd_row_counts_refused() {
     );
 }
 
-/// Open: found by fuzzing after the checks above. A page's definition levels are damaged
-/// so that parquet 60.1's level decoder panics inside arrow-buffer (`bit_util`, "slice
-/// must not be empty"), deep in the page data where the checks before decoding do not
-/// look. `cargo test --test columnar -- --ignored` shows it; the fix is to validate the
-/// levels of each page (or a parquet release that returns an error there).
+/// Found by fuzzing after the checks above: a page's definition levels end inside a
+/// bit-packed run, which parquet 60.1's decoder of a nullable column's levels copies
+/// unchecked (a panic inside arrow-buffer's `bit_util`, "slice must not be empty").
 #[test]
-#[ignore = "panics inside parquet 60.1's definition-level decoder: not fixed yet"]
 fn damaged_definition_levels_are_reported_not_a_panic() {
     let bytes = std::fs::read(format!(
         "{}/tests/fixtures/invalid/fuzz-parquet-3.parquet",
@@ -467,4 +466,127 @@ fn damaged_definition_levels_are_reported_not_a_panic() {
     let (table, report) = ingest.finish();
     assert_eq!(report.records as usize, table.len());
     assert!(report.skipped_lines > 0);
+    let v = fuzzed("fuzz-parquet-3.parquet", Some(Format::Parquet), &bytes, 0);
+    assert_eq!(v["requests"], 0);
+    assert_eq!(v["skipped_lines"], 1);
+    assert_eq!(
+        v["import"]["errors"][0]["reason"],
+        "the Parquet file is damaged or cut short (column user_id of row group 0 has a page \
+         whose definition levels are cut short (a bit-packed run of 3 of them starts at byte 3 \
+         of their 3)); no row of it is read"
+    );
+}
+
+/// The article rows written in row groups of 5 rows (5 + 5 + 2), uncompressed, with data
+/// pages of `version`; then, in row group 1, the definition levels of the nullable column
+/// `latency_ms` replaced by the header of a bit-packed run of 8 levels, padded to their
+/// length (a varint may have redundant bytes): the run's bits lie past their end.
+fn parquet_with_damaged_levels(version: WriterVersion) -> Vec<u8> {
+    let batches = fixture_batches();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_writer_version(version)
+        .set_max_row_group_row_count(Some(5))
+        .build();
+    let mut out = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut out, batches[0].schema(), Some(props)).unwrap();
+    for b in &batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    let bytes = bytes::Bytes::from(out.clone());
+    let meta = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
+        .unwrap()
+        .metadata()
+        .clone();
+    let rg = meta.row_group(1);
+    let col = rg
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == "latency_ms")
+        .unwrap();
+    assert_eq!(col.column_descr().max_def_level(), 1);
+    // The chunk's last page is its data page; uncompressed, it is the chunk's last bytes.
+    let mut pages =
+        SerializedPageReader::new(Arc::new(bytes), col, rg.num_rows() as usize, None).unwrap();
+    let mut last = None;
+    while let Some(page) = pages.get_next_page().unwrap() {
+        last = Some(page);
+    }
+    let page = last.unwrap();
+    let start = col
+        .dictionary_page_offset()
+        .unwrap_or(col.data_page_offset()) as usize;
+    let end = start + col.compressed_size() as usize;
+    let body = end - page.buffer().len();
+    assert_eq!(&out[body..end], page.buffer().as_ref());
+    let (levels, len) = match page {
+        Page::DataPage { buf, .. } => (
+            body + 4,
+            u32::from_le_bytes(buf[..4].try_into().unwrap()) as usize,
+        ),
+        Page::DataPageV2 {
+            def_levels_byte_len,
+            rep_levels_byte_len,
+            ..
+        } => (
+            body + rep_levels_byte_len as usize,
+            def_levels_byte_len as usize,
+        ),
+        Page::DictionaryPage { .. } => panic!("no data page"),
+    };
+    assert!((1..=10).contains(&len), "{len} bytes of levels");
+    // Header 3 (bit-packed, one group), as a varint of `len` bytes.
+    let mut run = vec![0x80; len];
+    run[0] |= 0x03;
+    run[len - 1] &= 0x7f;
+    out[levels..levels + len].copy_from_slice(&run);
+    out
+}
+
+#[test]
+fn levels_past_their_end_keep_the_row_groups_before() {
+    for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
+        let bytes = parquet_with_damaged_levels(version);
+        for cut in [0, bytes.len() / 2] {
+            let v = fuzzed("levels.parquet", None, &bytes, cut);
+            assert_eq!(v["requests"], 5, "{version:?}");
+            assert_eq!(v["skipped_lines"], 1, "{version:?}");
+            let e = &v["import"]["errors"][0];
+            assert_eq!(e["line"], 6, "{version:?}");
+            let reason = e["reason"].as_str().unwrap();
+            assert!(
+                reason.starts_with(
+                    "the Parquet file is damaged or cut short (column latency_ms of row group 1 \
+                     has a page whose definition levels are cut short (a bit-packed run of 5 of \
+                     them starts at byte "
+                ) && reason.ends_with("; the rows after row 5 are not read"),
+                "{version:?}: {reason}"
+            );
+        }
+    }
+}
+
+/// Found by fuzzing the level checks: column user_id's first page cannot be decompressed
+/// (the reader's error, where it stops), and the page header of a later column
+/// (status_code) makes parquet 60.1 skip a thrift list of billions of items past the end
+/// of the column chunk, each without an error (minutes). The checks before the reader
+/// stop where the reader stops, so they never read that header.
+#[test]
+fn the_checks_stop_where_the_reader_stops() {
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/invalid/fuzz-parquet-4.parquet",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let v = fuzzed("fuzz-parquet-4.parquet", None, &bytes, bytes.len());
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(v["requests"], 0);
+    assert_eq!(v["skipped_lines"], 1);
+    assert_eq!(
+        v["import"]["errors"][0]["reason"],
+        "the Parquet file is damaged or cut short (Parquet argument error: External: Src size \
+         is incorrect); no row of it is read"
+    );
 }

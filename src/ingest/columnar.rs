@@ -14,7 +14,8 @@
 //! Damaged files: parquet and arrow-ipc 60.1.0 assert (panic) on some invalid metadata
 //! instead of returning an error, and release builds abort on a panic (wasm32 cannot
 //! unwind). So what they would assert on is checked here first: the column chunks' byte
-//! ranges and row counts of each Parquet row group ([`check_row_group`]), and every IPC
+//! ranges and row counts of each Parquet row group ([`check_row_group`]), the levels at
+//! the start of each of its data pages ([`check_page_levels`]), and every IPC
 //! message's buffers against its body ([`check_message`]), for which the stream is split
 //! into messages here ([`IpcStream`]) and the file's blocks are read here (`arrow_file`).
 //!
@@ -39,6 +40,7 @@ use arrow::ipc::reader::{read_footer_length, FileDecoder, StreamDecoder};
 use arrow::ipc::{root_as_footer, root_as_message, Block, Message, MessageHeader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Encoding, PageType};
+use parquet::column::page::Page;
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
 
@@ -348,10 +350,16 @@ fn check_row_group(
     Ok(())
 }
 
-/// Why the pages of row group `i` cannot be read, if the reader would panic on them: it
-/// expects (unchecked) a dictionary page before any dictionary-encoded data page. Only
-/// the page headers are looked at (each page is decompressed to get them, a second time
-/// for the reader); any other error is left to the reader, which reads up to it.
+/// Why the pages of row group `i` cannot be read, if the reader would panic on them. It
+/// expects (unchecked) a dictionary page before any dictionary-encoded data page, and it
+/// trusts the lengths of a page's levels ([`check_page_levels`]). The pages are read as
+/// the reader reads them (each is decompressed here, a second time for the reader). An
+/// error the reader reports itself is left to it, which reads up to it. It reads the
+/// columns side by side, batch by batch: the later columns are still looked at, as their
+/// first pages may come before that error, unless it is in the column's first data page
+/// (or before it): the reader then stops before them, and so does the look here (it
+/// could only cost time: parquet 60.1 can spend minutes on a damaged page header, whose
+/// thrift skips a long list past the end of the column chunk without an error).
 fn check_pages(i: usize, rg: &RowGroupMetaData, bytes: &bytes::Bytes) -> Result<(), String> {
     let rows = usize::try_from(rg.num_rows()).unwrap_or(0);
     for col in rg.columns() {
@@ -359,24 +367,187 @@ fn check_pages(i: usize, rg: &RowGroupMetaData, bytes: &bytes::Bytes) -> Result<
         let Ok(pages) = SerializedPageReader::new(reader, col, rows, None) else {
             return Ok(());
         };
+        let name = col.column_path().string();
+        let descr = col.column_descr();
         let mut dictionary = false;
+        let (mut data_pages, mut failed) = (0, false);
         for page in pages {
             let Ok(page) = page else {
-                return Ok(());
+                failed = true;
+                break;
             };
             if page.page_type() == PageType::DICTIONARY_PAGE {
                 dictionary = true;
-            } else if !dictionary
+                continue;
+            }
+            if !dictionary
                 && matches!(
                     page.encoding(),
                     Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY
                 )
             {
                 return Err(format!(
-                    "column {} of row group {i} has a dictionary-encoded page but no dictionary",
-                    col.column_path().string()
+                    "column {name} of row group {i} has a dictionary-encoded page but no dictionary"
                 ));
             }
+            match check_page_levels(&page, descr.max_rep_level(), descr.max_def_level()) {
+                Ok(true) => data_pages += 1,
+                Ok(false) => {
+                    failed = true;
+                    break;
+                }
+                Err(why) => return Err(format!("column {name} of row group {i} has a page {why}")),
+            }
+        }
+        if failed && data_pages == 0 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Checks the repetition and definition levels at the start of a data page where the
+/// reader slices and decodes them without bounds checks (parquet 60.1.0, `column::reader`
+/// and `arrow::record_reader::definition_levels`):
+/// - a v1 page's BIT_PACKED levels are sliced at the length the value count gives;
+/// - a v2 page's levels are sliced at the lengths its header gives;
+/// - the levels of a nullable column that is not nested (the common case) are decoded
+///   straight into a bitmap, copying each bit-packed run's bits from the page without
+///   looking where the level data ends (arrow-buffer then asserts, "slice must not be
+///   empty" or "slice is too small", or indexes out of bounds). See [`check_levels`].
+///
+/// `Ok(false)`: the reader reports an error at this page itself (it stops there).
+fn check_page_levels(page: &Page, max_rep: i16, max_def: i16) -> Result<bool, String> {
+    let levels = [("repetition", max_rep), ("definition", max_def)];
+    match page {
+        Page::DataPage {
+            buf,
+            num_values,
+            def_level_encoding,
+            rep_level_encoding,
+            ..
+        } => {
+            let mut rest: &[u8] = buf;
+            for ((what, max), encoding) in levels
+                .into_iter()
+                .zip([rep_level_encoding, def_level_encoding])
+            {
+                if max <= 0 {
+                    continue;
+                }
+                let width = level_width(max);
+                match *encoding {
+                    Encoding::RLE => {
+                        // A 4-byte length, then the RLE / bit-packed hybrid runs; the
+                        // reader checks the length itself.
+                        let Some(data) = rest
+                            .get(..4)
+                            .and_then(|n| {
+                                usize::try_from(u32::from_le_bytes(n.try_into().ok()?)).ok()
+                            })
+                            .and_then(|n| rest.get(4..n.checked_add(4)?))
+                        else {
+                            return Ok(false);
+                        };
+                        rest = &rest[4 + data.len()..];
+                        check_levels(data, width, u64::from(*num_values))
+                            .map_err(|at| format!("whose {what} levels {at}"))?;
+                    }
+                    #[allow(deprecated)] // Levels of old writers, which the reader reads.
+                    Encoding::BIT_PACKED => {
+                        let len = (u64::from(*num_values) * u64::from(width)).div_ceil(8);
+                        match usize::try_from(len).ok().and_then(|n| rest.get(n..)) {
+                            Some(after) => rest = after,
+                            None => {
+                                return Err(format!(
+                                    "whose {what} levels ({num_values} of {width} bits) are \
+                                     longer than the {} bytes left in it",
+                                    rest.len()
+                                ))
+                            }
+                        }
+                    }
+                    _ => return Ok(false),
+                }
+            }
+        }
+        Page::DataPageV2 {
+            buf,
+            num_values,
+            def_levels_byte_len,
+            rep_levels_byte_len,
+            ..
+        } => {
+            let (rep, def) = (*rep_levels_byte_len as usize, *def_levels_byte_len as usize);
+            let Some(def_end) = rep.checked_add(def).filter(|&end| end <= buf.len()) else {
+                return Err(format!(
+                    "whose levels ({rep_levels_byte_len} + {def_levels_byte_len} bytes) are \
+                     longer than the page ({} bytes)",
+                    buf.len()
+                ));
+            };
+            for ((what, max), data) in levels.into_iter().zip([&buf[..rep], &buf[rep..def_end]]) {
+                if max > 0 {
+                    check_levels(data, level_width(max), u64::from(*num_values))
+                        .map_err(|at| format!("whose {what} levels {at}"))?;
+                }
+            }
+        }
+        Page::DictionaryPage { .. } => {}
+    }
+    Ok(true)
+}
+
+/// The bits of one level up to `max` (`max` > 0), as parquet's `num_required_bits`.
+fn level_width(max: i16) -> u32 {
+    i16::BITS - max.leading_zeros()
+}
+
+/// Checks that the first `count` levels of `data`, an RLE / bit-packed hybrid of `width`
+/// bits a level, lie inside it: every bit-packed run must hold the levels taken from it.
+/// The reader of a nullable column's levels copies a bit-packed run's bits unchecked (and
+/// panics past the end); the others stop there and report too few levels. A run may be
+/// longer than the levels left (writers pad the last group of 8, and some cut it short):
+/// only the levels the page counts are needed. Anything else the decoders report
+/// themselves (a header cut short, a run too long), so the walk stops there.
+fn check_levels(data: &[u8], width: u32, count: u64) -> Result<(), String> {
+    let (width, len) = (u64::from(width), data.len() as u64);
+    let mut left = count;
+    let mut at = 0u64;
+    while left > 0 {
+        // The run's header: a ULEB128 varint of at most 10 bytes, as the decoders read it.
+        let mut header = 0u64;
+        let mut ended = false;
+        for shift in 0..10 {
+            let Some(&byte) = usize::try_from(at).ok().and_then(|i| data.get(i)) else {
+                return Ok(());
+            };
+            at += 1;
+            header |= u64::from(byte & 0x7f) << (7 * shift);
+            if byte & 0x80 == 0 {
+                ended = true;
+                break;
+            }
+        }
+        if !ended {
+            return Ok(());
+        }
+        if header & 1 == 1 {
+            // Bit-packed: groups of 8 levels, `width` bytes a group.
+            let run = (header >> 1).saturating_mul(8);
+            let taken = run.min(left);
+            if at + (taken * width).div_ceil(8) > len {
+                return Err(format!(
+                    "are cut short (a bit-packed run of {taken} of them starts at byte {at} of \
+                     their {len})"
+                ));
+            }
+            at = at.saturating_add(run.saturating_mul(width) / 8);
+            left -= taken;
+        } else {
+            // Repeated: one value of `width` bits, in whole bytes.
+            at += width.div_ceil(8);
+            left -= (header >> 1).min(left);
         }
     }
     Ok(())
@@ -1074,5 +1245,105 @@ mod tests {
         assert_eq!(decimal(3.0, 3), Val::Float(0.003));
         assert_eq!(decimal(3.0, -2), Val::Float(300.0));
         assert_eq!(date(20_401), Val::Str("2025-11-09".into()));
+    }
+
+    #[test]
+    fn levels_must_hold_the_page_count() {
+        // 12 one-bit levels: a repeated run of 12; two groups of 8 bit-packed (the last
+        // one padded); a run of 9, then a bit-packed run of 256 levels (32 bytes) padded
+        // past the page's 12 (a writer may pad its last run).
+        assert_eq!(check_levels(&[0x18, 0x01], 1, 12), Ok(()));
+        assert_eq!(check_levels(&[0x05, 0x55, 0x05], 1, 12), Ok(()));
+        let mut padded = vec![0x12, 0x01, 0x41];
+        padded.extend([0; 32]);
+        assert_eq!(check_levels(&padded, 1, 12), Ok(()));
+        // fuzz-parquet-3.parquet: the same, but the 32 bytes are missing.
+        assert_eq!(
+            check_levels(&padded[..3], 1, 12),
+            Err("are cut short (a bit-packed run of 3 of them starts at byte 3 of their 3)".into())
+        );
+        // 12 three-bit levels: 36 bits; a writer may leave out the last group's unused
+        // byte (5 bytes, not 6), but not one the levels need.
+        assert_eq!(check_levels(&[0x05, 0, 0, 0, 0, 0], 3, 12), Ok(()));
+        assert!(check_levels(&[0x05, 0, 0, 0, 0], 3, 12).is_err());
+        // Fewer levels than the page counts, a header cut short or too long: the reader
+        // reports those itself, as errors.
+        assert_eq!(check_levels(&[0x08, 0x01], 1, 12), Ok(()));
+        assert_eq!(check_levels(&[0x80], 1, 12), Ok(()));
+        assert_eq!(check_levels(&[0xff; 11], 1, 12), Ok(()));
+        assert_eq!(level_width(1), 1);
+        assert_eq!(level_width(2), 2);
+        assert_eq!(level_width(3), 2);
+        assert_eq!(level_width(i16::MAX), 15);
+    }
+
+    #[test]
+    fn level_lengths_must_fit_the_page() {
+        let v2 = |rep: u32, def: u32, buf: &[u8]| Page::DataPageV2 {
+            buf: bytes::Bytes::copy_from_slice(buf),
+            num_values: 12,
+            encoding: Encoding::PLAIN,
+            num_nulls: 0,
+            num_rows: 12,
+            def_levels_byte_len: def,
+            rep_levels_byte_len: rep,
+            is_compressed: false,
+            statistics: None,
+        };
+        assert_eq!(check_page_levels(&v2(0, 2, &[0x18, 0x01]), 0, 1), Ok(true));
+        assert_eq!(
+            check_page_levels(&v2(1, 2, &[0x18, 0x01]), 0, 1),
+            Err("whose levels (1 + 2 bytes) are longer than the page (2 bytes)".into())
+        );
+        // Sliced even without levels to read.
+        assert!(check_page_levels(&v2(u32::MAX, 2, &[]), 0, 0).is_err());
+        assert_eq!(
+            check_page_levels(&v2(0, 3, &[0x12, 0x01, 0x41]), 0, 1),
+            Err(
+                "whose definition levels are cut short (a bit-packed run of 3 of them starts \
+                 at byte 3 of their 3)"
+                    .into()
+            )
+        );
+        // A v1 page: RLE levels after their length; old BIT_PACKED ones of a length the
+        // value count gives (12 two-bit levels: 3 bytes).
+        let v1 = |def_level_encoding, buf: &[u8]| Page::DataPage {
+            buf: bytes::Bytes::copy_from_slice(buf),
+            num_values: 12,
+            encoding: Encoding::PLAIN,
+            def_level_encoding,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        let rle = |levels: &[u8]| v1(Encoding::RLE, levels);
+        assert_eq!(
+            check_page_levels(&rle(&[2, 0, 0, 0, 0x18, 0x01]), 0, 1),
+            Ok(true)
+        );
+        let damaged = [3, 0, 0, 0, 0x12, 0x01, 0x41];
+        assert!(check_page_levels(&rle(&damaged), 0, 1).is_err());
+        // The reader reports a length past the page itself.
+        assert_eq!(check_page_levels(&rle(&damaged[..6]), 0, 1), Ok(false));
+        // Repetition levels come first (max 1 each: 12 levels of 1 bit).
+        let both = [2, 0, 0, 0, 0x18, 0x00, 3, 0, 0, 0, 0x12, 0x01, 0x41];
+        assert_eq!(
+            check_page_levels(&rle(&both), 1, 1),
+            Err(
+                "whose definition levels are cut short (a bit-packed run of 3 of them starts \
+                 at byte 3 of their 3)"
+                    .into()
+            )
+        );
+        assert_eq!(check_page_levels(&rle(&both[..10]), 1, 1), Ok(false));
+        #[allow(deprecated)]
+        let packed = Encoding::BIT_PACKED;
+        assert_eq!(check_page_levels(&v1(packed, &[0; 3]), 0, 2), Ok(true));
+        assert_eq!(
+            check_page_levels(&v1(packed, &[0; 2]), 0, 2),
+            Err(
+                "whose definition levels (12 of 2 bits) are longer than the 2 bytes left in it"
+                    .into()
+            )
+        );
     }
 }

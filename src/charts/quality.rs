@@ -9,8 +9,11 @@ use super::time_chart;
 use super::{dots, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, Y_AREA};
 use crate::metrics::totals::Quality;
 
+/// One rate of a bucket's quality figures.
+type Rate = fn(&Quality) -> Option<f64>;
+
 /// The rates drawn, with their legend names.
-const RATES: [(&str, fn(&Quality) -> Option<f64>); 3] = [
+const RATES: [(&str, Rate); 3] = [
     ("thumbs up", |q| q.thumbs_up_rate),
     ("hallucination", |q| q.hallucination_rate),
     ("safety flags", |q| q.safety_violation_rate),

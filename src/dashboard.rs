@@ -145,6 +145,10 @@ pub struct Dashboard {
     pub latency_histogram: Histogram,
     /// Time-to-first-token distribution on the same bins.
     pub ttft_histogram: Histogram,
+    /// Input tokens per request on the same bins (edges in tokens).
+    pub input_tokens_histogram: Histogram,
+    /// Output tokens per request on the same bins (edges in tokens).
+    pub output_tokens_histogram: Histogram,
     /// The users who spent most (by cost, then requests), at most
     /// [`TOP_USERS`](crate::metrics::panels::TOP_USERS).
     pub top_users: Vec<UserTotals>,
@@ -317,6 +321,8 @@ fn build(t: &Table, p: &Prepared, view: &View, zone: &Zone, b: Option<Buckets>) 
         series: std::mem::take(&mut panels.series),
         latency_histogram: std::mem::take(&mut panels.latency_histogram),
         ttft_histogram: std::mem::take(&mut panels.ttft_histogram),
+        input_tokens_histogram: std::mem::take(&mut panels.input_tokens_histogram),
+        output_tokens_histogram: std::mem::take(&mut panels.output_tokens_histogram),
         options: Options {
             models: p.present_models(),
             applications: p.present_apps(),

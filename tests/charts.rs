@@ -69,6 +69,12 @@ fn charts_draw_marks() {
     );
     let tokens = svg("tokens", &data);
     assert!(tokens.contains("<polygon") || tokens.contains("<path"));
+    let tokens = svg("tokens_histogram", &data);
+    assert!(
+        tokens.matches("<rect").count() > 20,
+        "bars of input and of output tokens"
+    );
+    assert!(tokens.contains("input") && tokens.contains("output"));
     let cost = svg("cost_by_model", &data);
     for m in [
         "gpt-4o",
@@ -126,6 +132,8 @@ fn latency_at(present: &[bool]) -> ChartData {
         },
         by_model: Vec::new(),
         latency_histogram: Default::default(),
+        input_tokens_histogram: Default::default(),
+        output_tokens_histogram: Default::default(),
         budget: None,
     }
 }

@@ -6,6 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)]
 
+use arrow::array::Array;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tokenlens::metrics::latency::Histogram;
@@ -299,6 +300,16 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
         json!(d.ttft_histogram),
         json!(Histogram::of(all.iter().filter_map(|r| r.ttft_ms)))
     );
+    for (got, col) in [
+        (&d.input_tokens_histogram, &t.input_tokens),
+        (&d.output_tokens_histogram, &t.output_tokens),
+    ] {
+        let values = rows
+            .iter()
+            .filter(|&&i| col.is_valid(i as usize))
+            .map(|&i| f64::from(col.value(i as usize)));
+        prop_assert_eq!(json!(got), json!(Histogram::of(values)));
+    }
     let us = |iso: &str| tokenlens::ingest::time::parse_timestamp(iso).unwrap();
     if let (Some(first), Some(last)) = (&first, &last) {
         let (first, last) = (us(first), us(last));

@@ -554,6 +554,8 @@ async function renderDashboard(d) {
   $('users-count').textContent = s.users ? `of ${formatInt(s.users)} users` : '';
   setChartEmpty('concurrency', note ? 'Concurrency needs each request\'s latency.' : null);
   setChartEmpty('latency_histogram', note ? 'No request in this view has a latency.' : null);
+  setChartEmpty('tokens_histogram', s.input_tokens > 0 || s.output_tokens > 0 ? null
+    : 'No request in this view has a token count.');
   const q = s.quality || {};
   setChartEmpty('quality', q.feedback_count > 0 || q.hallucination_count > 0 || q.safety_count > 0 ? null
     : 'No request in this view carries feedback, a hallucination verdict or a safety flag.');

@@ -22,7 +22,7 @@ use crate::metrics::series::Series;
 use crate::Dashboard;
 
 /// The charts there are, by name.
-pub const CHART_NAMES: [&str; 8] = [
+pub const CHART_NAMES: [&str; 9] = [
     "latency",
     "requests",
     "tokens",
@@ -31,6 +31,7 @@ pub const CHART_NAMES: [&str; 8] = [
     "concurrency",
     "burn_down",
     "quality",
+    "tokens_histogram",
 ];
 
 /// What the charts read: the parts of a [`Dashboard`] they draw.
@@ -43,6 +44,10 @@ pub struct ChartData {
     pub by_model: Vec<ModelCost>,
     /// Latency distribution.
     pub latency_histogram: Histogram,
+    /// Input tokens per request.
+    pub input_tokens_histogram: Histogram,
+    /// Output tokens per request.
+    pub output_tokens_histogram: Histogram,
     /// A budget's current period, for its burn-down (not part of a dashboard).
     pub budget: Option<BudgetChart>,
 }
@@ -110,6 +115,8 @@ impl From<&Dashboard> for ChartData {
                 })
                 .collect(),
             latency_histogram: d.latency_histogram.clone(),
+            input_tokens_histogram: d.input_tokens_histogram.clone(),
+            output_tokens_histogram: d.output_tokens_histogram.clone(),
             budget: None,
         }
     }
@@ -204,6 +211,7 @@ pub fn draw<DB: DrawingBackend>(
         "tokens" => tokens::draw(root, data, theme),
         "cost_by_model" => cost_by_model::draw(root, data, theme),
         "latency_histogram" => histogram::draw(root, data, theme),
+        "tokens_histogram" => histogram::draw_tokens(root, data, theme),
         "concurrency" => concurrency::draw(root, data, theme),
         "burn_down" => burn_down::draw(root, data, theme),
         "quality" => quality::draw(root, data, theme),

@@ -199,9 +199,8 @@ struct Cube {
     sums: Vec<Sums>,
     /// Per cell × error type: failed requests.
     errors: Vec<u64>,
-    /// Per cell × histogram bin: latencies and TTFTs.
-    latency_bins: Vec<u64>,
-    ttft_bins: Vec<u64>,
+    /// Per cell × [`Distribution`] × histogram bin: requests.
+    bins: Vec<u64>,
     /// Per cell: first and last timestamp.
     range: Vec<Option<(i64, i64)>>,
     /// Per cell, its slots with requests or running time, as (slot number, sums):
@@ -273,13 +272,12 @@ impl Cube {
             return None;
         }
         let ne = p.error_types.len();
-        let bins = Histogram::BINS;
+        let per_cell = DISTRIBUTIONS * Histogram::BINS;
         let mut c = Cube {
             slot_us,
             sums: vec![Sums::default(); n_cells],
             errors: vec![0; n_cells * ne],
-            latency_bins: vec![0; n_cells * bins],
-            ttft_bins: vec![0; n_cells * bins],
+            bins: vec![0; n_cells * DISTRIBUTIONS * Histogram::BINS],
             range: vec![None; n_cells],
             ..Cube::default()
         };
@@ -295,12 +293,7 @@ impl Cube {
                 let e = key_or(error_keys, i, ne - 1);
                 c.errors[cell * ne + e] += 1;
             }
-            if t.latency_ms.is_valid(i) {
-                c.latency_bins[cell * bins + bin_of(t.latency_ms.value(i))] += 1;
-            }
-            if t.ttft_ms.is_valid(i) {
-                c.ttft_bins[cell * bins + bin_of(t.ttft_ms.value(i))] += 1;
-            }
+            count_bins(&mut c.bins[cell * per_cell..(cell + 1) * per_cell], t, i);
             if !t.ts.is_valid(i) {
                 continue;
             }
@@ -757,6 +750,43 @@ impl Selection {
     }
 }
 
+/// The per-request distributions drawn as histograms, in the order their bins are kept.
+#[derive(Clone, Copy)]
+enum Distribution {
+    Latency,
+    Ttft,
+    InputTokens,
+    OutputTokens,
+}
+
+/// How many [`Distribution`]s there are.
+const DISTRIBUTIONS: usize = 4;
+
+/// Counts row `i` in the bins of each distribution it has a value of: `bins` holds
+/// [`DISTRIBUTIONS`] runs of [`Histogram::BINS`].
+#[inline]
+fn count_bins(bins: &mut [u64], t: &Table, i: usize) {
+    let at = |d: Distribution, x: f64| d as usize * Histogram::BINS + bin_of(x);
+    if t.latency_ms.is_valid(i) {
+        bins[at(Distribution::Latency, t.latency_ms.value(i))] += 1;
+    }
+    if t.ttft_ms.is_valid(i) {
+        bins[at(Distribution::Ttft, t.ttft_ms.value(i))] += 1;
+    }
+    if t.input_tokens.is_valid(i) {
+        bins[at(
+            Distribution::InputTokens,
+            f64::from(t.input_tokens.value(i)),
+        )] += 1;
+    }
+    if t.output_tokens.is_valid(i) {
+        bins[at(
+            Distribution::OutputTokens,
+            f64::from(t.output_tokens.value(i)),
+        )] += 1;
+    }
+}
+
 /// The additive figures of a view, from the rows or from the cube.
 struct Gathered {
     cells: Vec<Sums>,
@@ -765,8 +795,8 @@ struct Gathered {
     user_requests: Vec<u64>,
     user_cost: Vec<f64>,
     users: u64,
-    latency_bins: Vec<u64>,
-    ttft_bins: Vec<u64>,
+    /// Per [`Distribution`] × histogram bin: requests.
+    bins: Vec<u64>,
     range: Option<(i64, i64)>,
     /// (feature, sums) and (tag set, sums) of the features and tag sets that occur.
     features: Vec<(u32, Sums)>,
@@ -783,12 +813,16 @@ impl Gathered {
             user_requests: vec![0; nu],
             user_cost: vec![0.0; nu],
             users: 0,
-            latency_bins: vec![0; Histogram::BINS],
-            ttft_bins: vec![0; Histogram::BINS],
+            bins: vec![0; DISTRIBUTIONS * Histogram::BINS],
             range: None,
             features: Vec::new(),
             tagsets: Vec::new(),
         }
+    }
+
+    fn bins_of(&self, d: Distribution) -> &[u64] {
+        let k = d as usize * Histogram::BINS;
+        &self.bins[k..k + Histogram::BINS]
     }
 
     fn widen(&mut self, r: Option<(i64, i64)>) {
@@ -833,12 +867,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
             user_seen[u] = true;
         }
         let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
-        if let Some(l) = latency {
-            g.latency_bins[bin_of(l)] += 1;
-        }
-        if t.ttft_ms.is_valid(i) {
-            g.ttft_bins[bin_of(t.ttft_ms.value(i))] += 1;
-        }
+        count_bins(&mut g.bins, t, i);
         if ts == NO_TS {
             continue;
         }
@@ -858,7 +887,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
 /// The view's sums from the cube (a view without a time range, buckets of whole slots).
 fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buckets>) -> Gathered {
     let mut g = Gathered::new(t, p, b.map_or(0, |b| b.count));
-    let (ne, bins) = (p.error_types.len(), Histogram::BINS);
+    let (ne, per_cell) = (p.error_types.len(), DISTRIBUTIONS * Histogram::BINS);
     let mut user_seen = vec![false; g.user_requests.len()];
     let mut feature_at = vec![u32::MAX; p.features.len()];
     let mut tagset_at = vec![u32::MAX; p.tagset_tags.len()];
@@ -872,14 +901,7 @@ fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buck
         g.cells[cell] = c.sums[cell].clone();
         g.cell_errors[cell * ne..(cell + 1) * ne]
             .copy_from_slice(&c.errors[cell * ne..(cell + 1) * ne]);
-        for (x, y) in g
-            .latency_bins
-            .iter_mut()
-            .zip(&c.latency_bins[cell * bins..])
-        {
-            *x += y;
-        }
-        for (x, y) in g.ttft_bins.iter_mut().zip(&c.ttft_bins[cell * bins..]) {
+        for (x, y) in g.bins.iter_mut().zip(&c.bins[cell * per_cell..]) {
             *x += y;
         }
         g.widen(c.range[cell]);
@@ -949,6 +971,10 @@ pub struct Panels {
     pub latency_histogram: Histogram,
     /// TTFT distribution.
     pub ttft_histogram: Histogram,
+    /// Input tokens per request.
+    pub input_tokens_histogram: Histogram,
+    /// Output tokens per request.
+    pub output_tokens_histogram: Histogram,
     sel: Selection,
 }
 
@@ -1151,8 +1177,10 @@ pub fn panels(
         series: buckets
             .map(|b| series_of(b, zone, &g.buckets, &lat, &ttft, g_bucket))
             .unwrap_or_default(),
-        latency_histogram: Histogram::from_bins(&g.latency_bins),
-        ttft_histogram: Histogram::from_bins(&g.ttft_bins),
+        latency_histogram: Histogram::from_bins(g.bins_of(Distribution::Latency)),
+        ttft_histogram: Histogram::from_bins(g.bins_of(Distribution::Ttft)),
+        input_tokens_histogram: Histogram::from_bins(g.bins_of(Distribution::InputTokens)),
+        output_tokens_histogram: Histogram::from_bins(g.bins_of(Distribution::OutputTokens)),
         user_requests: g.user_requests,
         user_cost: g.user_cost,
         sel,

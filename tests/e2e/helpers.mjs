@@ -196,7 +196,7 @@ export async function chartStats(page, selector = 'canvas[data-chart]') {
 export async function assertChartsDrawn(page) {
   const stats = await chartStats(page);
   const names = stats.map((s) => s.name).sort();
-  assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'quality', 'requests', 'tokens'], 'chart canvases');
+  assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'quality', 'requests', 'tokens', 'tokens_histogram'], 'chart canvases');
   const dpr = await page.evaluate(() => window.devicePixelRatio);
   // A chart with nothing to plot (quality signals the export lacks) says so instead.
   const notes = await page.$$eval('.chart-card[data-empty] .chart-empty', (ps) => ps.map((p) => p.textContent));

@@ -270,24 +270,30 @@ def test_summary_throughput_users_top_spenders_and_histogram(cli: Path, generate
     listed = {u["user_id"] for u in got}
     dearer = [t for t in top if t["user_id"] not in listed and t["priced"] == t["requests"] and (t["cost"] or 0) > costs[-1] * (1 + 1e-9)]
     assert not dearer, dearer[:3]
-    # Histogram: quarter-doubling bins, found in SQL from log2 and checked at the edges.
-    hist = rows(
-        con,
-        """
-        WITH e AS (SELECT latency_ms AS x, floor(log2(latency_ms))::INT AS e0 FROM r WHERE latency_ms >= 1),
-        f AS (SELECT x, CASE WHEN x < 2.0 ** e0 THEN e0 - 1 WHEN x >= 2.0 ** (e0 + 1) THEN e0 + 1 ELSE e0 END AS e FROM e),
-        g AS (SELECT 1 + e * 4 + floor((x / 2.0 ** e - 1) * 4)::INT AS bin FROM f
-              UNION ALL SELECT 0 FROM r WHERE latency_ms < 1)
-        SELECT bin, count(*) AS n FROM g GROUP BY ALL ORDER BY bin
-        """,
-    )
-    h = d["latency_histogram"]
-    first = hist[0]["bin"]
-    want_counts = [0] * (hist[-1]["bin"] - first + 1)
-    for row in hist:
-        want_counts[row["bin"] - first] = int(row["n"])
-    assert h["counts"] == want_counts, (h["counts"][:10], want_counts[:10])
-    e = (first - 1) // 4
-    diff.float("latency_histogram.edges_ms[0]", h["edges_ms"][0], 2.0**e * (1 + ((first - 1) % 4) / 4) if first else 0.0)
-    assert len(h["edges_ms"]) == len(h["counts"]) + 1
+    # Histograms: quarter-doubling bins, found in SQL from log2 and checked at the edges; of
+    # latency, and of input and output tokens per request.
+    for field, column in (
+        ("latency_histogram", "latency_ms"),
+        ("input_tokens_histogram", "prompt_tokens"),
+        ("output_tokens_histogram", "completion_tokens"),
+    ):
+        hist = rows(
+            con,
+            f"""
+            WITH e AS (SELECT {column}::DOUBLE AS x, floor(log2({column}))::INT AS e0 FROM r WHERE {column} >= 1),
+            f AS (SELECT x, CASE WHEN x < 2.0 ** e0 THEN e0 - 1 WHEN x >= 2.0 ** (e0 + 1) THEN e0 + 1 ELSE e0 END AS e FROM e),
+            g AS (SELECT 1 + e * 4 + floor((x / 2.0 ** e - 1) * 4)::INT AS bin FROM f
+                  UNION ALL SELECT 0 FROM r WHERE {column} < 1)
+            SELECT bin, count(*) AS n FROM g GROUP BY ALL ORDER BY bin
+            """,
+        )
+        h = d[field]
+        first = hist[0]["bin"]
+        want_counts = [0] * (hist[-1]["bin"] - first + 1)
+        for row in hist:
+            want_counts[row["bin"] - first] = int(row["n"])
+        assert h["counts"] == want_counts, (field, h["counts"][:10], want_counts[:10])
+        e = (first - 1) // 4
+        diff.float(f"{field}.edges_ms[0]", h["edges_ms"][0], 2.0**e * (1 + ((first - 1) % 4) / 4) if first else 0.0)
+        assert len(h["edges_ms"]) == len(h["counts"]) + 1
     diff.check()

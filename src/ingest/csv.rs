@@ -4,6 +4,7 @@
 //! be walked into by the profile's paths.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
@@ -22,6 +23,8 @@ pub struct CsvDecoder {
     /// Column names, and the index of each name (the first column of a repeated name).
     header: Option<Vec<String>>,
     index: HashMap<String, usize>,
+    /// Where each mapping rule's value lives in a row (see [`Source::get_rule`]).
+    resolved: RefCell<Vec<Option<(Vec<String>, Cell)>>>,
     /// File offset of the next byte, and of the current record's first byte.
     offset: u64,
     record_offset: u64,
@@ -40,6 +43,7 @@ impl CsvDecoder {
             nend: 0,
             header: None,
             index: HashMap::new(),
+            resolved: RefCell::new(Vec::new()),
             offset: 0,
             record_offset: 0,
             record_line: 1,
@@ -140,6 +144,7 @@ impl CsvDecoder {
         }
         let row = CsvRow {
             index: &self.index,
+            resolved: &self.resolved,
             fields: &fields,
         };
         let len = (self.record_offset - start).min(u64::from(u32::MAX)) as u32;
@@ -150,38 +155,76 @@ impl CsvDecoder {
 /// One CSV row, by column name.
 struct CsvRow<'a> {
     index: &'a HashMap<String, usize>,
+    resolved: &'a Resolved,
     fields: &'a [&'a str],
 }
 
+/// Per mapping rule: its path, and where its value lives in a row.
+type Resolved = RefCell<Vec<Option<(Vec<String>, Cell)>>>;
+
+/// Where a path's value lives in a row.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    /// In no column.
+    Missing,
+    /// In this column (`usage.input` may be a column of its own).
+    Column(usize),
+    /// Inside the JSON text of this column (column `usage` holding `{"input": …}`).
+    Json(usize),
+}
+
 impl CsvRow<'_> {
-    fn cell(&self, name: &str) -> Option<&str> {
-        self.index.get(name).map(|&i| self.fields[i])
+    fn resolve(&self, path: &[String]) -> Cell {
+        let column = |name: &str| self.index.get(name).copied();
+        let whole = if path.len() == 1 {
+            column(&path[0])
+        } else {
+            column(&path.join("."))
+        };
+        match (whole, path.len()) {
+            (Some(i), _) => Cell::Column(i),
+            (None, 1) => Cell::Missing,
+            (None, _) => column(&path[0]).map_or(Cell::Missing, Cell::Json),
+        }
+    }
+
+    fn value(&self, cell: Cell, path: &[String]) -> Val<'_> {
+        match cell {
+            Cell::Missing => Val::Null,
+            Cell::Column(i) => match self.fields[i] {
+                "" => Val::Null,
+                c => Val::Str(Cow::Borrowed(c)),
+            },
+            Cell::Json(i) => match serde_json::from_str::<serde_json::Value>(self.fields[i]) {
+                Ok(v) => owned(json_path(&v, &path[1..])),
+                Err(_) => Val::Null,
+            },
+        }
     }
 }
 
 impl Source for CsvRow<'_> {
     fn get(&self, path: &[String]) -> Val<'_> {
-        let cell = if path.len() == 1 {
-            self.cell(&path[0])
-        } else {
-            // `usage.input` as a column of its own, else column `usage` holding JSON.
-            match self.cell(&path.join(".")) {
-                Some(c) => Some(c),
-                None => {
-                    let Some(text) = self.cell(&path[0]) else {
-                        return Val::Null;
-                    };
-                    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-                        return Val::Null;
-                    };
-                    return owned(json_path(&v, &path[1..]));
+        self.value(self.resolve(path), path)
+    }
+
+    /// The column of rule `rule`'s path, found by name once per file rather than hashed
+    /// again for every row.
+    fn get_rule(&self, rule: usize, path: &[String]) -> Val<'_> {
+        let cell = {
+            let mut cache = self.resolved.borrow_mut();
+            if cache.len() <= rule {
+                cache.resize(rule + 1, None);
+            }
+            match &cache[rule] {
+                Some((p, cell)) if p.as_slice() == path => *cell,
+                _ => {
+                    let cell = self.resolve(path);
+                    cache[rule] = Some((path.to_vec(), cell));
+                    cell
                 }
             }
         };
-        match cell {
-            None => Val::Null,
-            Some("") => Val::Null,
-            Some(c) => Val::Str(Cow::Borrowed(c)),
-        }
+        self.value(cell, path)
     }
 }

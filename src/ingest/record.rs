@@ -70,6 +70,13 @@ impl Val<'_> {
 pub trait Source {
     /// The value at `path`; [`Val::Null`] when absent.
     fn get(&self, path: &[String]) -> Val<'_>;
+
+    /// The value at `path`, asked for by rule number `rule` of a [`Mapping`] (the same
+    /// number, the same path, for every record of a file): a source may remember where
+    /// each rule's value lives instead of finding it again for every record.
+    fn get_rule(&self, _rule: usize, path: &[String]) -> Val<'_> {
+        self.get(path)
+    }
 }
 
 /// A JSON value as a [`Val`] (containers are named, not copied).
@@ -424,8 +431,11 @@ impl Mapping {
     pub fn map(&self, src: &dyn Source) -> Result<Outcome, String> {
         // Which records are calls.
         let mut required_seen = false;
-        for rule in self.rules.iter().filter(|r| r.field == Field::Keep) {
-            let v = src.get(&rule.path);
+        for (k, rule) in self.rules.iter().enumerate() {
+            if rule.field != Field::Keep {
+                continue;
+            }
+            let v = src.get_rule(k, &rule.path);
             match rule.unit {
                 Unit::Only(allowed) => {
                     if let Some(t) = v.text().filter(|_| !is_absent(&v)) {
@@ -448,7 +458,7 @@ impl Mapping {
         if let Some((rule, v)) = self.first(src, Field::Timestamp) {
             m.ts = Some(self.time(&v).map_err(|why| bad(rule, &v, why))?);
         }
-        for rule in &self.rules {
+        for (k, rule) in self.rules.iter().enumerate() {
             let slot = rule.field as usize;
             if rule.field == Field::Timestamp || rule.field == Field::Keep {
                 continue;
@@ -458,7 +468,7 @@ impl Mapping {
             if done[slot] && !is_flag && !is_part {
                 continue;
             }
-            let v = src.get(&rule.path);
+            let v = src.get_rule(k, &rule.path);
             if is_absent(&v) {
                 continue;
             }
@@ -598,8 +608,9 @@ impl Mapping {
     fn first<'s>(&self, src: &'s dyn Source, field: Field) -> Option<(&OwnedRule, Val<'s>)> {
         self.rules
             .iter()
-            .filter(|r| r.field == field)
-            .find_map(|r| Some((r, src.get(&r.path))).filter(|(_, v)| !is_absent(v)))
+            .enumerate()
+            .filter(|(_, r)| r.field == field)
+            .find_map(|(k, r)| Some((r, src.get_rule(k, &r.path))).filter(|(_, v)| !is_absent(v)))
     }
 
     /// A point in time -> µs since the epoch.

@@ -24,7 +24,7 @@ pub struct CsvDecoder {
     header: Option<Vec<String>>,
     index: HashMap<String, usize>,
     /// Where each mapping rule's value lives in a row (see [`Source::get_rule`]).
-    resolved: RefCell<Vec<Option<(Vec<String>, Cell)>>>,
+    resolved: Resolved,
     /// File offset of the next byte, and of the current record's first byte.
     offset: u64,
     record_offset: u64,

@@ -322,8 +322,11 @@ function noteLoaded() {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (e) => {
+        // Read the clock before e.data: reading it deserialises the message (the whole first
+        // dashboard), which is part of the task that draws it, not of reading the file.
+        const now = performance.now();
         if (e.data && e.data.type === 'loaded' && window.__benchLoadedAt === undefined) {
-          window.__benchLoadedAt = performance.now();
+          window.__benchLoadedAt = now;
         }
         // The worker's own time for the last view (every panel computed and handed to JS).
         if (e.data && e.data.type === 'dashboard') window.__benchEngineMs = e.data.engineMs;

@@ -371,12 +371,21 @@ print("weeks, hourly buckets; 5 metrics (requests, error rate, p95 latency, toke
 print("for all requests, each of the 5 models and each of the 4 applications. The incident")
 print("(2026-11-18 14:00–17:00 UTC: gpt-4o and gpt-4o-mini 3.5–4.5× slower, 22% 503s) must be")
 print("flagged in p95 latency and error rate, for both models, in each of its 3 hours; clean traffic")
-print("is the same generator with `--no-incident`, seeds 1–4. Goal: every incident flag, at most 1")
-print("false flag per 1,000 judged buckets.\n")
+print("is the same generator with `--no-incident`, seeds 1–4. The same with `--labels` adds")
+print("thumbs-up feedback from a quarter of the requests (down far more often in the incident) and")
+print("a sixth metric, the negative-feedback rate (judged with at least 10 feedback in a bucket):")
+print("each incident hour must be flagged in it. Goal: every incident flag, at most 1 false flag")
+print("per 1,000 judged buckets.\n")
 try:
     import subprocess
     out = subprocess.run(ANOMALY_CMD, capture_output=True, text=True, timeout=900).stdout
-    lines = [l[l.index(k):] for l in out.splitlines() for k in ("incident:", "clean traffic:") if k in l]
+    # The first key a line holds ("feedback incident:" holds "incident:" too).
+    keys = ("feedback incident:", "clean labelled traffic:", "incident:", "clean traffic:")
+    lines = []
+    for line in out.splitlines():
+        key = next((k for k in keys if k in line), None)
+        if key:
+            lines.append(line[line.index(key):])
 except Exception as e:  # the report is still written without it
     lines = [f"(not measured: {e})"]
 print("```")

@@ -155,17 +155,20 @@ fn negative_feedback_is_flagged_in_the_incident_and_rarely_else() {
         println!("  feedback flag: {}", a.reason);
     }
     // Every incident hour, for all requests or one of the failing models.
-    for h in 0..3 {
-        let hour = format_iso_micros(start + h * 3_600_000_000);
-        assert!(
-            feedback.iter().any(|a| a.bucket_start == hour),
-            "no negative-feedback flag at {hour}"
-        );
-    }
-    assert!(
-        feedback.iter().all(during),
-        "feedback flags outside the incident"
+    let hours: Vec<String> = (0..3)
+        .map(|h| format_iso_micros(start + h * 3_600_000_000))
+        .collect();
+    let found = hours
+        .iter()
+        .filter(|hour| feedback.iter().any(|a| &a.bucket_start == *hour))
+        .count();
+    let outside = feedback.iter().filter(|a| !during(a)).count();
+    println!(
+        "feedback incident: {found}/3 incident hours flagged in negative feedback; {} feedback flags, {outside} outside the incident",
+        feedback.len()
     );
+    assert_eq!(found, 3, "every incident hour");
+    assert_eq!(outside, 0, "feedback flags outside the incident");
     let first = feedback[0];
     assert!(
         first.reason.starts_with("negative feedback "),

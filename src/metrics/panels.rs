@@ -1175,7 +1175,10 @@ pub fn panels(
         busy_ms,
         users: g.users,
         series: buckets
-            .map(|b| series_of(b, zone, &g.buckets, &lat, &ttft, g_bucket))
+            .map(|b| {
+                let quality = QualitySums::any(t);
+                series_of(b, zone, &g.buckets, (&lat, &ttft), g_bucket, quality)
+            })
             .unwrap_or_default(),
         latency_histogram: Histogram::from_bins(g.bins_of(Distribution::Latency)),
         ttft_histogram: Histogram::from_bins(g.bins_of(Distribution::Ttft)),
@@ -1204,9 +1207,9 @@ fn series_of(
     b: &Buckets,
     zone: &Zone,
     bs: &[BucketSums],
-    lat: &RankWalk,
-    ttft: &RankWalk,
+    (lat, ttft): (&RankWalk, &RankWalk),
     g_bucket: usize,
+    quality: bool,
 ) -> Series {
     let mut s = Series::axis(b, zone);
     for (k, sums) in bs.iter().enumerate() {
@@ -1224,7 +1227,9 @@ fn series_of(
             &ttft.quantiles(g_bucket + k, &TTFT_QS),
             sums.busy_us,
         );
-        s.push_quality(k, &sums.quality);
+        if quality {
+            s.push_quality(k, &sums.quality);
+        }
     }
     s
 }

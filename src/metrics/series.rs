@@ -61,7 +61,8 @@ pub struct Series {
     pub output_tokens: Vec<u64>,
     /// Reported cost per bucket, USD.
     pub cost_usd: Vec<Option<f64>>,
-    /// Quality signals per bucket, each with its coverage.
+    /// Quality signals per bucket, each with its coverage; empty when no request of the
+    /// table carries one (most exports: no per-bucket objects to hand to the page).
     pub quality: Vec<Quality>,
 }
 
@@ -232,7 +233,9 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
         let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
         let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
         s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
-        s.push_quality(k, &quality[k]);
+        if has_quality {
+            s.push_quality(k, &quality[k]);
+        }
     }
     s
 }

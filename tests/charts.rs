@@ -33,22 +33,26 @@ fn fixture(name: &str) -> ChartData {
     load(name, &std::fs::read(path).unwrap())
 }
 
-fn demo() -> ChartData {
+/// Two weeks of generated traffic (3,000 requests, the incident), with or without labels.
+fn generated(labels: bool) -> tokenlens::Table {
     let mut bytes = Vec::new();
     generate(
         GenOptions {
             records: 3_000,
             seed: 5,
             incident: true,
-            labels: false,
+            labels,
         },
         &mut bytes,
     )
     .unwrap();
     let mut ingest = Ingest::new();
     ingest.feed(&bytes);
-    let (t, _) = ingest.finish();
-    ChartData::from(&dashboard(&t, &View::default()).unwrap())
+    ingest.finish().0
+}
+
+fn demo() -> ChartData {
+    ChartData::from(&dashboard(&generated(false), &View::default()).unwrap())
 }
 
 #[test]
@@ -245,20 +249,7 @@ fn one_record_draws_a_bar_and_dots() {
 
 /// A budget's status as the page hands it to the chart (its JSON, read as chart data).
 fn budget_chart(period: &str, usd: f64) -> (ChartData, serde_json::Value) {
-    let mut bytes = Vec::new();
-    generate(
-        GenOptions {
-            records: 3_000,
-            seed: 5,
-            incident: true,
-            labels: false,
-        },
-        &mut bytes,
-    )
-    .unwrap();
-    let mut ingest = Ingest::new();
-    ingest.feed(&bytes);
-    let (t, _) = ingest.finish();
+    let t = generated(false);
     let rules = tokenlens::Rules::from_json(&format!(
         r#"{{"budgets": [{{"period": "{period}", "usd": {usd}}}]}}"#
     ))
@@ -306,18 +297,7 @@ fn burn_down_draws_spend_pace_projection_and_budget() {
 
 #[test]
 fn quality_draws_the_signals_the_data_has() {
-    let mut bytes = Vec::new();
-    generate(
-        GenOptions {
-            records: 3_000,
-            seed: 5,
-            incident: true,
-            labels: true,
-        },
-        &mut bytes,
-    )
-    .unwrap();
-    let data = load("labelled.jsonl", &bytes);
+    let data = ChartData::from(&dashboard(&generated(true), &View::default()).unwrap());
     assert!(data.series.quality.iter().any(|q| q.feedback_count > 0));
     let quality = svg("quality", &data);
     assert!(quality.matches("<polyline").count() >= 2, "two lines");

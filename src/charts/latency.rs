@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::time_chart;
 use super::{
-    dots, duration, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, LEGEND_CLEAR,
+    duration, gapped_line, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, LEGEND_CLEAR,
 };
 
 /// Width of the y labels ("850 ms", "100 s"), CSS px.
@@ -40,25 +40,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     })?;
     let half = s.bucket_secs as f64 * 500.0;
     for (k, (_, values)) in lines.iter().enumerate() {
-        let color = theme.palette[k];
-        let style = theme.line(color, 1.5);
-        // Each run of buckets that have a value is its own line, so gaps stay gaps.
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for (t, v) in s.start_ms.iter().zip(values.iter()) {
-            match v {
-                Some(v) => runs
-                    .last_mut()
-                    .map_or((), |r| r.push((axis.x(t + half), v.max(lo)))),
-                None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
-                None => {}
-            }
-        }
-        // A run of one bucket is a line of no length: a dot shows it.
-        let (lines, lone): (Vec<_>, Vec<_>) = runs.into_iter().partition(|r| r.len() > 1);
-        for run in lines {
-            chart.draw_series(LineSeries::new(run, style))?;
-        }
-        dots(&mut chart, lone.into_iter().flatten(), color, theme)?;
+        let points = s.start_ms.iter().zip(values.iter());
+        let points = points.map(|(t, v)| v.map(|v| (axis.x(t + half), v.max(lo))));
+        gapped_line(&mut chart, points, theme.palette[k], theme)?;
     }
     let items: Vec<(&str, RGBColor)> = lines
         .iter()

@@ -629,6 +629,30 @@ fn dots<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f6
     Ok(())
 }
 
+/// A line through the buckets' values (`(x, y)`, `None` where a bucket has none), each run
+/// of buckets with a value its own line so gaps stay gaps, and a run of one bucket (a line
+/// of no length) drawn as a dot.
+fn gapped_line<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    points: impl IntoIterator<Item = Option<(f64, f64)>>,
+    color: RGBColor,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for p in points {
+        match p {
+            Some(p) => runs.last_mut().map_or((), |r| r.push(p)),
+            None if runs.last().is_some_and(|r| !r.is_empty()) => runs.push(Vec::new()),
+            None => {}
+        }
+    }
+    let (lines, lone): (Vec<_>, Vec<_>) = runs.into_iter().partition(|r| r.len() > 1);
+    for run in lines {
+        chart.draw_series(LineSeries::new(run, theme.line(color, 1.5)))?;
+    }
+    dots(chart, lone.into_iter().flatten(), color, theme)
+}
+
 /// A compact number: 950, 1.2k, 3.4M.
 pub fn compact(v: f64) -> String {
     let a = v.abs();

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::time_chart;
-use super::{dots, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, Y_AREA};
+use super::{gapped_line, no_data, plot_box, ChartData, DrawResult, Theme, TimeAxis, Y_AREA};
 use crate::metrics::totals::Quality;
 
 /// One rate of a bucket's quality figures.
@@ -43,24 +43,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     })?;
     let half = s.bucket_secs as f64 * 500.0;
     for &r in &present {
-        let color = theme.palette[r];
-        let style = theme.line(color, 1.5);
-        // Each run of buckets that have the signal is its own line, so gaps stay gaps.
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for (t, q) in s.start_ms.iter().zip(&s.quality) {
-            match RATES[r].1(q) {
-                Some(v) => runs
-                    .last_mut()
-                    .map_or((), |run| run.push((axis.x(t + half), v))),
-                None if runs.last().is_some_and(|run| !run.is_empty()) => runs.push(Vec::new()),
-                None => {}
-            }
-        }
-        let (lines, lone): (Vec<_>, Vec<_>) = runs.into_iter().partition(|run| run.len() > 1);
-        for run in lines {
-            chart.draw_series(LineSeries::new(run, style))?;
-        }
-        dots(&mut chart, lone.into_iter().flatten(), color, theme)?;
+        let points = s.start_ms.iter().zip(&s.quality);
+        let points = points.map(|(t, q)| RATES[r].1(q).map(|v| (axis.x(t + half), v)));
+        gapped_line(&mut chart, points, theme.palette[r], theme)?;
     }
     let items: Vec<(&str, RGBColor)> = present
         .iter()

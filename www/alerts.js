@@ -7,6 +7,7 @@
 
 import { formatInt, formatTs, formatUsd, getDisplayZone } from './format.js';
 import { drawOwnChart, forgetOwnCharts } from './charts.js';
+import { savedText, saveText } from './storage.js';
 
 const RULES_KEY = 'tokenlens.rules';
 const $ = (id) => document.getElementById(id);
@@ -20,20 +21,11 @@ function el(tag, text, className) {
 
 /** The saved rules text, or '' for the defaults. */
 export function savedRules() {
-  try {
-    return localStorage.getItem(RULES_KEY) || '';
-  } catch {
-    return '';
-  }
+  return savedText(RULES_KEY);
 }
 
 function saveRules(text) {
-  try {
-    if (text.trim()) localStorage.setItem(RULES_KEY, text);
-    else localStorage.removeItem(RULES_KEY);
-  } catch {
-    // Private mode: the rules last for this page only.
-  }
+  saveText(RULES_KEY, text);
 }
 
 /** A metric value as the rule's unit reads: ms, %, USD or a count. */

@@ -7,27 +7,19 @@
 // input values, never as HTML.
 
 import { formatInt } from './format.js';
+import { savedText, saveText } from './storage.js';
 
 const PRICES_KEY = 'tokenlens.prices';
 
 const $ = (id) => document.getElementById(id);
 
-/** The saved prices (LiteLLM JSON or tokenlens' price CSV), or '' for the built-in table. */
+/** The saved prices (LiteLLM JSON or price CSV), or '' for the built-in table. */
 export function savedPrices() {
-  try {
-    return localStorage.getItem(PRICES_KEY) || '';
-  } catch {
-    return '';
-  }
+  return savedText(PRICES_KEY);
 }
 
 function savePrices(text) {
-  try {
-    if (text.trim()) localStorage.setItem(PRICES_KEY, text);
-    else localStorage.removeItem(PRICES_KEY);
-  } catch {
-    // Private mode: the prices last for this page only.
-  }
+  saveText(PRICES_KEY, text);
 }
 
 function el(tag, text, className) {

@@ -118,6 +118,9 @@ impl Prepared {
             (0..t.len()).map(pair).collect(),
             (models.labels.len() * na) as u64,
         );
+        // The groups' per-row ids are done with: freed before the orders are sorted, whose
+        // scratch is the peak of the heap.
+        let (models, apps) = (models.labels, apps.labels);
         let (tags, tagset_tags) = tag_sets(&t.tags);
         let na = na as u64;
         let mut p = Prepared {
@@ -131,8 +134,8 @@ impl Prepared {
             latency: Order::of(t, &t.latency_ms, &cell_of_row),
             ttft: Order::of(t, &t.ttft_ms, &cell_of_row),
             cell_of_row,
-            models: models.labels,
-            apps: apps.labels,
+            models,
+            apps,
             error_types: Groups::of(&t.error_type).labels,
             cube: None,
             ts_range: ts_range(t),
@@ -228,7 +231,22 @@ struct Keyed {
 
 impl Keyed {
     /// The sums of every row of `t` per its cell and `key(row)` (below `n`).
-    fn of(t: &Table, p: &Prepared, key: impl Fn(usize) -> u32, n: usize) -> Keyed {
+    /// (`cell_sums` are each cell's sums: those of the one key when `n` is 1.)
+    fn of(
+        t: &Table,
+        p: &Prepared,
+        key: impl Fn(usize) -> u32,
+        n: usize,
+        cell_sums: &[Sums],
+    ) -> Keyed {
+        if n == 1 {
+            // No feature or no tags at all: the cells' own sums, without the per-row ids
+            // and sorts below.
+            return Keyed {
+                from: (0..=p.cells.len()).collect(),
+                items: cell_sums.iter().map(|s| (0, s.clone())).collect(),
+            };
+        }
         let pair = |i: usize| u64::from(p.cell_of_row[i]) * n as u64 + u64::from(key(i));
         let (present, id) = dense_ids((0..t.len()).map(pair).collect(), (p.cells.len() * n) as u64);
         let all: Vec<u32> = (0..t.len() as u32).collect();
@@ -327,7 +345,10 @@ impl Cube {
         for cell in 0..n_cells {
             for k in 0..n_slots {
                 if touched[cell * n_slots + k] {
-                    c.slots.push((first + k as i64, dense[cell * n_slots + k]));
+                    c.slots.push((
+                        first + k as i64,
+                        std::mem::take(&mut dense[cell * n_slots + k]),
+                    ));
                 }
             }
             c.slot_from.push(c.slots.len());
@@ -366,8 +387,8 @@ impl Cube {
             .into_iter()
             .map(|(_, u, n, cost)| (u, n, cost))
             .collect();
-        c.features = Keyed::of(t, p, |i| p.feature_of(t, i), p.features.len());
-        c.tagsets = Keyed::of(t, p, |i| p.tagset_of(t, i), p.tagset_tags.len());
+        c.features = Keyed::of(t, p, |i| p.feature_of(t, i), p.features.len(), &c.sums);
+        c.tagsets = Keyed::of(t, p, |i| p.tagset_of(t, i), p.tagset_tags.len(), &c.sums);
         Some(c)
     }
 
@@ -594,7 +615,7 @@ impl RankWalk {
 }
 
 /// The sums of one time bucket (or slot).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct BucketSums {
     requests: u64,
     errors: u64,
@@ -605,7 +626,10 @@ struct BucketSums {
     latency_sum: f64,
     latency_count: u64,
     ttft_count: u64,
-    quality: QualitySums,
+    /// Boxed, and only when the table has a quality signal: the cube holds a slot per
+    /// cell and slot with requests, and most exports have no quality signal, so a
+    /// quality sum in each would be most of the cube.
+    quality: Option<Box<QualitySums>>,
 }
 
 impl BucketSums {
@@ -613,7 +637,7 @@ impl BucketSums {
     /// when `quality` (the table has some).
     fn add_row(&mut self, t: &Table, i: usize, latency: Option<f64>, quality: bool) {
         if quality {
-            self.quality.add_row(t, i);
+            self.quality.get_or_insert_default().add_row(t, i);
         }
         self.requests += 1;
         self.errors += u64::from(t.error.value(i));
@@ -647,7 +671,9 @@ impl BucketSums {
         self.latency_sum += o.latency_sum;
         self.latency_count += o.latency_count;
         self.ttft_count += o.ttft_count;
-        self.quality.merge(&o.quality);
+        if let Some(q) = &o.quality {
+            self.quality.get_or_insert_default().merge(q);
+        }
     }
 }
 
@@ -1228,7 +1254,10 @@ fn series_of(
             sums.busy_us,
         );
         if quality {
-            s.push_quality(k, &sums.quality);
+            s.push_quality(
+                k,
+                sums.quality.as_deref().unwrap_or(&QualitySums::default()),
+            );
         }
     }
     s

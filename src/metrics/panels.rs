@@ -299,9 +299,22 @@ impl Cube {
             range: vec![None; n_cells],
             ..Cube::default()
         };
-        let mut dense = vec![BucketSums::default(); n_cells * n_slots];
+        // The slots with requests or running time, in the order they are first touched
+        // (`.0` is first their place in cell-major order), found through `at`: a dense
+        // array of sums per cell and slot would hold every empty slot too.
+        let mut at = vec![u32::MAX; n_cells * n_slots];
+        fn slot<'a>(
+            at: &mut [u32],
+            slots: &'a mut Vec<(i64, BucketSums)>,
+            pos: usize,
+        ) -> &'a mut BucketSums {
+            if at[pos] == u32::MAX {
+                at[pos] = slots.len() as u32;
+                slots.push((pos as i64, BucketSums::default()));
+            }
+            &mut slots[at[pos] as usize].1
+        }
         let has_quality = QualitySums::any(t);
-        let mut touched = vec![false; n_cells * n_slots];
         let end = (first + n_slots as i64) * slot_us;
         let error_keys = t.error_type.keys();
         for i in 0..t.len() {
@@ -318,10 +331,8 @@ impl Cube {
             let ts = t.ts.value(i);
             c.range[cell] = Some(c.range[cell].map_or((ts, ts), |(a, b)| (a.min(ts), b.max(ts))));
             let k = (ts.div_euclid(slot_us) - first) as usize;
-            let at = cell * n_slots + k;
-            touched[at] = true;
             let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
-            dense[at].add_row(t, i, latency, has_quality);
+            slot(&mut at, &mut c.slots, cell * n_slots + k).add_row(t, i, latency, has_quality);
             if let Some(l) = latency {
                 let end_of = ts as f64 + l * 1000.0;
                 if end_of > end as f64
@@ -334,24 +345,23 @@ impl Cube {
                 let mut j = k;
                 while (from as f64) < end_of {
                     let edge = (first + j as i64 + 1) * slot_us;
-                    dense[cell * n_slots + j].busy_us += end_of.min(edge as f64) - from as f64;
-                    touched[cell * n_slots + j] = true;
+                    slot(&mut at, &mut c.slots, cell * n_slots + j).busy_us +=
+                        end_of.min(edge as f64) - from as f64;
                     from = edge;
                     j += 1;
                 }
             }
         }
-        c.slot_from.push(0);
+        drop(at);
+        c.slots.sort_unstable_by_key(|s| s.0);
+        c.slot_from = vec![0; n_cells + 1];
+        for s in &mut c.slots {
+            let pos = s.0 as usize;
+            c.slot_from[pos / n_slots + 1] += 1;
+            s.0 = first + (pos % n_slots) as i64;
+        }
         for cell in 0..n_cells {
-            for k in 0..n_slots {
-                if touched[cell * n_slots + k] {
-                    c.slots.push((
-                        first + k as i64,
-                        std::mem::take(&mut dense[cell * n_slots + k]),
-                    ));
-                }
-            }
-            c.slot_from.push(c.slots.len());
+            c.slot_from[cell + 1] += c.slot_from[cell];
         }
         // Each user's requests and cost per cell, from the user's own rows (in row order, as
         // the row pass adds them).

@@ -153,6 +153,15 @@ fn non_utf8_and_ragged_csv_rows_are_skipped() {
         errors(&r),
         [(3, 59, "field 2 is not valid UTF-8 text".to_string())]
     );
+    // Bytes that are not UTF-8 in a column no rule reads (a prompt) cost nothing: the
+    // drill-down reads the text back from the file.
+    let csv = b"timestamp,model_name,input_prompt,latency_ms\n\
+        2026-11-09T10:00:00Z,m,caf\xe9,100\n\
+        2026-11-09T10:01:00Z,m,ok,200\n";
+    let r = report("prompt.csv", csv, 7);
+    assert_eq!(r["requests"], 2);
+    assert_eq!(r["import"]["skipped_lines"], 0);
+    assert_eq!(r["latency_ms"]["p50"], 150.0);
     let r = invalid("ragged.csv");
     assert_eq!(r["requests"], 2);
     assert_eq!(

@@ -225,7 +225,11 @@ impl Sink {
         let Some(mapping) = &self.mapping else {
             return;
         };
-        self.outcome(mapping.map(src), line, offset, len);
+        let outcome = mapping.map(src);
+        if let Some(why) = src.fault() {
+            return self.skip(line, offset, why);
+        }
+        self.outcome(outcome, line, offset, len);
     }
 
     fn outcome(&mut self, outcome: Result<Outcome, String>, line: u64, offset: u64, len: u32) {

@@ -77,6 +77,12 @@ pub trait Source {
     fn get_rule(&self, _rule: usize, path: &[String]) -> Val<'_> {
         self.get(path)
     }
+
+    /// Why the record cannot be read after all, found while its fields were read (a CSV
+    /// field that is not UTF-8 is only checked when a rule reads it): it is then skipped.
+    fn fault(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A JSON value as a [`Val`] (containers are named, not copied).

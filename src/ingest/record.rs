@@ -29,7 +29,7 @@ pub enum Val<'a> {
     Other(&'static str),
 }
 
-impl Val<'_> {
+impl<'a> Val<'a> {
     /// How the value is named in an error message: `-5`, `"fast"`, `true`, `an object`.
     pub fn describe(&self) -> String {
         match self {
@@ -52,6 +52,14 @@ impl Val<'_> {
             Val::Int(i) => Some(Cow::Owned(i.to_string())),
             Val::Float(x) => Some(Cow::Owned(x.to_string())),
             Val::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+        }
+    }
+
+    /// [`Val::text`], keeping borrowed text borrowed.
+    fn into_text(self) -> Option<Cow<'a, str>> {
+        match self {
+            Val::Str(s) => Some(s),
+            v => v.text().map(|t| Cow::Owned(t.into_owned())),
         }
     }
 
@@ -274,9 +282,11 @@ pub struct Mapping {
     default_model: Option<String>,
 }
 
-/// A record's canonical values (owned: formats differ in what they can lend).
+/// A record's canonical values. Text is borrowed from the record where its format lends it
+/// (a CSV field, a JSON string without escapes): a copy of the model, application and user
+/// of every record was most of the allocations of an import.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Mapped {
+pub struct Mapped<'a> {
     /// See [`Row`].
     pub ts: Option<i64>,
     /// See [`Row`].
@@ -288,21 +298,21 @@ pub struct Mapped {
     /// Failed (status, message or the tool's own flag).
     pub error: bool,
     /// The error message, when there is one.
-    pub error_message: Option<String>,
+    pub error_message: Option<Cow<'a, str>>,
     /// The exporter's own error class.
-    pub error_class: Option<String>,
+    pub error_class: Option<Cow<'a, str>>,
     /// See [`Row`].
-    pub model: Option<String>,
+    pub model: Option<Cow<'a, str>>,
     /// See [`Row`].
-    pub provider: Option<String>,
+    pub provider: Option<Cow<'a, str>>,
     /// See [`Row`].
-    pub application: Option<String>,
+    pub application: Option<Cow<'a, str>>,
     /// See [`Row`].
-    pub user_id: Option<String>,
+    pub user_id: Option<Cow<'a, str>>,
     /// See [`Row`].
-    pub feature: Option<String>,
+    pub feature: Option<Cow<'a, str>>,
     /// See [`Row`]: a tag set from [`tag_set`].
-    pub tags: Option<String>,
+    pub tags: Option<Cow<'a, str>>,
     /// See [`Row`].
     pub input_tokens: Option<u32>,
     /// See [`Row`].
@@ -325,7 +335,37 @@ pub struct Mapped {
     pub coherence: Option<f32>,
 }
 
-impl Mapped {
+impl Mapped<'_> {
+    /// The same values, owning their text.
+    pub fn into_owned(self) -> Mapped<'static> {
+        let own = |t: Option<Cow<'_, str>>| t.map(|t| Cow::Owned(t.into_owned()));
+        Mapped {
+            error_message: own(self.error_message),
+            error_class: own(self.error_class),
+            model: own(self.model),
+            provider: own(self.provider),
+            application: own(self.application),
+            user_id: own(self.user_id),
+            feature: own(self.feature),
+            tags: own(self.tags),
+            ts: self.ts,
+            latency_ms: self.latency_ms,
+            ttft_ms: self.ttft_ms,
+            status: self.status,
+            error: self.error,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cached_input_tokens: self.cached_input_tokens,
+            reasoning_tokens: self.reasoning_tokens,
+            cost_usd: self.cost_usd,
+            feedback: self.feedback,
+            hallucination: self.hallucination,
+            safety_violation: self.safety_violation,
+            relevance: self.relevance,
+            coherence: self.coherence,
+        }
+    }
+
     /// The canonical row (error class decided here), spanning `span` of the file.
     pub fn row(&self, span: (u64, u32)) -> Row<'_> {
         let message = self
@@ -385,9 +425,10 @@ impl Mapped {
 
 /// What a record turned out to be.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+#[allow(clippy::large_enum_variant)] // One lives at a time; a box was an allocation a record.
+pub enum Outcome<'a> {
     /// An LLM call.
-    Call(Box<Mapped>),
+    Call(Mapped<'a>),
     /// Not an LLM call (a chain or tool run, a plain HTTP span): left out, counted.
     NotACall,
 }
@@ -434,7 +475,7 @@ impl Mapping {
     }
 
     /// Maps one record. `Err` says which field holds what, for the import report.
-    pub fn map(&self, src: &dyn Source) -> Result<Outcome, String> {
+    pub fn map<'s>(&self, src: &'s dyn Source) -> Result<Outcome<'s>, String> {
         // Which records are calls.
         let mut required_seen = false;
         for (k, rule) in self.rules.iter().enumerate() {
@@ -564,7 +605,7 @@ impl Mapping {
                     Val::Bool(b) => m.error |= b,
                     // An error object or list (some tools nest it) counts as a failure.
                     Val::Other(_) => m.error = true,
-                    _ => m.error_message = v.text().map(Cow::into_owned),
+                    _ => m.error_message = v.into_text(),
                 },
                 Field::RequestId => {}
                 Field::Error | Field::Timestamp | Field::Keep => {}
@@ -582,21 +623,28 @@ impl Mapping {
                         _ => m.coherence = Some(q),
                     }
                 }
-                Field::Tags => m.tags = tag_set(&v).map_err(|why| bad(rule, &v, why.into()))?,
+                Field::Tags => {
+                    m.tags = tag_set(&v)
+                        .map_err(|why| bad(rule, &v, why.into()))?
+                        .map(Cow::Owned)
+                }
                 Field::ErrorType
                 | Field::Model
                 | Field::Provider
                 | Field::Application
                 | Field::UserId
                 | Field::Feature => {
-                    let t = v.text().ok_or_else(|| fail("text"))?.into_owned();
+                    if v.text().is_none() {
+                        return Err(fail("text"));
+                    }
+                    let t = v.into_text();
                     match rule.field {
-                        Field::ErrorType => m.error_class = Some(t),
-                        Field::Model => m.model = Some(t),
-                        Field::Provider => m.provider = Some(t),
-                        Field::Application => m.application = Some(t),
-                        Field::Feature => m.feature = Some(t),
-                        _ => m.user_id = Some(t),
+                        Field::ErrorType => m.error_class = t,
+                        Field::Model => m.model = t,
+                        Field::Provider => m.provider = t,
+                        Field::Application => m.application = t,
+                        Field::Feature => m.feature = t,
+                        _ => m.user_id = t,
                     }
                 }
             }
@@ -605,9 +653,9 @@ impl Mapping {
             m.cost_usd = cost_parts;
         }
         if m.model.is_none() {
-            m.model.clone_from(&self.default_model);
+            m.model = self.default_model.clone().map(Cow::Owned);
         }
-        Ok(Outcome::Call(Box::new(m)))
+        Ok(Outcome::Call(m))
     }
 
     /// The first rule for `field` whose value is present.
@@ -720,7 +768,7 @@ pub fn tag_set(v: &Val<'_>) -> Result<Option<String>, &'static str> {
 }
 
 /// Only a total: nothing to split it by, so it counts as input (it is billed at least so).
-fn total_tokens(m: &mut Mapped, n: u32) {
+fn total_tokens(m: &mut Mapped<'_>, n: u32) {
     if m.input_tokens.is_none() && m.output_tokens.is_none() {
         m.input_tokens = Some(n);
     }
@@ -775,9 +823,14 @@ mod tests {
     use super::super::fields;
     use super::*;
 
-    fn map(profile: &'static Profile, json: &str) -> Result<Outcome, String> {
+    fn map(profile: &'static Profile, json: &str) -> Result<Outcome<'static>, String> {
         let v: Json = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        Mapping::new(profile, &MapOptions::default())?.map(&v)
+        Ok(
+            match Mapping::new(profile, &MapOptions::default())?.map(&v)? {
+                Outcome::Call(m) => Outcome::Call(m.into_owned()),
+                Outcome::NotACall => Outcome::NotACall,
+            },
+        )
     }
 
     #[test]
@@ -833,9 +886,9 @@ mod tests {
         );
     }
 
-    fn call(profile: &'static Profile, json: &str) -> Mapped {
+    fn call(profile: &'static Profile, json: &str) -> Mapped<'static> {
         match map(profile, json) {
-            Ok(Outcome::Call(m)) => *m,
+            Ok(Outcome::Call(m)) => m,
             other => panic!("{other:?}"),
         }
     }

@@ -220,6 +220,9 @@ impl Sink {
                     f.profile = format!("{}+{}", f.profile, profile.name);
                 }
             }
+            if let Some(m) = &mut self.mapping {
+                m.restrict_to(&keys);
+            }
             self.mapping_keys = keys;
         }
         let Some(mapping) = &self.mapping else {

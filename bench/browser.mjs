@@ -1,14 +1,16 @@
 // Browser side, in one headless Chromium (Debian's), median of N runs per file:
 // - tokenlens: time from choosing a file in #file-input to a drawn dashboard
-//   (body[data-state=ready]); then the re-aggregation after choosing a model in
-//   #filter-model (data-state goes loading -> ready, charts redrawn); the page's time to
+//   (body[data-state=ready]); then the re-aggregation after a filter change (data-state goes
+//   loading -> ready, charts redrawn), twice: a model chosen in #filter-model, then (the
+//   model set back to all, untimed) "Last 24 hours" in #filter-range; the page's time to
 //   interactive.
 // - with --peer-url, the DuckDB-WASM peer page (bench/duckdb/, served by
 //   bench/serve-bench.mjs) on the same files in the same browser, runs interleaved with
 //   tokenlens': its start-up (instantiate + open + connect), file chosen -> ingest + the
-//   dashboard's queries done, and the same re-aggregation for the same model.
-// Both pages' figures (requests, p95) are checked against each other. Files are JSONL or CSV
-// (by extension): the peer page reads CSV with DuckDB's read_csv.
+//   dashboard's queries done, and the same two re-aggregations (same model, same window).
+// Both pages' figures (requests, p95; of all records, of the model, of the window) are
+// checked against each other. Files are JSONL or CSV (by extension): the peer page reads CSV
+// with DuckDB's read_csv.
 // In every run, for both pages (one page open at a time, so the renderer process is the one
 // whose threads include a dedicated worker):
 // - memory: the renderer process's RSS (/proc/PID/status) before the file is given, its
@@ -53,6 +55,8 @@ for (let i = 0; i < args.length; i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round1 = (x) => Math.round(x * 10) / 10;
 const LONG = 1_800_000;
+// The time range of the second re-aggregation: "Last 24 hours" in both pages' #filter-range.
+const RANGE = '86400000';
 const formatOf = (file) => (/\.csv$/i.test(file) ? 'csv' : 'jsonl');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Progress on stderr with BENCH_DEBUG=1. */
@@ -278,10 +282,10 @@ async function freshPage(pageUrl, interactive, init = null) {
   return { page, interactiveMs: Date.now() - t0, errors };
 }
 
-/** Chooses `value` in #filter-model; ms (timed in the page) until data-state is 'ready' again. */
-function reaggregate(page, value) {
-  return page.evaluate((v) => new Promise((resolve, reject) => {
-    const select = document.getElementById('filter-model');
+/** Chooses `value` in the select `id`; ms (timed in the page) until data-state is 'ready' again. */
+function reaggregate(page, id, value) {
+  return page.evaluate(([id, v]) => new Promise((resolve, reject) => {
+    const select = document.getElementById(id);
     const body = document.body;
     const obs = new MutationObserver(() => {
       const s = body.dataset.state;
@@ -294,9 +298,21 @@ function reaggregate(page, value) {
     obs.observe(body, { attributes: true, attributeFilter: ['data-state'] });
     const t0 = performance.now();
     select.value = v;
-    if (select.value !== v) reject(new Error(`no option ${v} in #filter-model`));
+    if (select.value !== v) reject(new Error(`no option ${v} in #${id}`));
     select.dispatchEvent(new Event('change', { bubbles: true }));
-  }), value);
+  }), [id, value]);
+}
+
+/**
+ * Waits for what the tokenlens page asks after a view is drawn (anomaly flags, alerts, the
+ * request list) to be done, then a short pause, so that a timed filter change starts with
+ * an idle worker rather than behind the last view's anomaly flags.
+ */
+async function settle(page) {
+  await page.waitForFunction(() => ['anomalies', 'alerts-card', 'requests']
+    .every((id) => document.getElementById(id)?.dataset.state !== 'loading'),
+  null, { polling: 'raf', timeout: LONG });
+  await sleep(300);
 }
 
 /** The model to filter on: --model, else the first one the page offers. */
@@ -367,12 +383,26 @@ async function tokenlensRun(file) {
     const wasmAfter = await tokenlensWasm(page);
     const rssAfter = rss(pid);
     const m = await pickModel(page);
-    const reaggMs = reaggregateToo ? await reaggregate(page, m) : null;
-    const reaggEngineMs = reaggregateToo ? await page.evaluate(() => window.__benchEngineMs) : null;
-    const modelRequests = reaggregateToo ? await kpi('requests') : null;
+    const engineMs = () => page.evaluate(() => window.__benchEngineMs);
+    const re = {};
+    if (reaggregateToo) {
+      await settle(page);
+      re.reaggMs = await reaggregate(page, 'filter-model', m);
+      re.reaggEngineMs = await engineMs();
+      re.modelRequests = await kpi('requests');
+      await settle(page);
+      await reaggregate(page, 'filter-model', '');
+      await settle(page);
+      re.rangeMs = await reaggregate(page, 'filter-range', RANGE);
+      re.rangeEngineMs = await engineMs();
+      re.rangeRequests = await kpi('requests');
+      re.rangeP95 = await kpi('p95_ms');
+    }
     if (errors.length) throw new Error(`tokenlens page errors: ${errors.join('; ')}`);
     return {
-      loadMs, reaggMs, reaggEngineMs, model: m, requests, p95, modelRequests, interactiveMs,
+      reaggMs: null, reaggEngineMs: null, modelRequests: null,
+      rangeMs: null, rangeEngineMs: null, rangeRequests: null, rangeP95: null, ...re,
+      loadMs, model: m, requests, p95, interactiveMs,
       rssBefore, rssPeak, rssAfter,
       wasmBefore: wasmBefore.engine, wasmAfter: wasmAfter.engine, pageWasmAfter: wasmAfter.page,
       longestTaskMs: tasks.longestMs, longTasks: tasks.count, longestTaskCause: tasks.cause,
@@ -414,8 +444,18 @@ async function peerRun(file, m) {
     await collectGarbage(page);
     const wasmAfter = await duckdbWasm(page);
     const rssAfter = rss(pid);
-    const reaggMs = await reaggregate(page, m);
-    d = await data();
+    const re = {};
+    if (reaggregateToo) {
+      re.reaggMs = await reaggregate(page, 'filter-model', m);
+      re.modelRequests = Number((await data()).requests);
+      await reaggregate(page, 'filter-model', '');
+      await sleep(300);
+      re.rangeMs = await reaggregate(page, 'filter-range', RANGE);
+      d = await data();
+      re.rangeRequests = Number(d.requests);
+      re.rangeP95 = Number(d.p95Ms);
+      re.rangeBucketSecs = Number(d.bucketSecs);
+    }
     if (errors.length) throw new Error(`peer page errors: ${errors.join('; ')}`);
     return {
       interactiveMs,
@@ -425,10 +465,10 @@ async function peerRun(file, m) {
       ingestMs: Number(loaded.ingestMs),
       prepMs: Number(loaded.prepMs),
       queriesMs: Number(loaded.queriesMs),
-      reaggMs,
+      reaggMs: null, modelRequests: null, rangeMs: null, rangeRequests: null, rangeP95: null,
+      rangeBucketSecs: null, ...re,
       requests: Number(loaded.requests),
       p95: Number(loaded.p95Ms),
-      modelRequests: Number(d.requests),
       skipped: Number(loaded.skipped),
       version: loaded.version,
       bundle: loaded.bundle,
@@ -443,9 +483,13 @@ async function peerRun(file, m) {
 
 function check(file, t, p) {
   const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-  if (t.requests !== p.requests || t.modelRequests !== p.modelRequests || !close(t.p95, p.p95)) {
+  // p95 of the window only when it has requests (the page shows no p95 for none).
+  const rangeP95 = t.rangeRequests > 0 ? close(t.rangeP95, p.rangeP95) : true;
+  if (t.requests !== p.requests || t.modelRequests !== p.modelRequests || !close(t.p95, p.p95)
+    || t.rangeRequests !== p.rangeRequests || !rangeP95) {
     throw new Error(`${file}: tokenlens and DuckDB-WASM disagree: requests ${t.requests} / ${p.requests}, `
-      + `${t.model} ${t.modelRequests} / ${p.modelRequests}, p95 ${t.p95} / ${p.p95}`);
+      + `${t.model} ${t.modelRequests} / ${p.modelRequests}, p95 ${t.p95} / ${p.p95}, `
+      + `last ${RANGE} ms ${t.rangeRequests} / ${p.rangeRequests} (p95 ${t.rangeP95} / ${p.rangeP95})`);
   }
 }
 
@@ -497,6 +541,11 @@ try {
       reaggregate_all_ms: tl.map((t) => (t.reaggMs === null ? null : round1(t.reaggMs))),
       reaggregate_engine_ms: reaggregateToo ? round1(median(tl.map((t) => t.reaggEngineMs))) : null,
       reaggregate_engine_all_ms: tl.map((t) => (t.reaggEngineMs == null ? null : round1(t.reaggEngineMs))),
+      range_ms: Number(RANGE), range_records: tl[0].rangeRequests,
+      reaggregate_range_ms: reaggregateToo ? round1(median(tl.map((t) => t.rangeMs))) : null,
+      reaggregate_range_all_ms: tl.map((t) => (t.rangeMs === null ? null : round1(t.rangeMs))),
+      reaggregate_range_engine_ms: reaggregateToo ? round1(median(tl.map((t) => t.rangeEngineMs))) : null,
+      reaggregate_range_engine_all_ms: tl.map((t) => (t.rangeEngineMs == null ? null : round1(t.rangeEngineMs))),
       page_wasm_after: median(tl.map((t) => t.pageWasmAfter)),
       ...memoryAndTasks(tl, tl[0].requests),
       ingest_longest_task_ms: median(tl.map((t) => t.ingestLongestTaskMs)),
@@ -511,10 +560,14 @@ try {
         bucket_secs: peer[0].bucketSecs,
         startup_ms: med('startupMs'), instantiate_ms: med('instantiateMs'),
         ingest_queries_ms: med('loadMs'), ingest_ms: med('ingestMs'), prepass_ms: med('prepMs'),
-        queries_ms: med('queriesMs'), reaggregate_ms: med('reaggMs'),
+        queries_ms: med('queriesMs'),
+        reaggregate_ms: reaggregateToo ? med('reaggMs') : null,
+        range_ms: Number(RANGE), range_records: peer[0].rangeRequests, range_bucket_secs: peer[0].rangeBucketSecs,
+        reaggregate_range_ms: reaggregateToo ? med('rangeMs') : null,
         all_startup_ms: peer.map((p) => round1(p.startupMs)),
         all_ingest_queries_ms: peer.map((p) => p.loadMs),
-        reaggregate_all_ms: peer.map((p) => round1(p.reaggMs)),
+        reaggregate_all_ms: peer.map((p) => (p.reaggMs === null ? null : round1(p.reaggMs))),
+        reaggregate_range_all_ms: peer.map((p) => (p.rangeMs === null ? null : round1(p.rangeMs))),
         ...memoryAndTasks(peer, peer[0].requests),
       }));
     }

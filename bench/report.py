@@ -88,6 +88,26 @@ def verdict(ok) -> str:
     return "**met**" if ok else "**missed**"
 
 
+def range_label(r: dict) -> str:
+    """The time range of the second re-aggregation ("last 24 hours"); older results have none."""
+    ms = r.get("range_ms")
+    if not ms:
+        return "time range"
+    hours = ms / 3_600_000
+    return f"last {hours:g} hours" if hours < 48 else f"last {hours / 24:g} days"
+
+
+def reaggregations(t: dict, p: dict):
+    """(filter, its records, tokenlens page ms, engine ms, DuckDB-WASM ms) per filter, None
+    where a results line lacks it (the time range is measured since issue 5)."""
+    return [
+        (f"model {t['model']}", t.get("model_records"), t.get("reaggregate_ms"),
+         t.get("reaggregate_engine_ms"), p.get("reaggregate_ms")),
+        (range_label(t), t.get("range_records"), t.get("reaggregate_range_ms"),
+         t.get("reaggregate_range_engine_ms"), p.get("reaggregate_range_ms")),
+    ]
+
+
 def task(ms) -> str:
     return "none ≥ 50 ms" if not ms else f"{ms:.0f} ms"
 
@@ -179,12 +199,27 @@ if browser:
           f"| {verdict(median_run < GOAL_TASK_MS)}{' in the median run, **missed** in the worst' if worst_ms >= GOAL_TASK_MS else ''} |")
 reagg = [(t, p) for t, p in side if t.get("reaggregate_engine_ms") is not None]
 if reagg:
+    # Judged for each filter (a model, a time range); met only if it is for both.
     t, p = max(reagg, key=lambda tp: records_of(tp[0]))
-    engine, page, peer = t["reaggregate_engine_ms"], t["reaggregate_ms"], p["reaggregate_ms"]
+    parts, oks = [], []
+    for label, _, page, engine, peer in reaggregations(t, p):
+        if None in (page, engine, peer):
+            parts.append(f"{label}: not measured")
+            oks.append(None)
+            continue
+        ok = engine <= GOAL_REAGG_MS and peer / page >= GOAL_REAGG_RATIO
+        parts.append(f"{label}: engine {engine:.1f} ms; page with the charts redrawn {page:.0f} ms, "
+                     f"DuckDB-WASM {peer:.0f} ms: {peer / page:.1f}× ({'met' if ok else 'missed'})")
+        oks.append(ok)
+    if False in oks:
+        judged = verdict(False)
+    elif None in oks:
+        judged = "**not judged** (a filter not measured)"
+    else:
+        judged = verdict(True)
     print(f"| re-aggregation after a filter change at {records_of(t):,} records ≤ {GOAL_REAGG_MS} ms in wasm "
-          f"and ≥ {GOAL_REAGG_RATIO:.0f}× faster than DuckDB-WASM ({name(t)}) | engine {engine:.1f} ms; "
-          f"page with the charts redrawn {page:.0f} ms, DuckDB-WASM {peer:.0f} ms: {peer / page:.1f}× "
-          f"| {verdict(engine <= GOAL_REAGG_MS and peer / page >= GOAL_REAGG_RATIO)} |")
+          f"and ≥ {GOAL_REAGG_RATIO:.0f}× faster than DuckDB-WASM, for a model and for a time range ({name(t)}) "
+          f"| {'; '.join(parts)} | {judged} |")
 for r in large:
     print(f"| large file (browser, 1 run): {name(r)}, {mb(r['bytes'])} | "
           f"{r['ingest_to_dashboard_ms'] / 1000:.1f} s, {r['bytes'] / 1e6 / (r['ingest_to_dashboard_ms'] / 1000):.0f} MB/s, "
@@ -316,20 +351,27 @@ if side:
     print()
 
     print("### Re-aggregation after a filter change\n")
-    print("The file loaded, then one model chosen in `#filter-model`, timed in the page until")
-    print("`body[data-state=ready]` again. tokenlens: the worker recomputes every panel for the")
-    print("view and the page redraws the charts; *engine* is the worker's own time for that view")
-    print("(`Engine.dashboard`: every panel computed and handed to JS, its `engineMs`). DuckDB-WASM:")
-    print("the same queries again with `WHERE model_name = '<model>'` (no charts).\n")
-    print("| file | records | model (its records) | tokenlens: page | tokenlens: engine | DuckDB-WASM "
+    print("The file loaded, then two filter changes, each timed in the page until")
+    print("`body[data-state=ready]` again: one model chosen in `#filter-model`; then, the model set")
+    print("back to all (untimed), \"Last 24 hours\" chosen in `#filter-range` (the 24 hours up to the")
+    print("data's last request, as the page makes the window). Before each, tokenlens' page finishes")
+    print("what it asks after a view (anomaly flags, alerts, the request list). tokenlens: the worker")
+    print("recomputes every panel for the view and the page redraws the charts (for a time range on")
+    print("an axis of its own); *engine* is the worker's own time for that view (`Engine.dashboard`:")
+    print("every panel computed and handed to JS, its `engineMs`). DuckDB-WASM: the same queries again")
+    print("with `WHERE model_name = '<model>'`, or with the timestamp in the same window (and the")
+    print("series on buckets sized to it, as tokenlens sizes them), no charts. Both pages' request")
+    print("counts (and p95) of the model and of the window are checked to agree in every run.\n")
+    print("| file | records | filter (its records) | tokenlens: page | tokenlens: engine | DuckDB-WASM "
           "| DuckDB-WASM / tokenlens page |")
     print("|---|---|---|---|---|---|---|")
+    def or_dash(x, fmt, unit=""):
+        return format(x, fmt) + unit if x is not None else "–"
     for t, p in side:
-        engine = t.get("reaggregate_engine_ms")
-        engine = f"{engine:.1f} ms" if engine is not None else "–"
-        print(f"| {name(t)} | {records_of(t):,} | {t['model']} ({t['model_records']:,}) "
-              f"| {t['reaggregate_ms']:.0f} ms | {engine} | {p['reaggregate_ms']:.0f} ms "
-              f"| {p['reaggregate_ms'] / t['reaggregate_ms']:.1f}× |")
+        for label, n, page, engine, peer in reaggregations(t, p):
+            ratio = f"{peer / page:.1f}×" if page and peer is not None else "–"
+            print(f"| {name(t)} | {records_of(t):,} | {label} ({or_dash(n, ',')}) | {or_dash(page, '.0f', ' ms')} "
+                  f"| {or_dash(engine, '.1f', ' ms')} | {or_dash(peer, '.0f', ' ms')} | {ratio} |")
     print()
 
 # ---------- large ----------

@@ -4,9 +4,11 @@
 // other one): worker, instantiate, open, connect = the start-up, reported on its own.
 // On a file chosen in #file-input: ingest the file (JSONL, or CSV when its name ends in .csv),
 // then compute the figures tokenlens computes for its dashboard; on a model chosen in
-// #filter-model: the same figures again with WHERE model_name = that model. Timings and a
-// few figures (for the harness to check against tokenlens) go into <body data-*>;
-// data-state is starting | empty | loading | ready | error.
+// #filter-model or a time range in #filter-range (the last N ms up to the data's last
+// request, the window the tokenlens page makes): the same figures again with WHERE
+// model_name = that model AND the timestamp in that window. Timings and a few figures (for
+// the harness to check against tokenlens) go into <body data-*>; data-state is starting |
+// empty | loading | ready | error.
 //
 // Ingest, and why it looks like this (all found on this machine, offline):
 // - read_json / read_json_auto need DuckDB's json extension, which DuckDB-WASM downloads
@@ -46,6 +48,7 @@ const body = document.body;
 const out = document.getElementById('out');
 const fileInput = document.getElementById('file-input');
 const modelSelect = document.getElementById('filter-model');
+const rangeSelect = document.getElementById('filter-range');
 
 /** Resident columns and their DuckDB types (the generated files' field names). */
 const COLUMNS = [
@@ -90,8 +93,10 @@ const WIDTHS = [60, 300, 900, 3600, 10800, 21600, 43200, 86400, 604800];
 
 let db = null;
 let conn = null;
-/** Bucket width and week shift, from the whole table's time range (filters keep the axis). */
-let buckets = { width: 3600, shift: 0 };
+/** The table's first and last timestamps as tokenlens' µs (null without timestamps). */
+let span = { minUs: null, maxUs: null };
+/** Bucket width and week shift of the whole table's time range (a model filter keeps them). */
+let tableBuckets = { width: 3600, shift: 0 };
 
 function setData(obj) {
   for (const [k, v] of Object.entries(obj)) body.dataset[k] = String(v);
@@ -280,6 +285,58 @@ function modelFilter(model) {
   return model === '(none)' ? 'model_name IS NULL' : `model_name = ${sqlString(model)}`;
 }
 
+/** tokenlens' µs of an epoch-seconds timestamp: rounded, half away from zero (src/ingest/time.rs). */
+const micros = (secs) => Math.sign(secs) * Math.round(Math.abs(secs * 1e6));
+
+/**
+ * The smallest double whose micros() is at least `us`: `timestamp >= it` keeps exactly the
+ * records tokenlens keeps from `us` on, as a plain comparison on the column (DuckDB can skip
+ * row groups by their min/max; round(timestamp * 1e6) it could not). Found by stepping one
+ * double at a time from us / 1e6, a step or two; timestamps after 1970 (positive doubles,
+ * whose bits count up with them).
+ */
+function secondsFrom(us) {
+  const f = new Float64Array(1);
+  const bits = new BigInt64Array(f.buffer);
+  const step = (x, by) => {
+    f[0] = x;
+    bits[0] += by;
+    return f[0];
+  };
+  let x = us / 1e6;
+  while (micros(x) < us) x = step(x, 1n);
+  while (micros(step(x, -1n)) >= us) x = step(x, -1n);
+  return x;
+}
+
+/**
+ * The window of the last `spanMs` as the tokenlens page makes it (www/filters.js): it ends
+ * 1 ms after the last request's ms (Date.parse of its ISO time, which drops the µs), and the
+ * engine keeps [from, to) in µs (src/query.rs View::range_us).
+ */
+function windowOf(spanMs) {
+  if (!(spanMs > 0) || span.maxUs === null) return null;
+  const toMs = Math.floor(span.maxUs / 1000) + 1;
+  return { fromUs: (toMs - spanMs) * 1000, toUs: toMs * 1000 };
+}
+
+function rangeFilter(win) {
+  if (win === null) return 'TRUE';
+  // The bounds cast from strings: a decimal literal would be a DECIMAL, not this double.
+  return `timestamp >= '${secondsFrom(win.fromUs)}'::DOUBLE AND timestamp < '${secondsFrom(win.toUs)}'::DOUBLE`;
+}
+
+/**
+ * tokenlens' automatic buckets (src/query.rs Buckets::auto_in, UTC) for first and last
+ * timestamps `lo`, `hi` in µs: the smallest width giving at most 400 buckets; weeks start on
+ * Monday (epoch day 0 is a Thursday).
+ */
+function bucketsOf(lo, hi) {
+  const us = Math.max(hi - lo, 0);
+  const width = WIDTHS.find((w) => Math.floor(us / (w * 1e6)) < 400) ?? WIDTHS[WIDTHS.length - 1];
+  return { width, shift: width === 604800 ? 4 * 86400 : 0 };
+}
+
 async function rows(sql) {
   const table = await conn.query(sql);
   return table.toArray().map((r) => {
@@ -289,9 +346,20 @@ async function rows(sql) {
   });
 }
 
-/** Every figure tokenlens' dashboard has, for all records or one model. */
-async function dashboard(model) {
-  const where = modelFilter(model);
+/**
+ * Every figure tokenlens' dashboard has, for all records or one model, in a time window or
+ * not. As in tokenlens, a window has its own axis (the buckets of the window's part of the
+ * data); without one the axis is the whole table's.
+ */
+async function dashboard(model, win) {
+  const where = `${modelFilter(model)} AND ${rangeFilter(win)}`;
+  let buckets = tableBuckets;
+  if (win !== null && span.minUs !== null) {
+    const lo = Math.max(win.fromUs, span.minUs);
+    const hi = Math.min(win.toUs - 1, span.maxUs);
+    // An empty window has no buckets in tokenlens; here the series is simply empty.
+    if (lo <= hi) buckets = bucketsOf(lo, hi);
+  }
   const summary = (await rows(`SELECT ${FIGURES} FROM requests WHERE ${where}`))[0];
   const errorTypes = await rows(`SELECT ${ERROR_TYPE} AS error_type, count(*) AS count
     FROM requests WHERE ${where} AND ${ERR} GROUP BY 1 ORDER BY 2 DESC, 1`);
@@ -311,16 +379,15 @@ async function dashboard(model) {
   const models = await rows(`SELECT DISTINCT coalesce(model_name, '(none)') AS v FROM requests ORDER BY 1`);
   const applications = await rows(`SELECT DISTINCT coalesce(application, '(none)') AS v FROM requests ORDER BY 1`);
   return {
-    summary, errorTypes, byModel, byApplication, series,
+    summary, errorTypes, byModel, byApplication, series, buckets,
     options: { models: models.map((r) => r.v), applications: applications.map((r) => r.v) },
   };
 }
 
 async function chooseBuckets() {
   const [r] = await rows('SELECT min(timestamp) AS lo, max(timestamp) AS hi FROM requests');
-  const span = r.lo == null ? 0 : r.hi - r.lo;
-  const width = WIDTHS.find((w) => Math.floor(span / w) < 400) ?? WIDTHS[WIDTHS.length - 1];
-  buckets = { width, shift: width === 604800 ? 4 * 86400 : 0 };
+  span = r.lo == null ? { minUs: null, maxUs: null } : { minUs: micros(r.lo), maxUs: micros(r.hi) };
+  tableBuckets = span.minUs === null ? bucketsOf(0, 0) : bucketsOf(span.minUs, span.maxUs);
 }
 
 function show(d, extra) {
@@ -334,7 +401,7 @@ function show(d, extra) {
     p99Ms: p99 ?? '',
     outputTokens: s.output_tokens ?? '',
     buckets: d.series.length,
-    bucketSecs: buckets.width,
+    bucketSecs: d.buckets.width,
     ...extra,
   });
   out.textContent = JSON.stringify({
@@ -351,10 +418,12 @@ async function onFile(file) {
   const ing = /\.csv$/i.test(file.name) ? await ingestCsv(file) : await ingest(file);
   const t1 = performance.now();
   await chooseBuckets();
-  const d = await dashboard(null);
+  const d = await dashboard(null, null);
   const t2 = performance.now();
   modelSelect.replaceChildren(new Option('All models', ''), ...d.options.models.map((m) => new Option(m, m)));
   modelSelect.disabled = false;
+  rangeSelect.value = '';
+  rangeSelect.disabled = span.maxUs === null;
   show(d, {
     records: ing.records,
     skipped: ing.skipped,
@@ -367,12 +436,14 @@ async function onFile(file) {
   setData({ state: 'ready' });
 }
 
-async function onModel(model) {
+async function onView() {
   setData({ state: 'loading' });
+  const model = modelSelect.value;
+  const range = rangeSelect.value;
   const t0 = performance.now();
-  const d = await dashboard(model === '' ? null : model);
+  const d = await dashboard(model === '' ? null : model, windowOf(Number(range)));
   const t1 = performance.now();
-  show(d, { model, reaggregateMs: (t1 - t0).toFixed(1) });
+  show(d, { model, range, reaggregateMs: (t1 - t0).toFixed(1) });
   setData({ state: 'ready' });
 }
 
@@ -381,6 +452,9 @@ fileInput.addEventListener('change', () => {
   if (file) onFile(file).catch(fail);
 });
 modelSelect.addEventListener('change', () => {
-  onModel(modelSelect.value).catch(fail);
+  onView().catch(fail);
+});
+rangeSelect.addEventListener('change', () => {
+  onView().catch(fail);
 });
 start().catch(fail);

@@ -373,6 +373,31 @@ proptest! {
         check(&reqs, v)?;
     }
 
+    /// Rows in time order (or newest first), every one with a time: a time range is then
+    /// one run of rows, found by binary search, and a short one walks its own order.
+    #[test]
+    fn fast_path_equals_definitions_in_time_order(
+        mut reqs in prop::collection::vec(req(3.0 * 86_400.0), 1..120),
+        newest_first in any::<bool>(),
+        mut v in view(),
+        edges in (any::<prop::sample::Index>(), any::<prop::sample::Index>()),
+    ) {
+        for r in &mut reqs {
+            r.ts_s.get_or_insert(T0);
+        }
+        reqs.sort_by(|a, b| a.ts_s.partial_cmp(&b.ts_s).unwrap());
+        if newest_first {
+            reqs.reverse();
+        }
+        // A range that starts or ends on a request's time (whole ms: exact in µs).
+        if v.from_ms.is_some() {
+            let at = |i: &prop::sample::Index| reqs[i.index(reqs.len())].ts_s.unwrap() * 1000.0;
+            let (a, b) = (at(&edges.0), at(&edges.1));
+            (v.from_ms, v.to_ms) = (Some(a.min(b)), Some(a.max(b)));
+        }
+        check(&reqs, v)?;
+    }
+
     /// Two months: hour slots, so Kolkata's half-hour buckets take the row pass.
     #[test]
     fn fast_path_equals_definitions_over_months(

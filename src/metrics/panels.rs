@@ -48,6 +48,8 @@ pub struct Prepared {
     cube: Option<Cube>,
     /// First and last timestamp of the table.
     pub ts_range: Option<(i64, i64)>,
+    /// How the rows are ordered in time.
+    ts_order: TsOrder,
     /// The longest latency, ms (0 without any).
     max_latency_ms: f64,
     /// Each user's rows, ascending: `user_rows[user_from[u]..user_from[u + 1]]` for the
@@ -62,6 +64,32 @@ pub struct Prepared {
 /// No timestamp, in [`Order::ts`].
 const NO_TS: i64 = i64::MIN;
 
+/// Whether every row has a time and the rows are in time order. Exports are written in
+/// time order (or newest first), and then the rows of a time range are one run of rows,
+/// found by binary search instead of a pass over the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum TsOrder {
+    Ascending,
+    Descending,
+    #[default]
+    Unsorted,
+}
+
+impl TsOrder {
+    fn of(t: &Table) -> TsOrder {
+        let ts = t.ts.values();
+        if t.ts.null_count() > 0 {
+            TsOrder::Unsorted
+        } else if ts.windows(2).all(|w| w[0] <= w[1]) {
+            TsOrder::Ascending
+        } else if ts.windows(2).all(|w| w[0] >= w[1]) {
+            TsOrder::Descending
+        } else {
+            TsOrder::Unsorted
+        }
+    }
+}
+
 /// The rows that have a value in one column, ascending by it (IEEE total order, like the
 /// percentiles' selection), with each one's cell and timestamp laid out in that order: a
 /// walk over it reads memory front to back instead of jumping to each row (at a million
@@ -75,9 +103,19 @@ struct Order {
 
 impl Order {
     fn of(t: &Table, col: &Float64Array, cell_of_row: &[u32]) -> Order {
+        Order::of_rows(t, col, cell_of_row, 0..col.len())
+    }
+
+    /// The order of `rows` alone (ascending): the same as the whole order's, less the others.
+    fn of_rows(
+        t: &Table,
+        col: &Float64Array,
+        cell_of_row: &[u32],
+        rows: impl Iterator<Item = usize>,
+    ) -> Order {
         // Sorted as (key, row) pairs: comparing through the column would be a random read
         // for every comparison.
-        let mut keyed: Vec<(i64, u32)> = (0..col.len())
+        let mut keyed: Vec<(i64, u32)> = rows
             .filter(|&i| col.is_valid(i))
             .map(|i| {
                 // f64::total_cmp's key: flip the magnitude bits of negatives.
@@ -139,6 +177,7 @@ impl Prepared {
             error_types: Groups::of(&t.error_type).labels,
             cube: None,
             ts_range: ts_range(t),
+            ts_order: TsOrder::of(t),
             user_rows: Vec::new(),
             user_from: Vec::new(),
             whole_top: None,
@@ -162,6 +201,26 @@ impl Prepared {
     /// Row `i`'s tag set, as an index into `tagset_tags`.
     fn tagset_of(&self, t: &Table, i: usize) -> u32 {
         key_or(t.tags.keys(), i, self.tagset_tags.len() - 1) as u32
+    }
+
+    /// The rows of `t` that start in `[a, b)` as one run of rows, when the rows are in time
+    /// order; `None` otherwise.
+    fn rows_in(&self, t: &Table, (a, b): (i64, i64)) -> Option<std::ops::Range<usize>> {
+        let ts = t.ts.values();
+        match self.ts_order {
+            TsOrder::Ascending => {
+                Some(ts.partition_point(|&x| x < a)..ts.partition_point(|&x| x < b))
+            }
+            TsOrder::Descending => {
+                Some(ts.partition_point(|&x| x >= b)..ts.partition_point(|&x| x >= a))
+            }
+            TsOrder::Unsorted => None,
+        }
+    }
+
+    /// The rows `rows_in` a view's time range, or every row.
+    fn rows_of(&self, t: &Table, range: Option<(i64, i64)>) -> std::ops::Range<usize> {
+        range.and_then(|r| self.rows_in(t, r)).unwrap_or(0..t.len())
     }
 
     /// The rows of user key `u`, ascending.
@@ -837,6 +896,8 @@ struct Gathered {
     /// (feature, sums) and (tag set, sums) of the features and tag sets that occur.
     features: Vec<(u32, Sums)>,
     tagsets: Vec<(u32, Sums)>,
+    /// The rows in the view, ascending, when they were visited one by one.
+    kept: Option<Vec<u32>>,
 }
 
 impl Gathered {
@@ -853,6 +914,7 @@ impl Gathered {
             range: None,
             features: Vec::new(),
             tagsets: Vec::new(),
+            kept: None,
         }
     }
 
@@ -877,7 +939,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
     let mut user_seen = vec![false; g.user_requests.len()];
     let mut kept: Vec<u32> = Vec::new();
     let has_quality = QualitySums::any(t);
-    for i in 0..t.len() {
+    for i in p.rows_of(t, sel.range) {
         let c = p.cell_of_row[i];
         let ts = if t.ts.is_valid(i) {
             t.ts.value(i)
@@ -917,6 +979,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
     }
     g.features = sums_by_key(t, &kept, |i| p.feature_of(t, i), p.features.len());
     g.tagsets = sums_by_key(t, &kept, |i| p.tagset_of(t, i), p.tagset_tags.len());
+    g.kept = Some(kept);
     g
 }
 
@@ -1042,8 +1105,13 @@ pub fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<(usize, Tota
     order
         .into_iter()
         .map(|k| {
-            let rows: Vec<u32> = prepared
-                .rows_of_user(k)
+            let mut rows = prepared.rows_of_user(k);
+            // Rows in time order: the user's rows in the range are one run of them.
+            if let Some(run) = p.sel.range.and_then(|r| prepared.rows_in(t, r)) {
+                let at = |row: usize| rows.partition_point(|&i| (i as usize) < row);
+                rows = &rows[at(run.start)..at(run.end)];
+            }
+            let rows: Vec<u32> = rows
                 .iter()
                 .copied()
                 .filter(|&i| p.selected(t, prepared, i as usize))
@@ -1092,7 +1160,8 @@ pub fn panels(
         let whole: f64 = g.buckets.iter().map(|b| b.latency_sum).sum();
         let after = last.saturating_sub((p.max_latency_ms * 1000.0).ceil() as i64);
         let ts = t.ts.values();
-        let past: f64 = (0..t.len())
+        let past: f64 = p
+            .rows_of(t, Some((after, i64::MAX)))
             .filter(|&i| ts[i] >= after && t.ts.is_valid(i) && t.latency_ms.is_valid(i))
             .filter(|&i| sel.keeps(p.cell_of_row[i], ts[i]))
             .map(|i| {
@@ -1155,14 +1224,22 @@ pub fn panels(
         }
         w
     };
+    // A view of few rows (a short time range) walks an order of its own rows: sorting them
+    // costs less than passing over every row of the table's order.
+    let own = |col: &Float64Array| {
+        let kept = g.kept.as_ref().filter(|k| k.len() < t.len() / 8)?;
+        let rows = kept.iter().map(|&i| i as usize);
+        Some(Order::of_rows(t, col, &p.cell_of_row, rows))
+    };
+    let (own_latency, own_ttft) = (own(&t.latency_ms), own(&t.ttft_ms));
     let lat = walk(
-        &p.latency,
+        own_latency.as_ref().unwrap_or(&p.latency),
         &t.latency_ms,
         group_sizes(|s| s.latency_count, |b| b.latency_count),
         &STATS_QS,
     );
     let ttft = walk(
-        &p.ttft,
+        own_ttft.as_ref().unwrap_or(&p.ttft),
         &t.ttft_ms,
         group_sizes(|s| s.ttft_count, |b| b.ttft_count),
         &TTFT_QS,

@@ -65,6 +65,42 @@ pub fn redact_text(text: &str) -> String {
     redact(text).into_owned()
 }
 
+/// A streaming gzip decompressor for drill-down into gzip files of several members, which
+/// the browser's `DecompressionStream` stops at the end of the first of. It is the ingest's
+/// decoder (flate2's `MultiGzDecoder`), so its output has the same byte offsets as the
+/// records' spans.
+#[wasm_bindgen]
+pub struct Gunzip {
+    gz: flate2::write::MultiGzDecoder<Vec<u8>>,
+}
+
+impl Default for Gunzip {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Gunzip {
+    /// A decompressor at the start of a gzip file.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Gunzip {
+        Gunzip {
+            gz: flate2::write::MultiGzDecoder::new(Vec::new()),
+        }
+    }
+
+    /// Decompresses the next chunk of the file: the bytes it gives (maybe none yet).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsError> {
+        use std::io::Write;
+        self.gz
+            .write_all(chunk)
+            .and_then(|()| self.gz.flush())
+            .map_err(|e| JsError::new(&format!("the gzip data is damaged: {e}")))?;
+        Ok(std::mem::take(self.gz.get_mut()))
+    }
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))

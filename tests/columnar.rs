@@ -92,7 +92,7 @@ fn columnar_fixtures_equal_the_csv() {
         assert_eq!(file["format"], format, "{name}");
         assert_eq!(file["profile"], "article", "{name}");
         // Columnar records cannot be read back by byte span.
-        assert_eq!(file["spans"], false, "{name}");
+        assert_eq!(file["span_coding"], "none", "{name}");
         assert_eq!(file["columns"][0], "timestamp", "{name}");
         assert_eq!(v["import"]["lines"], 12, "{name}");
     }
@@ -187,7 +187,7 @@ fn gzipped_parquet_reads() {
     let v = summary("article.parquet.gz", &gz.finish().unwrap(), 1000);
     assert_eq!(figures(&v), csv_figures());
     assert_eq!(v["import"]["files"][0]["format"], "parquet+gzip");
-    assert_eq!(v["import"]["files"][0]["spans"], false);
+    assert_eq!(v["import"]["files"][0]["span_coding"], "none");
 }
 
 #[test]

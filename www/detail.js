@@ -1,9 +1,10 @@
 // The request detail drawer (#detail, a modal <dialog>: focus stays inside, Esc closes).
 // The engine keeps no text, so the record's source text is read back from the File it came
-// from (Blob.slice over its byte span), parsed here and shown field by field: prompt,
-// output and error in scrollable blocks, every other field in a table. A JSON record is
-// parsed as JSON; a CSV/TSV row against its file's header. Records of compressed or
-// columnar files have no span (span_len 0): their figures are shown, with a note.
+// from over its byte span (readback.js: a Blob.slice, or for a gzip file its decompressed
+// stream up to the span), parsed here and shown field by field: prompt, output and error
+// in scrollable blocks, every other field in a table. A JSON record is parsed as JSON; a
+// CSV/TSV row against its file's header (the report's columns). Records of columnar files
+// have no span (span coding none, span_len 0): their figures are shown, with a note.
 //
 // Masking: every string from the line goes through the engine's redact_text (emails,
 // phone and card numbers, API keys, IP addresses) before it is shown, in this tab, unless
@@ -15,6 +16,7 @@
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
 import { csvRecord } from './csv.js';
+import { readSpan, StaleRead } from './readback.js';
 import {
   NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds, getDisplayZone,
 } from './format.js';
@@ -26,8 +28,8 @@ const TEXT_FIELDS = [
   { label: 'Error', keys: ['error_message', 'error', 'statusMessage', 'status_message'] },
 ];
 
-/** Shown when a record's text cannot be read back (its file is compressed or columnar). */
-export const FIGURES_ONLY_NOTE = 'This file is compressed or columnar: the original text cannot be shown. '
+/** Shown when a record's text cannot be read back (Parquet, Arrow, or gzip inside gzip). */
+export const FIGURES_ONLY_NOTE = 'The original text of this file cannot be read back (it is Parquet or Arrow, or compressed twice). '
   + 'These are the figures the dashboard counted for this request.';
 
 /** The engine's placeholders, highlighted where they replace text. */
@@ -193,9 +195,10 @@ function render() {
   $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} ${getDisplayZone()}`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
   const unit = kind === 'csv' ? 'Row' : 'Line';
+  const of = current.coding === 'gzip' ? `of ${fileName}, decompressed` : `of ${fileName}`;
   const where = kind === 'figures'
     ? `From ${fileName}`
-    : `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) of ${fileName}`;
+    : `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) ${of}`;
 
   const body = [figures(row)];
   if (kind === 'figures') {
@@ -236,15 +239,18 @@ function render() {
 
 /**
  * Reads the record of `row` back from `file` (its source; `info` is that file's entry of
- * the import report: format, columns, spans), then shows it.
+ * the import report: format, columns, span_coding), then shows it.
  */
 async function load(file, row, info) {
   const mine = ++token;
   const dialog = $('detail');
   const fileName = file ? file.name : (info && info.name) || '';
+  const coding = (info && info.span_coding) || 'plain';
   dialog.dataset.state = 'loading';
-  $('detail-body').replaceChildren(el('p', 'Reading the record from the file…', 'detail-note'));
-  const format = (info && info.format) || '';
+  $('detail-body').replaceChildren(el('p', coding === 'gzip'
+    ? 'Decompressing the file up to the record…' : 'Reading the record from the file…', 'detail-note'));
+  // "csv+gzip" is a CSV file inside gzip: the inner format decides how a record is parsed.
+  const format = ((info && info.format) || '').split('+')[0];
   const delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ',' : null;
   let kind = delimiter ? 'csv' : 'json';
   const start = Number(row.span_offset);
@@ -254,7 +260,7 @@ async function load(file, row, info) {
   let reason = '';
   let state = 'ready';
   await loadRedactor();
-  if (!(Number(row.span_len) > 0) || (info && info.spans === false)) {
+  if (!(Number(row.span_len) > 0) || coding === 'none') {
     kind = 'figures';
     state = 'figures';
   } else if (!file) {
@@ -262,8 +268,9 @@ async function load(file, row, info) {
     reason = 'The file is no longer available in this tab, so the record cannot be read back.';
   } else {
     try {
-      text = await file.slice(start, end).text();
+      text = await readSpan(file, coding, start, end - start, () => mine !== token);
     } catch (err) {
+      if (err instanceof StaleRead) return; // Another row was opened meanwhile.
       state = 'error';
       reason = 'Could not read the record from the file (it may have been changed or moved since it was loaded): '
         + `${err && err.message ? err.message : err}`;
@@ -291,7 +298,7 @@ async function load(file, row, info) {
     if (!record) state = 'raw';
   }
   if (mine !== token) return; // Another row was opened meanwhile.
-  current = { row, record, text, reason, fileName, kind };
+  current = { row, record, text, reason, fileName, kind, coding };
   render();
   dialog.dataset.state = state;
 }

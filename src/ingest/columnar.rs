@@ -19,8 +19,8 @@
 //! message's buffers against its body ([`check_message`]), for which the stream is split
 //! into messages here ([`IpcStream`]) and the file's blocks are read here (`arrow_file`).
 //!
-//! Records have no byte span: drill-down cannot read them back from the file, so the file is
-//! marked without spans and every record's span is (0, 0). The `line` of an error is the
+//! Records have no byte span: drill-down cannot read them back from the file, so the file's
+//! span coding is `none` and every record's span is (0, 0). The `line` of an error is the
 //! 1-based row number in the file.
 
 use std::borrow::Cow;
@@ -85,7 +85,7 @@ impl ColumnarDecoder {
     /// A decoder for `format` (Parquet, Arrow IPC file or stream). Marks the file as one
     /// whose records cannot be read back by byte span.
     pub fn new(format: Format, sink: &mut Sink) -> Self {
-        sink.spans = false;
+        sink.span_coding = super::SpanCoding::None;
         let input = match format {
             Format::ArrowStream => Input::Stream(Box::default()),
             _ => Input::Buffered(Vec::new()),

@@ -101,6 +101,42 @@ impl Gunzip {
     }
 }
 
+/// The length of a Parquet file's footer, from the file's last 8 bytes: drill-down into a
+/// Parquet file reads the footer next, then one row group ([`parquet_locate`]).
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_footer_len(tail: &[u8]) -> Result<f64, JsError> {
+    crate::ingest::columnar::parquet_footer_len(tail)
+        .map(|n| n as f64)
+        .map_err(|e| JsError::new(&e))
+}
+
+/// Where row `row` (a record's `span_offset`) of a Parquet file of `file_len` bytes lies,
+/// from its footer: `{row_group, row_in_group, start, end}`, the bytes to read next.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_locate(footer: &[u8], file_len: f64, row: f64) -> Result<JsValue, JsError> {
+    let at = crate::ingest::columnar::parquet_locate(footer, file_len as u64, row as u64)
+        .map_err(|e| JsError::new(&e))?;
+    to_js(&at)
+}
+
+/// The row `at` (from `parquet_locate`) of a Parquet file as the text of a JSON object in
+/// column order, from its footer and `group`, the file's bytes `at.start..at.end`.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_record(
+    footer: &[u8],
+    file_len: f64,
+    at: JsValue,
+    group: Vec<u8>,
+) -> Result<String, JsError> {
+    let at: crate::ingest::columnar::ParquetRow =
+        serde_wasm_bindgen::from_value(at).map_err(|e| JsError::new(&e.to_string()))?;
+    crate::ingest::columnar::parquet_record(footer, file_len as u64, &at, group)
+        .map_err(|e| JsError::new(&e))
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))

@@ -77,7 +77,10 @@ pub enum SpanCoding {
     /// The decompressed stream of a gzip file (its members one after another, as
     /// `MultiGzDecoder` gives them): the file must be decompressed up to the span.
     Gzip,
-    /// No span (Parquet and Arrow, or gzip inside gzip): only the figures can be shown.
+    /// A Parquet file's rows: a span is (the record's 0-based row number in the file, 1);
+    /// drill-down reads that row's row group ([`columnar::parquet_locate`]).
+    Parquet,
+    /// No span (Arrow, compressed Parquet, gzip inside gzip): only the figures can be shown.
     #[default]
     None,
 }
@@ -138,7 +141,7 @@ impl Sink {
         let file = self.report.files.len().saturating_sub(1) as u16;
         let span = match self.span_coding {
             SpanCoding::None => (0, 0),
-            SpanCoding::Plain | SpanCoding::Gzip => row.span,
+            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet => row.span,
         };
         self.builder.push(&Row {
             span,
@@ -258,8 +261,12 @@ impl Sink {
                 );
             }
             Ok(Outcome::Call(m)) => {
-                let row = m.row((offset, len));
-                self.record(&row);
+                // A Parquet record is found by its row number (its `line`, 1-based).
+                let span = match self.span_coding {
+                    SpanCoding::Parquet => (line.saturating_sub(1), 1),
+                    _ => (offset, len),
+                };
+                self.record(&m.row(span));
             }
             Ok(Outcome::NotACall) => {
                 self.report.ignored_records += 1;
@@ -457,7 +464,7 @@ impl Decoder {
                 // would need two decompressions to read back: not offered.
                 sink.span_coding = match sink.span_coding {
                     SpanCoding::Plain => SpanCoding::Gzip,
-                    SpanCoding::Gzip | SpanCoding::None => SpanCoding::None,
+                    SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::None => SpanCoding::None,
                 };
                 sink.this_file().format = "gzip".to_string();
                 Decoder::Gzip(Box::new(Gzip {

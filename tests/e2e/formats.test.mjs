@@ -119,9 +119,10 @@ async function drawerContent(page) {
 
 /**
  * Drops `file` on a new page, checks its report row says `coding`, and opens the drawer of
- * the slowest, the fastest and two middle requests: [{row, drawer, where}].
+ * the requests `pick(n)` picks of the n listed slowest first (by default the two slowest,
+ * the 21st and the fastest): [{row, drawer, where}].
  */
-async function drillDown(file, coding) {
+async function drillDown(file, coding, pick = (n) => [0, 1, 20, n - 1]) {
   const { page, problems } = await openPage();
   await dropFile(page, file);
   await waitReady(page);
@@ -132,7 +133,7 @@ async function drillDown(file, coding) {
   await waitRequests(page, 'slowest');
   const rows = await requestRows(page);
   const out = [];
-  for (const index of [0, 1, 20, rows.length - 1]) {
+  for (const index of pick(rows.length)) {
     await openRequest(page, index);
     out.push({ row: rows[index], drawer: await drawerContent(page), where: await page.textContent('#detail .detail-where') });
     assert.equal(out.at(-1).drawer.state, 'ready', `${file}, row ${index}: ${await page.textContent('#detail-body')}`);
@@ -354,20 +355,43 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await page.close();
   });
 
-  test('(b3) a Parquet record has no text to read back: its figures, with a note', { timeout: TIMEOUT }, async () => {
+  test('(b3) Parquet rows drill down to the text of the CSV they were made from; an Arrow record shows its figures', { timeout: 2 * TIMEOUT }, async () => {
+    // article.parquet holds article.csv's records (tests/fixtures/formats/make_binary.py),
+    // with nulls for the CSV's empty fields, in one row group (several: tests/columnar.rs).
+    const every = (n) => [...new Array(n).keys()];
+    const want = await drillDown(fixture('article.csv'), 'plain', every);
+    const got = await drillDown(fixture('article.parquet'), 'parquet', every);
+    assert.ok(got.length >= 10, `${got.length} rows opened`); // The slowest list leaves out a row without latency.
+    const ids = (ds) => ds.map((d) => d.drawer.fields.request_id).sort();
+    assert.deepEqual(ids(got), ids(want), 'the same requests');
+    for (const d of got) {
+      const id = d.drawer.fields.request_id;
+      const w = want.find((x) => x.drawer.fields.request_id === id);
+      assert.deepEqual(d.drawer.texts, w.drawer.texts, `${id}: the same prompt, output and error`);
+      assert.match(d.where, new RegExp(`^Row ${d.row.offset + 1} \\(row group 0\\) of article\\.parquet$`));
+      assert.equal(d.row.len, 1);
+    }
+    // The exact text of one request, from the CSV file itself.
+    const csvText = fs.readFileSync(fixture('article.csv'), 'utf8');
+    const req = got.find((d) => d.drawer.fields.request_id === 'req-1002');
+    assert.ok(req, 'req-1002 is among the rows opened');
+    assert.equal(req.drawer.texts.input_prompt, 'Where is my order #4411? It says "delivered", but it isn\'t.');
+    assert.ok(csvText.includes('"Where is my order #4411? It says ""delivered"", but it isn\'t."'));
+    assert.equal(req.drawer.texts.llm_output, "Sorry about that!\nI've opened a claim with the carrier, ref C-8812.");
+
     const { page, problems } = await openPage();
-    await dropFile(page, fixture('article.parquet'));
+    await dropFile(page, fixture('article.arrow'));
     await waitReady(page);
     const [row] = await reportFiles(page);
     assert.equal(row.spanCoding, 'none');
     assert.match(row.note, /figures only/);
-    assert.match(await page.textContent('#import-notes'), /Parquet and Arrow files have no text to read back/);
+    assert.match(await page.textContent('#import-notes'), /Arrow files \(and compressed Parquet files\) have no text to read back/);
     await waitRequests(page, 'slowest');
     const [first] = await requestRows(page);
-    assert.equal(first.len, 0, 'no byte span into a columnar file');
+    assert.equal(first.len, 0, 'no span into an Arrow file');
     await openRequest(page, 0);
     assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'figures');
-    assert.match(await page.textContent('#detail-body'), /cannot be read back \(it is Parquet or Arrow/);
+    assert.match(await page.textContent('#detail-body'), /cannot be read back \(it is Arrow/);
     assert.equal(await page.$('#detail .detail-fields'), null, 'no field table');
     const figures = await page.$$eval('#detail .detail-figure', (els) => Object.fromEntries(els.map((e) => [
       e.querySelector('.detail-figure-label').textContent, e.querySelector('.detail-figure-value').textContent,

@@ -65,6 +65,78 @@ pub fn redact_text(text: &str) -> String {
     redact(text).into_owned()
 }
 
+/// A streaming gzip decompressor for drill-down into gzip files of several members, which
+/// the browser's `DecompressionStream` stops at the end of the first of. It is the ingest's
+/// decoder (flate2's `MultiGzDecoder`), so its output has the same byte offsets as the
+/// records' spans.
+#[wasm_bindgen]
+pub struct Gunzip {
+    gz: flate2::write::MultiGzDecoder<Vec<u8>>,
+}
+
+impl Default for Gunzip {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Gunzip {
+    /// A decompressor at the start of a gzip file.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Gunzip {
+        Gunzip {
+            gz: flate2::write::MultiGzDecoder::new(Vec::new()),
+        }
+    }
+
+    /// Decompresses the next chunk of the file: the bytes it gives (maybe none yet).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsError> {
+        use std::io::Write;
+        self.gz
+            .write_all(chunk)
+            .and_then(|()| self.gz.flush())
+            .map_err(|e| JsError::new(&format!("the gzip data is damaged: {e}")))?;
+        Ok(std::mem::take(self.gz.get_mut()))
+    }
+}
+
+/// The length of a Parquet file's footer, from the file's last 8 bytes: drill-down into a
+/// Parquet file reads the footer next, then one row group ([`parquet_locate`]).
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_footer_len(tail: &[u8]) -> Result<f64, JsError> {
+    crate::ingest::columnar::parquet_footer_len(tail)
+        .map(|n| n as f64)
+        .map_err(|e| JsError::new(&e))
+}
+
+/// Where row `row` (a record's `span_offset`) of a Parquet file of `file_len` bytes lies,
+/// from its footer: `{row_group, row_in_group, start, end}`, the bytes to read next.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_locate(footer: &[u8], file_len: f64, row: f64) -> Result<JsValue, JsError> {
+    let at = crate::ingest::columnar::parquet_locate(footer, file_len as u64, row as u64)
+        .map_err(|e| JsError::new(&e))?;
+    to_js(&at)
+}
+
+/// The row `at` (from `parquet_locate`) of a Parquet file as the text of a JSON object in
+/// column order, from its footer and `group`, the file's bytes `at.start..at.end`.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn parquet_record(
+    footer: &[u8],
+    file_len: f64,
+    at: JsValue,
+    group: Vec<u8>,
+) -> Result<String, JsError> {
+    let at: crate::ingest::columnar::ParquetRow =
+        serde_wasm_bindgen::from_value(at).map_err(|e| JsError::new(&e.to_string()))?;
+    crate::ingest::columnar::parquet_record(footer, file_len as u64, &at, group)
+        .map_err(|e| JsError::new(&e))
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))

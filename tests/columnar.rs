@@ -4,7 +4,7 @@
 // Helpers of integration tests unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -20,6 +20,7 @@ use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::file::serialized_reader::SerializedPageReader;
 use serde_json::Value;
 use tokenlens::ingest::sniff::Format;
+use tokenlens::ingest::SpanCoding;
 use tokenlens::{Ingest, SummaryReport};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -91,8 +92,13 @@ fn columnar_fixtures_equal_the_csv() {
         let file = &v["import"]["files"][0];
         assert_eq!(file["format"], format, "{name}");
         assert_eq!(file["profile"], "article", "{name}");
-        // Columnar records cannot be read back by byte span.
-        assert_eq!(file["spans"], false, "{name}");
+        // Parquet records are found again by row number; Arrow ones not at all.
+        let coding = if format == "parquet" {
+            "parquet"
+        } else {
+            "none"
+        };
+        assert_eq!(file["span_coding"], coding, "{name}");
         assert_eq!(file["columns"][0], "timestamp", "{name}");
         assert_eq!(v["import"]["lines"], 12, "{name}");
     }
@@ -187,7 +193,7 @@ fn gzipped_parquet_reads() {
     let v = summary("article.parquet.gz", &gz.finish().unwrap(), 1000);
     assert_eq!(figures(&v), csv_figures());
     assert_eq!(v["import"]["files"][0]["format"], "parquet+gzip");
-    assert_eq!(v["import"]["files"][0]["spans"], false);
+    assert_eq!(v["import"]["files"][0]["span_coding"], "none");
 }
 
 #[test]
@@ -589,4 +595,95 @@ fn the_checks_stop_where_the_reader_stops() {
         "the Parquet file is damaged or cut short (Parquet argument error: External: Src size \
          is incorrect); no row of it is read"
     );
+}
+
+/// Issue 3, drill-down text: a Parquet file's records keep their row numbers, and each row
+/// is read back from the footer and its row group's bytes alone, with the same text as
+/// the CSV the file was made from; here in row groups of 5 rows, so most rows are not in
+/// the first group.
+#[test]
+fn parquet_rows_read_back_from_their_row_group() {
+    use tokenlens::ingest::columnar::{
+        parquet_footer_len, parquet_locate, parquet_record, PARQUET_TAIL,
+    };
+    let batches: Vec<RecordBatch> =
+        ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(fixture("article.parquet")))
+            .unwrap()
+            .build()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(5))
+        .build();
+    let mut file = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut file, batches[0].schema(), Some(props)).unwrap();
+    for b in &batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+
+    let mut ingest = Ingest::new();
+    ingest.start_file("groups.parquet");
+    ingest.feed(&file);
+    let (table, report) = ingest.finish();
+    assert_eq!(report.files[0].span_coding, SpanCoding::Parquet);
+    let rows: Vec<(u64, u32)> = (0..table.len())
+        .map(|i| (table.span_offset.value(i), table.span_len.value(i)))
+        .collect();
+    assert_eq!(rows, (0..12).map(|r| (r, 1)).collect::<Vec<_>>());
+
+    let len = file.len() as u64;
+    let tail = &file[file.len() - PARQUET_TAIL as usize..];
+    let footer_len = parquet_footer_len(tail).unwrap();
+    let footer = &file[(len - footer_len) as usize..];
+    // The expected text: article.jsonl.gz holds the same records as article.csv, which the
+    // Parquet fixture was made from; read here by serde_json.
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&fixture("article.jsonl.gz")[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let want: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(want.len(), 12);
+    let mut groups = Vec::new();
+    for (row, want) in want.iter().enumerate() {
+        let at = parquet_locate(footer, len, row as u64).unwrap();
+        assert_eq!(at.row_group, row / 5, "row {row}");
+        assert_eq!(at.row_in_group, (row % 5) as u64, "row {row}");
+        groups.push((at.start, at.end));
+        let group = file[at.start as usize..at.end as usize].to_vec();
+        let text = parquet_record(footer, len, &at, group).unwrap();
+        // Every column, in the file's order.
+        let at_key = |k: &str| text.find(&format!("\"{k}\":")).unwrap();
+        let keys = ["timestamp", "request_id", "user_id", "estimated_cost_usd"];
+        assert!(
+            keys.windows(2).all(|w| at_key(w[0]) < at_key(w[1])),
+            "{text}"
+        );
+        let got: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(got.as_object().unwrap().len(), 14, "row {row}");
+        // The Parquet file has nulls where the CSV has empty fields.
+        let text_of = |v: &Value| v.as_str().unwrap_or("").to_string();
+        for key in ["request_id", "input_prompt", "llm_output", "error_message"] {
+            assert_eq!(text_of(&got[key]), text_of(&want[key]), "row {row}: {key}");
+        }
+        assert_eq!(got["status_code"], want["status_code"], "row {row}");
+    }
+    groups.dedup();
+    assert_eq!(groups.len(), 3, "three row groups: {groups:?}");
+    assert!(groups.iter().all(|&(s, e)| e - s < len / 2), "{groups:?}");
+
+    // Past the last row, bytes of the wrong length and damaged bytes are errors.
+    assert_eq!(
+        parquet_locate(footer, len, 12).unwrap_err(),
+        "the file has 12 rows, not row 13"
+    );
+    let at = parquet_locate(footer, len, 7).unwrap();
+    let n = (at.end - at.start) as usize;
+    assert!(parquet_record(footer, len, &at, vec![0; n - 1]).is_err());
+    assert!(parquet_record(footer, len, &at, vec![0; n]).is_err());
+    assert!(parquet_footer_len(b"12345678").is_err());
 }

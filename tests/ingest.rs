@@ -4,8 +4,13 @@
 // Helpers of integration tests unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
+use std::io::{Read, Write};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use proptest::prelude::*;
 use tokenlens::generate::{generate, GenOptions};
+use tokenlens::ingest::SpanCoding;
 use tokenlens::{Ingest, SummaryReport};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -163,4 +168,113 @@ fn spans_point_at_the_source_lines() {
         assert!(line["model_name"].is_string());
     }
     assert_eq!(t.span_offset.value(0), 3); // After the BOM.
+}
+
+/// Each record's byte span, and the file's span coding, of `bytes` read as a file `name`
+/// fed in `chunk`-byte pieces.
+fn spans_of(name: &str, bytes: &[u8], chunk: usize) -> (Vec<(u64, u32)>, SpanCoding) {
+    let mut ingest = Ingest::new();
+    ingest.start_file(name);
+    for piece in bytes.chunks(chunk) {
+        ingest.feed(piece);
+    }
+    let (t, report) = ingest.finish();
+    let spans = (0..t.len())
+        .map(|i| (t.span_offset.value(i), t.span_len.value(i)))
+        .collect();
+    (spans, report.files[0].span_coding)
+}
+
+/// `parts` gzipped one member each, concatenated (as `cat a.gz b.gz` makes them).
+fn gzip_members(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in parts {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(part).unwrap();
+        out.extend(gz.finish().unwrap());
+    }
+    out
+}
+
+/// Issue 3, drill-down text: a gzip file's records keep their spans, which are offsets
+/// in its decompressed stream, so they equal the uncompressed file's, however many
+/// members the file has (cut mid-line here) and wherever its chunks end.
+#[test]
+fn gzip_spans_equal_the_uncompressed_files() {
+    for name in [
+        "article_small.jsonl",
+        "formats/portkey.csv",
+        "formats/article.tsv",
+        "formats/article_array.json",
+    ] {
+        let plain = fixture(name);
+        let (want, coding) = spans_of(name, &plain, 1 << 20);
+        assert_eq!(coding, SpanCoding::Plain, "{name}");
+        assert!(want.len() >= 10, "{name}: {} records", want.len());
+        assert!(want.iter().all(|&(_, len)| len > 0), "{name}");
+        let (a, b) = (plain.len() / 3, plain.len() * 2 / 3 + 5);
+        let one = gzip_members(&[&plain]);
+        let three = gzip_members(&[&plain[..a], &plain[a..b], &plain[b..]]);
+        for (members, gz) in [(1, &one), (3, &three)] {
+            for chunk in [7, 1 << 20] {
+                let (got, coding) = spans_of(&format!("{name}.gz"), gz, chunk);
+                assert_eq!(coding, SpanCoding::Gzip, "{name}: {members} members");
+                assert_eq!(got, want, "{name}: {members} members, {chunk}-byte chunks");
+            }
+        }
+    }
+}
+
+/// The gzip fixture has two members; each record's span, cut from the file decompressed
+/// whole, is the JSON line of that record.
+#[test]
+fn multi_member_gzip_spans_read_back_each_line() {
+    let gz = fixture("formats/article.jsonl.gz");
+    // bufread stops at the member's end, so what is left is the second member.
+    let mut first = flate2::bufread::GzDecoder::new(&gz[..]);
+    std::io::copy(&mut first, &mut std::io::sink()).unwrap();
+    let rest = first.into_inner();
+    assert!(
+        rest.starts_with(b"\x1f\x8b"),
+        "a second member follows the first"
+    );
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_end(&mut text)
+        .unwrap();
+    let (spans, coding) = spans_of("article.jsonl.gz", &gz, 100);
+    assert_eq!(coding, SpanCoding::Gzip);
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(spans.len(), lines.len());
+    let mut at = 0;
+    for (i, (&(off, len), line)) in spans.iter().zip(&lines).enumerate() {
+        assert_eq!((off, len as usize), (at, line.len()), "record {i}");
+        let record: serde_json::Value =
+            serde_json::from_slice(&text[off as usize..off as usize + len as usize]).unwrap();
+        assert!(record["request_id"].is_string(), "record {i}");
+        at += len as u64 + 1;
+    }
+    // Past the first member: the second member's records are read back too.
+    let first_len = text.len() - {
+        let mut second = Vec::new();
+        flate2::read::MultiGzDecoder::new(rest)
+            .read_to_end(&mut second)
+            .unwrap();
+        second.len()
+    };
+    assert!(spans.iter().any(|&(off, _)| off as usize >= first_len));
+}
+
+/// gzip inside gzip would need two decompressions to read back: its records have no span.
+#[test]
+fn gzip_inside_gzip_has_no_spans() {
+    let plain = fixture("article_small.jsonl");
+    let twice = gzip_members(&[&gzip_members(&[&plain])]);
+    let (spans, coding) = spans_of("a.jsonl.gz.gz", &twice, 1 << 20);
+    assert_eq!(coding, SpanCoding::None);
+    assert_eq!(spans.len(), spans_of("a", &plain, 1 << 20).0.len());
+    assert!(spans.iter().all(|&s| s == (0, 0)));
 }

@@ -1,9 +1,12 @@
 // The request detail drawer (#detail, a modal <dialog>: focus stays inside, Esc closes).
 // The engine keeps no text, so the record's source text is read back from the File it came
-// from (Blob.slice over its byte span), parsed here and shown field by field: prompt,
-// output and error in scrollable blocks, every other field in a table. A JSON record is
-// parsed as JSON; a CSV/TSV row against its file's header. Records of compressed or
-// columnar files have no span (span_len 0): their figures are shown, with a note.
+// from over its byte span (readback.js: a Blob.slice, or for a gzip file its decompressed
+// stream up to the span), parsed here and shown field by field: prompt, output and error
+// in scrollable blocks, every other field in a table. A JSON record is parsed as JSON; a
+// CSV/TSV row against its file's header (the report's columns). A Parquet record is found
+// by its row number (span coding parquet): the worker reads the file's footer and that
+// row's row group and answers the row as a JSON object. Records of Arrow files have no
+// span (span coding none, span_len 0): their figures are shown, with a note.
 //
 // Masking: every string from the line goes through the engine's redact_text (emails,
 // phone and card numbers, API keys, IP addresses) before it is shown, in this tab, unless
@@ -15,6 +18,7 @@
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
 import { csvRecord } from './csv.js';
+import { readSpan, StaleRead } from './readback.js';
 import {
   NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds, getDisplayZone,
 } from './format.js';
@@ -26,8 +30,8 @@ const TEXT_FIELDS = [
   { label: 'Error', keys: ['error_message', 'error', 'statusMessage', 'status_message'] },
 ];
 
-/** Shown when a record's text cannot be read back (its file is compressed or columnar). */
-export const FIGURES_ONLY_NOTE = 'This file is compressed or columnar: the original text cannot be shown. '
+/** Shown when a record's text cannot be read back (Arrow, compressed Parquet, gzip inside gzip). */
+export const FIGURES_ONLY_NOTE = 'The original text of this file cannot be read back (it is Arrow, compressed Parquet, or compressed twice). '
   + 'These are the figures the dashboard counted for this request.';
 
 /** The engine's placeholders, highlighted where they replace text. */
@@ -46,6 +50,8 @@ let token = 0;
 let opener = null;
 /** redact_text of the page's wasm module, or the reason it is unavailable. */
 let redactor = null;
+/** (file, row number) -> the worker's answer {ok, text, message}: a Parquet row. */
+let readParquetRow = null;
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -192,10 +198,12 @@ function render() {
   dialog.dataset.kind = kind;
   $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} ${getDisplayZone()}`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
-  const unit = kind === 'csv' ? 'Row' : 'Line';
-  const where = kind === 'figures'
-    ? `From ${fileName}`
-    : `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) of ${fileName}`;
+  const parquet = current.coding === 'parquet';
+  const unit = kind === 'csv' || parquet ? 'Row' : 'Line';
+  const of = current.coding === 'gzip' ? `of ${fileName}, decompressed` : `of ${fileName}`;
+  let where = `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) ${of}`;
+  if (kind === 'figures') where = `From ${fileName}`;
+  else if (parquet) where = `Row ${formatInt(Number(row.span_offset) + 1)} (row group ${current.rowGroup}) ${of}`;
 
   const body = [figures(row)];
   if (kind === 'figures') {
@@ -210,7 +218,7 @@ function render() {
       }
     }
     const table = el('table', null, 'detail-fields');
-    const caption = el('caption', kind === 'csv' ? 'All fields of the row, in column order' : 'All fields of the line, in file order');
+    const caption = el('caption', unit === 'Row' ? 'All fields of the row, in column order' : 'All fields of the line, in file order');
     const tbody = document.createElement('tbody');
     for (const [k, v] of Object.entries(record)) {
       if (used.has(k)) continue;
@@ -236,15 +244,21 @@ function render() {
 
 /**
  * Reads the record of `row` back from `file` (its source; `info` is that file's entry of
- * the import report: format, columns, spans), then shows it.
+ * the import report: format, columns, span_coding), then shows it.
  */
 async function load(file, row, info) {
   const mine = ++token;
   const dialog = $('detail');
   const fileName = file ? file.name : (info && info.name) || '';
+  const coding = (info && info.span_coding) || 'plain';
   dialog.dataset.state = 'loading';
-  $('detail-body').replaceChildren(el('p', 'Reading the record from the file…', 'detail-note'));
-  const format = (info && info.format) || '';
+  const loading = {
+    gzip: 'Decompressing the file up to the record…',
+    parquet: 'Reading the row group of the record from the file…',
+  }[coding] || 'Reading the record from the file…';
+  $('detail-body').replaceChildren(el('p', loading, 'detail-note'));
+  // "csv+gzip" is a CSV file inside gzip: the inner format decides how a record is parsed.
+  const format = ((info && info.format) || '').split('+')[0];
   const delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ',' : null;
   let kind = delimiter ? 'csv' : 'json';
   const start = Number(row.span_offset);
@@ -253,17 +267,28 @@ async function load(file, row, info) {
   let record = null;
   let reason = '';
   let state = 'ready';
+  let rowGroup = null;
   await loadRedactor();
-  if (!(Number(row.span_len) > 0) || (info && info.spans === false)) {
+  if (!(Number(row.span_len) > 0) || coding === 'none') {
     kind = 'figures';
     state = 'figures';
   } else if (!file) {
     state = 'error';
     reason = 'The file is no longer available in this tab, so the record cannot be read back.';
+  } else if (coding === 'parquet') {
+    const answer = readParquetRow ? await readParquetRow(file, start) : { ok: false, message: 'no reader' };
+    if (answer.ok) {
+      text = answer.text;
+      rowGroup = answer.rowGroup;
+    } else {
+      state = 'error';
+      reason = `Could not read the row from the file (it may have been changed since it was loaded): ${answer.message}`;
+    }
   } else {
     try {
-      text = await file.slice(start, end).text();
+      text = await readSpan(file, coding, start, end - start, () => mine !== token);
     } catch (err) {
+      if (err instanceof StaleRead) return; // Another row was opened meanwhile.
       state = 'error';
       reason = 'Could not read the record from the file (it may have been changed or moved since it was loaded): '
         + `${err && err.message ? err.message : err}`;
@@ -291,7 +316,7 @@ async function load(file, row, info) {
     if (!record) state = 'raw';
   }
   if (mine !== token) return; // Another row was opened meanwhile.
-  current = { row, record, text, reason, fileName, kind };
+  current = { row, record, text, reason, fileName, kind, coding, rowGroup };
   render();
   dialog.dataset.state = state;
 }
@@ -319,7 +344,9 @@ export function closeDetail() {
   if (dialog.open) dialog.close();
 }
 
-export function initDetail() {
+/** `readRow(file, row)`: the worker's answer for row `row` of a Parquet file. */
+export function initDetail(readRow) {
+  readParquetRow = readRow;
   const dialog = $('detail');
   $('detail-close').addEventListener('click', () => closeDetail());
   $('detail-unmask').addEventListener('change', render);

@@ -51,6 +51,8 @@ let loadedReport = null;
 const optionChecks = new Map();
 /** Pending price requests of the price editor: id -> resolve(the worker's answer). */
 const priceAsks = new Map();
+/** Parquet rows asked of the worker for the drawer: id -> resolve. */
+const recordAsks = new Map();
 /** Id of the newest view request; older answers are dropped. */
 let viewId = 0;
 /** Id of the newest drill-down list request. */
@@ -165,6 +167,12 @@ function onWorkerMessage(w, msg) {
       if (resolve) resolve(msg.ok ? null : msg.message);
       break;
     }
+    case 'record': {
+      const resolve = recordAsks.get(msg.id);
+      recordAsks.delete(msg.id);
+      if (resolve) resolve(msg);
+      break;
+    }
     case 'prices':
     case 'prices-export': {
       const resolve = priceAsks.get(msg.id);
@@ -186,6 +194,10 @@ function onWorkerMessage(w, msg) {
       if (priceAsks.has(msg.id)) {
         priceAsks.get(msg.id)({ ok: false, message: msg.message, models: [], text: '' });
         priceAsks.delete(msg.id);
+      }
+      if (recordAsks.has(msg.id)) {
+        recordAsks.get(msg.id)({ ok: false, message: msg.message });
+        recordAsks.delete(msg.id);
       }
       const isLoad = currentLoad && msg.id === currentLoad.id;
       const isView = msg.id === viewId;
@@ -609,6 +621,15 @@ function askPrices(msg) {
   });
 }
 
+/** Asks the worker for row `row` of the Parquet `file`: resolves to its 'record' answer. */
+function askRecord(file, row) {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    recordAsks.set(id, resolve);
+    post({ type: 'record', id, file, row });
+  });
+}
+
 /** Asks the engine for the drill-down list of `view` in `order`. */
 function requestList(view, order) {
   requestsId = nextId++;
@@ -633,7 +654,7 @@ function start() {
     const info = loadedReport && loadedReport.files ? loadedReport.files[index] : null;
     openDetail(loadedFiles[index] || null, row, opener, info);
   });
-  initDetail();
+  initDetail(askRecord);
   initAnomalies();
   initAlerts(checkRules, () => {
     if (currentLoad && loadedReport) requestAlerts(currentView());

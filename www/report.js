@@ -176,7 +176,7 @@ function renderFiles(table, files, profileTitles, mapped) {
     tr.dataset.file = String(i);
     tr.dataset.format = f.format || '';
     tr.dataset.profile = f.profile || '';
-    tr.dataset.spans = f.spans ? 'true' : 'false';
+    tr.dataset.spanCoding = f.span_coding || '';
     const name = el('td', f.name || '(unnamed)', 'file-name left');
     name.title = f.name || '';
     const fmt = el('td', formatText(f.format), 'left');
@@ -186,7 +186,8 @@ function renderFiles(table, files, profileTitles, mapped) {
     profile.title = f.profile || '';
     const notes = [];
     if (mapped && f.records > 0) notes.push('with your field mapping');
-    if (!f.spans && f.records > 0) notes.push('compressed or columnar: drill-down shows figures only');
+    if (f.span_coding === 'none' && f.records > 0) notes.push('no text to read back (Arrow, compressed Parquet): drill-down shows figures only');
+    if (f.span_coding === 'gzip' && f.records > 0) notes.push('compressed: drill-down decompresses up to the request');
     if (f.records === 0 && (f.columns || []).length > 0) notes.push('no record read: map its fields');
     const skipped = numCell(f.skipped, formatInt, (v) => v > 0);
     tr.append(
@@ -209,7 +210,7 @@ function renderFiles(table, files, profileTitles, mapped) {
 /**
  * Fills #import-report from the engine's ImportReport: {bytes, lines, records,
  * skipped_lines, ignored_records, errors:[{file, line, byte_offset, reason}], has_latency,
- * files:[{name, format, profile, bytes, records, skipped, ignored, columns, spans}]}.
+ * files:[{name, format, profile, bytes, records, skipped, ignored, columns, span_coding}]}.
  * `info`: {name, elapsedMs, profileTitles: {name: title}, mapped (read with a field mapping)}.
  */
 export function renderImportReport(report, info = {}) {
@@ -240,8 +241,8 @@ export function renderImportReport(report, info = {}) {
   renderFiles(document.getElementById('import-files'), files, info.profileTitles || {}, !!info.mapped);
 
   const notes = [el('span', 'Times without a time zone are read as UTC.')];
-  if (files.some((f) => !f.spans && f.records > 0)) {
-    notes.push(el('span', 'Compressed or columnar files cannot be read back by position: their requests show figures only.'));
+  if (files.some((f) => f.span_coding === 'none' && f.records > 0)) {
+    notes.push(el('span', 'Arrow files (and compressed Parquet files) have no text to read back: their requests show figures only.'));
   }
   document.getElementById('import-notes').replaceChildren(...notes);
 

@@ -241,6 +241,47 @@ async function readImport(mine, files, options, t0, view) {
   return true;
 }
 
+/** The full build's module, loaded once. */
+async function fullModule() {
+  if (!fullLoading) {
+    fullLoading = import(FULL_MODULE).then(async (mod) => {
+      await mod.default();
+      return mod;
+    });
+    fullLoading.catch(() => { fullLoading = null; });
+  }
+  try {
+    return await fullLoading;
+  } catch (err) {
+    throw new Error(`could not load the Parquet/Arrow reader (${FULL_MODULE}): ${err && err.message ? err.message : err}`);
+  }
+}
+
+/**
+ * Reads row `msg.row` (a record's span_offset) of the Parquet File `msg.file` back for the
+ * drill-down drawer: its last 8 bytes, its footer, then that row's row group only, decoded
+ * by the full build. Answers {type: 'record', id, ok, text (a JSON object), message}. It
+ * uses no engine state, so it does not wait behind queued work.
+ */
+async function parquetRecord(msg) {
+  try {
+    const mod = await fullModule();
+    const { file } = msg;
+    const bytes = async (from, to) => new Uint8Array(await file.slice(from, to).arrayBuffer());
+    const size = file.size;
+    if (size < 12) throw new Error('the file is too short for Parquet');
+    const footerLen = mod.parquet_footer_len(await bytes(size - 8, size));
+    if (footerLen > size) throw new Error('the footer is longer than the file');
+    const footer = await bytes(size - footerLen, size);
+    const at = mod.parquet_locate(footer, size, msg.row);
+    const text = mod.parquet_record(footer, size, at, await bytes(at.start, at.end));
+    self.postMessage({ type: 'record', id: msg.id, ok: true, text, rowGroup: at.row_group, bytesRead: 8 + footerLen + at.end - at.start });
+  } catch (err) {
+    if (isPanic(err)) reportError(msg.id, err);
+    else self.postMessage({ type: 'record', id: msg.id, ok: false, message: err && err.message ? err.message : String(err) });
+  }
+}
+
 /**
  * Replaces the lean engine by the full one (loading pkg/tokenlens_full.js once), telling the
  * page in the progress text. The engine state to carry over is the import itself, which
@@ -253,19 +294,7 @@ async function useFullEngine(mine, files) {
     fileIndex: 0, fileCount: files.length, fileName: files[0] ? files[0].name : '',
     note: 'Loading the Parquet/Arrow reader…',
   });
-  if (!fullLoading) {
-    fullLoading = import(FULL_MODULE).then(async (mod) => {
-      await mod.default();
-      return mod;
-    });
-    fullLoading.catch(() => { fullLoading = null; });
-  }
-  let mod;
-  try {
-    mod = await fullLoading;
-  } catch (err) {
-    throw new Error(`could not load the Parquet/Arrow reader (${FULL_MODULE}): ${err && err.message ? err.message : err}`);
-  }
+  const mod = await fullModule();
   const next = new mod.Engine();
   try { engine.free(); } catch { /* the lean instance is dropped either way */ }
   engine = next;
@@ -438,6 +467,9 @@ self.onmessage = (e) => {
           reportError(msg.id, err);
         }
       });
+      break;
+    case 'record':
+      parquetRecord(msg);
       break;
     case 'test-panic':
       enqueue(() => {

@@ -19,9 +19,12 @@
 //! message's buffers against its body ([`check_message`]), for which the stream is split
 //! into messages here ([`IpcStream`]) and the file's blocks are read here (`arrow_file`).
 //!
-//! Records have no byte span: drill-down cannot read them back from the file, so the file is
-//! marked without spans and every record's span is (0, 0). The `line` of an error is the
-//! 1-based row number in the file.
+//! Records have no byte span. A Parquet file's records are found again by their row
+//! number (span coding `parquet`): [`parquet_locate`] tells from the file's footer which
+//! bytes hold that row's row group, and [`parquet_record`] decodes the row from the footer
+//! and those bytes alone, so drill-down reads one row group, not the file. Arrow IPC
+//! records (and those of a compressed Parquet file) have none (span coding `none`, span
+//! (0, 0)). The `line` of an error is the 1-based row number in the file.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -42,11 +45,12 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Encoding, PageType};
 use parquet::column::page::Page;
 use parquet::file::metadata::RowGroupMetaData;
+use parquet::file::reader::ChunkReader;
 use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::record::{json_path, owned, Source, Val};
 use super::sniff::Format;
-use super::{time, Sink};
+use super::{time, Sink, SpanCoding};
 
 /// Rows per decoded Parquet batch: bounds the memory of one batch.
 const BATCH_ROWS: usize = 8192;
@@ -82,10 +86,13 @@ struct Rows {
 }
 
 impl ColumnarDecoder {
-    /// A decoder for `format` (Parquet, Arrow IPC file or stream). Marks the file as one
-    /// whose records cannot be read back by byte span.
+    /// A decoder for `format` (Parquet, Arrow IPC file or stream). Marks the file's span
+    /// coding: row numbers for a Parquet file as stored, else none.
     pub fn new(format: Format, sink: &mut Sink) -> Self {
-        sink.spans = false;
+        sink.span_coding = match (format, sink.span_coding) {
+            (Format::Parquet, SpanCoding::Plain) => SpanCoding::Parquet,
+            _ => SpanCoding::None,
+        };
         let input = match format {
             Format::ArrowStream => Input::Stream(Box::default()),
             _ => Input::Buffered(Vec::new()),
@@ -178,7 +185,7 @@ impl Rows {
             .enumerate()
             .find_map(|(i, rg)| {
                 check_row_group(i, rg, file_len, &mut rows)
-                    .and_then(|()| check_pages(i, rg, &bytes))
+                    .and_then(|()| check_pages(i, rg, &Arc::new(bytes.clone())))
                     .err()
                     .map(|why| (i, why))
             });
@@ -360,11 +367,14 @@ fn check_row_group(
 /// (or before it): the reader then stops before them, and so does the look here (it
 /// could only cost time: parquet 60.1 can spend minutes on a damaged page header, whose
 /// thrift skips a long list past the end of the column chunk without an error).
-fn check_pages(i: usize, rg: &RowGroupMetaData, bytes: &bytes::Bytes) -> Result<(), String> {
+fn check_pages<R: ChunkReader + 'static>(
+    i: usize,
+    rg: &RowGroupMetaData,
+    reader: &Arc<R>,
+) -> Result<(), String> {
     let rows = usize::try_from(rg.num_rows()).unwrap_or(0);
     for col in rg.columns() {
-        let reader = Arc::new(bytes.clone());
-        let Ok(pages) = SerializedPageReader::new(reader, col, rows, None) else {
+        let Ok(pages) = SerializedPageReader::new(Arc::clone(reader), col, rows, None) else {
             return Ok(());
         };
         let name = col.column_path().string();
@@ -1117,6 +1127,237 @@ fn decimal(unscaled: f64, scale: i8) -> Val<'static> {
 fn date(days: i64) -> Val<'static> {
     let (y, m, d) = time::civil_from_days(days);
     Val::Str(Cow::Owned(format!("{y:04}-{m:02}-{d:02}")))
+}
+
+/// Bytes at the end of a Parquet file that give its footer's length: read these first.
+pub const PARQUET_TAIL: u64 = 8;
+
+/// The length of a Parquet file's footer (its metadata and the 8-byte tail), from the
+/// file's last [`PARQUET_TAIL`] bytes.
+pub fn parquet_footer_len(tail: &[u8]) -> Result<u64, String> {
+    match tail {
+        [a, b, c, d, b'P', b'A', b'R', b'1'] => {
+            Ok(u64::from(u32::from_le_bytes([*a, *b, *c, *d])) + PARQUET_TAIL)
+        }
+        _ => Err("the file does not end as a Parquet file does".to_string()),
+    }
+}
+
+/// Where one row of a Parquet file lies: its row group, its row within that group, and
+/// the bytes `start..end` of the file that hold the group's column chunks.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ParquetRow {
+    /// The row group's index in the file.
+    pub row_group: usize,
+    /// The row's index in its row group.
+    pub row_in_group: u64,
+    /// The file offset of the group's first column chunk.
+    pub start: u64,
+    /// The file offset just past its last column chunk.
+    pub end: u64,
+}
+
+fn parquet_metadata(footer: &[u8]) -> Result<parquet::file::metadata::ParquetMetaData, String> {
+    let meta = footer
+        .len()
+        .checked_sub(PARQUET_TAIL as usize)
+        .map(|n| &footer[..n])
+        .ok_or("the footer is too short")?;
+    parquet::file::metadata::ParquetMetaDataReader::decode_metadata(meta)
+        .map_err(|e| format!("the footer cannot be read: {e}"))
+}
+
+/// Where row `row` (0-based, as in the records' spans) of a Parquet file of `file_len`
+/// bytes lies, from its footer (its last [`parquet_footer_len`] bytes).
+pub fn parquet_locate(footer: &[u8], file_len: u64, row: u64) -> Result<ParquetRow, String> {
+    let meta = parquet_metadata(footer)?;
+    let mut before = 0i64;
+    for (i, rg) in meta.row_groups().iter().enumerate() {
+        let first = before;
+        // Checked as the ingest checks it: the reader asserts on what this refuses.
+        check_row_group(i, rg, file_len, &mut before)?;
+        if (row as i64) < before {
+            let ranges = rg.columns().iter().map(|c| c.byte_range());
+            let start = ranges.clone().map(|(s, _)| s).min().unwrap_or(0);
+            let end = ranges.map(|(s, n)| s + n).max().unwrap_or(0);
+            return Ok(ParquetRow {
+                row_group: i,
+                row_in_group: (row as i64 - first) as u64,
+                start,
+                end,
+            });
+        }
+    }
+    Err(format!("the file has {before} rows, not row {}", row + 1))
+}
+
+/// One row group's bytes at their place in a Parquet file: once the reader has the
+/// metadata it asks for nothing else. A clone shares the bytes.
+#[derive(Clone)]
+struct GroupBytes {
+    start: u64,
+    bytes: bytes::Bytes,
+    file_len: u64,
+}
+
+impl GroupBytes {
+    fn range(&self, start: u64, len: u64) -> parquet::errors::Result<std::ops::Range<usize>> {
+        let from = start.checked_sub(self.start);
+        match from.filter(|&f| f.saturating_add(len) <= self.bytes.len() as u64) {
+            Some(f) => Ok(f as usize..(f + len) as usize),
+            None => Err(parquet::errors::ParquetError::General(format!(
+                "bytes {start}..{} are outside the row group read",
+                start.saturating_add(len)
+            ))),
+        }
+    }
+}
+
+impl parquet::file::reader::Length for GroupBytes {
+    fn len(&self) -> u64 {
+        self.file_len
+    }
+}
+
+impl ChunkReader for GroupBytes {
+    type T = bytes::buf::Reader<bytes::Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        let rest = (self.start + self.bytes.len() as u64).saturating_sub(start);
+        let range = self.range(start, rest)?;
+        Ok(bytes::Buf::reader(self.bytes.slice(range)))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let range = self.range(start, length as u64)?;
+        Ok(self.bytes.slice(range))
+    }
+}
+
+/// The fields of the row `at` of a Parquet file of `file_len` bytes, as the text of a
+/// JSON object in column order (the drawer lists them so), decoded from its footer and
+/// `group`, the bytes `at.start..at.end`.
+pub fn parquet_record(
+    footer: &[u8],
+    file_len: u64,
+    at: &ParquetRow,
+    group: Vec<u8>,
+) -> Result<String, String> {
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, RowSelection, RowSelector,
+    };
+    if group.len() as u64 != at.end.saturating_sub(at.start) {
+        return Err(format!(
+            "{} bytes were given for the row group's {}",
+            group.len(),
+            at.end.saturating_sub(at.start)
+        ));
+    }
+    let meta = parquet_metadata(footer)?;
+    let rg = meta
+        .row_groups()
+        .get(at.row_group)
+        .ok_or_else(|| format!("the file has no row group {}", at.row_group))?;
+    let mut rows = 0;
+    check_row_group(at.row_group, rg, file_len, &mut rows)?;
+    let skip = usize::try_from(at.row_in_group)
+        .ok()
+        .filter(|&r| (r as i64) < rg.num_rows())
+        .ok_or_else(|| format!("row group {} has no row {}", at.row_group, at.row_in_group))?;
+    let reader = GroupBytes {
+        start: at.start,
+        bytes: bytes::Bytes::from(group),
+        file_len,
+    };
+    check_pages(at.row_group, rg, &Arc::new(reader.clone()))?;
+    let meta = ArrowReaderMetadata::try_new(Arc::new(meta), ArrowReaderOptions::default())
+        .map_err(|e| e.to_string())?;
+    let selection = RowSelection::from(vec![RowSelector::skip(skip), RowSelector::select(1)]);
+    let mut batches = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta)
+        .with_row_groups(vec![at.row_group])
+        .with_row_selection(selection)
+        .with_batch_size(1)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let batch = match batches.next() {
+        Some(Ok(b)) if b.num_rows() == 1 => b,
+        Some(Err(e)) => return Err(e.to_string()),
+        _ => return Err("the row could not be read".to_string()),
+    };
+    // Written by hand: serde_json's Map sorts its keys.
+    let schema = batch.schema();
+    let fields: Vec<String> = schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(f, col)| {
+            format!(
+                "{}:{}",
+                serde_json::Value::from(f.name().as_str()),
+                json(col.as_ref(), 0)
+            )
+        })
+        .collect();
+    Ok(format!("{{{}}}", fields.join(",")))
+}
+
+/// The value at `row` of `arr` as JSON: lists, structs and maps as JSON containers,
+/// everything else as [`value`] reads it.
+fn json(arr: &dyn Array, row: usize) -> serde_json::Value {
+    use serde_json::Value as J;
+    if arr.is_null(row) {
+        return J::Null;
+    }
+    let list = |values: ArrayRef| {
+        J::Array(
+            (0..values.len())
+                .map(|i| json(values.as_ref(), i))
+                .collect(),
+        )
+    };
+    match arr.data_type() {
+        DataType::List(_) => list(arr.as_list::<i32>().value(row)),
+        DataType::LargeList(_) => list(arr.as_list::<i64>().value(row)),
+        DataType::FixedSizeList(..) => list(arr.as_fixed_size_list().value(row)),
+        DataType::Struct(fields) => {
+            let s = arr.as_struct();
+            J::Object(
+                fields
+                    .iter()
+                    .zip(s.columns())
+                    .map(|(f, c)| (f.name().clone(), json(c.as_ref(), row)))
+                    .collect(),
+            )
+        }
+        DataType::Map(..) => {
+            let entries = arr.as_map().value(row);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            J::Object(
+                (0..entries.len())
+                    .map(|i| {
+                        let key = match json(keys.as_ref(), i) {
+                            J::String(k) => k,
+                            other => other.to_string(),
+                        };
+                        (key, json(values.as_ref(), i))
+                    })
+                    .collect(),
+            )
+        }
+        DataType::Dictionary(..) => match dictionary(arr, row) {
+            Some((values, j)) => json(values.as_ref(), j),
+            None => J::Null,
+        },
+        _ => match value(arr, row) {
+            Val::Null => J::Null,
+            Val::Bool(b) => J::Bool(b),
+            Val::Int(i) => J::from(i),
+            Val::Float(x) => serde_json::Number::from_f64(x).map_or(J::Null, J::Number),
+            Val::Str(s) => J::String(s.into_owned()),
+            Val::List(items) => J::Array(items.into_iter().map(J::String).collect()),
+            Val::Other(what) => J::String(format!("({what})")),
+        },
+    }
 }
 
 #[cfg(test)]

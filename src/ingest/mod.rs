@@ -58,14 +58,31 @@ pub struct FileReport {
     pub ignored: u64,
     /// The top-level field names of its first record (or its CSV header), for mapping.
     pub columns: Vec<String>,
-    /// Whether drill-down can read a record's text back from the file by byte span
-    /// (not for compressed or columnar files).
-    pub spans: bool,
+    /// What a record's byte span (its source line or element) is an offset into, so
+    /// drill-down can read its text back.
+    pub span_coding: SpanCoding,
     /// What this build lacks to read the file: empty, or `columnar` for Parquet and Arrow
     /// files when it was built without the `columnar` feature (the page's lean engine;
     /// the page then reads the import again with the full one). Not serialized when empty.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub needs: String,
+}
+
+/// What the byte spans of a file's records point into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanCoding {
+    /// The file as stored: a span is a `Blob.slice` of it.
+    Plain,
+    /// The decompressed stream of a gzip file (its members one after another, as
+    /// `MultiGzDecoder` gives them): the file must be decompressed up to the span.
+    Gzip,
+    /// A Parquet file's rows: a span is (the record's 0-based row number in the file, 1);
+    /// drill-down reads that row's row group ([`columnar::parquet_locate`]).
+    Parquet,
+    /// No span (Arrow, compressed Parquet, gzip inside gzip): only the figures can be shown.
+    #[default]
+    None,
 }
 
 /// What an import read, kept and skipped.
@@ -104,8 +121,8 @@ pub struct Sink {
     mapping_keys: Vec<String>,
     /// OpenTelemetry spans found in a file of another shape use their own mapping.
     otlp: Option<Mapping>,
-    /// Whether byte spans point into the file as stored.
-    spans: bool,
+    /// What the current file's byte spans point into.
+    span_coding: SpanCoding,
 }
 
 impl Sink {
@@ -122,7 +139,10 @@ impl Sink {
         self.report.records += 1;
         self.this_file().records += 1;
         let file = self.report.files.len().saturating_sub(1) as u16;
-        let span = if self.spans { row.span } else { (0, 0) };
+        let span = match self.span_coding {
+            SpanCoding::None => (0, 0),
+            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet => row.span,
+        };
         self.builder.push(&Row {
             span,
             file,
@@ -248,8 +268,12 @@ impl Sink {
                 );
             }
             Ok(Outcome::Call(m)) => {
-                let row = m.row((offset, len));
-                self.record(&row);
+                // A Parquet record is found by its row number (its `line`, 1-based).
+                let span = match self.span_coding {
+                    SpanCoding::Parquet => (line.saturating_sub(1), 1),
+                    _ => (offset, len),
+                };
+                self.record(&m.row(span));
             }
             Ok(Outcome::NotACall) => {
                 self.report.ignored_records += 1;
@@ -443,8 +467,12 @@ impl Decoder {
             Format::Csv => Decoder::Csv(Box::new(csv::CsvDecoder::new(b','))),
             Format::Tsv => Decoder::Csv(Box::new(csv::CsvDecoder::new(b'\t'))),
             Format::Gzip => {
-                // Offsets inside decompressed bytes do not point into the file.
-                sink.spans = false;
+                // The inner decoder's offsets count decompressed bytes. gzip inside gzip
+                // would need two decompressions to read back: not offered.
+                sink.span_coding = match sink.span_coding {
+                    SpanCoding::Plain => SpanCoding::Gzip,
+                    SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::None => SpanCoding::None,
+                };
                 sink.this_file().format = "gzip".to_string();
                 Decoder::Gzip(Box::new(Gzip {
                     gz: flate2::write::MultiGzDecoder::new(Vec::new()),
@@ -536,10 +564,10 @@ impl Ingest {
         self.sink.mapping = None;
         self.sink.mapping_keys.clear();
         self.sink.otlp = None;
-        self.sink.spans = true;
+        self.sink.span_coding = SpanCoding::Plain;
         self.sink.report.files.push(FileReport {
             name: name.to_string(),
-            spans: true,
+            span_coding: SpanCoding::Plain,
             ..FileReport::default()
         });
     }
@@ -554,8 +582,8 @@ impl Ingest {
     fn end_file(&mut self) {
         if self.started {
             self.decoder.finish(&mut self.sink);
-            let spans = self.sink.spans;
-            self.sink.this_file().spans = spans;
+            let coding = self.sink.span_coding;
+            self.sink.this_file().span_coding = coding;
             self.decoder = Decoder::default();
             self.started = false;
         }

@@ -11,6 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {
   ROOT, OUT, cli, summaryJson, startHarness, openPage as openPageIn, state, errorText, waitReady, dropFile, dropFiles,
   kpis, kpiValue, assertKpisMatch, writeLines, lineAt, waitRequests, showRequests, requestRows, openRequest,
@@ -57,7 +58,7 @@ async function reportFiles(page) {
     records: Number(tr.children[3].dataset.value),
     skipped: Number(tr.children[4].dataset.value),
     ignored: Number(tr.children[5].dataset.value),
-    spans: tr.dataset.spans === 'true',
+    spanCoding: tr.dataset.spanCoding,
     note: tr.children[6].textContent,
   })));
 }
@@ -79,6 +80,70 @@ function cliMapArgs(map) {
 function csvField(v) {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The columns of the drill-down test files, in order. */
+const DRILL_COLUMNS = ['timestamp', 'request_id', 'application', 'model_name', 'latency_ms', 'status_code',
+  'prompt_tokens', 'completion_tokens', 'input_prompt', 'llm_output', 'error_message'];
+
+/** `n` records with distinct latencies (slowest = last) and text that is hard to cut well. */
+function drillRecords(n) {
+  return Array.from({ length: n }, (_, i) => ({
+    timestamp: `2026-11-12T10:${String(i).padStart(2, '0')}:00.250Z`,
+    request_id: `req-${i}`,
+    application: 'gz-app',
+    model_name: i % 2 ? 'gpt-4o' : 'gpt-4o-mini',
+    latency_ms: 100 + i * 10,
+    status_code: i % 7 === 3 ? 500 : 200,
+    prompt_tokens: 50 + i,
+    completion_tokens: 10 + i,
+    input_prompt: `Frage ${i}: naïve café, 日本語 — "quoted", a comma, and a tab\there`,
+    llm_output: `Antwort ${i}:\nline two ✓ ${'xy'.repeat(i * 7)}`,
+    error_message: i % 7 === 3 ? `upstream error ${i}` : '',
+  }));
+}
+
+/** The bytes of `rec`'s JSON line, its newline excluded. */
+function lineLength(rec) {
+  return Buffer.byteLength(JSON.stringify(rec));
+}
+
+/** What the drawer shows: its state, long texts and field table. */
+async function drawerContent(page) {
+  return {
+    state: await page.$eval('#detail', (d) => d.dataset.state),
+    texts: Object.fromEntries(await page.$$eval('#detail .detail-text', (ss) => ss.map((x) => [x.dataset.field, x.querySelector('pre').textContent]))),
+    fields: await detailFields(page),
+  };
+}
+
+/**
+ * Drops `file` on a new page, checks its report row says `coding`, and opens the drawer of
+ * the requests `pick(n)` picks of the n listed slowest first (by default the two slowest,
+ * the 21st and the fastest): [{row, drawer, where}].
+ */
+async function drillDown(file, coding, pick = (n) => [0, 1, 20, n - 1]) {
+  const { page, problems } = await openPage();
+  await dropFile(page, file);
+  await waitReady(page);
+  const [report] = await reportFiles(page);
+  assert.equal(report.spanCoding, coding, `${file}: span coding`);
+  if (coding === 'gzip') assert.match(report.note, /compressed: drill-down decompresses up to the request/);
+  assert.doesNotMatch(await page.textContent('#import-notes'), /figures only/);
+  await waitRequests(page, 'slowest');
+  const rows = await requestRows(page);
+  const out = [];
+  for (const index of pick(rows.length)) {
+    await openRequest(page, index);
+    out.push({ row: rows[index], drawer: await drawerContent(page), where: await page.textContent('#detail .detail-where') });
+    assert.equal(out.at(-1).drawer.state, 'ready', `${file}, row ${index}: ${await page.textContent('#detail-body')}`);
+    if (index === 0) await page.screenshot({ path: path.join(OUT, `formats-drill-${path.basename(file)}.png`) });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.getElementById('detail').open);
+  }
+  assert.deepEqual(problems.pageErrors, []);
+  await page.close();
+  return out;
 }
 
 describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => {
@@ -170,33 +235,168 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await page.close();
   });
 
-  test('(b) a gzip file imports; its drill-down shows the figures with a note', { timeout: TIMEOUT }, async () => {
-    const file = fixture('article.jsonl.gz');
-    const s = summaryJson(file);
+  test('(b) gzip files (one member and several) drill down to the same text as their uncompressed copies', { timeout: 2 * TIMEOUT }, async () => {
+    const records = drillRecords(40);
+    const jsonl = writeLines(tmp, 'drill.jsonl', records.map((r) => JSON.stringify({ ...r, error_message: r.error_message || null })));
+    const csv = writeLines(tmp, 'drill.csv', [
+      DRILL_COLUMNS.join(','),
+      ...records.map((r) => DRILL_COLUMNS.map((c) => csvField(r[c])).join(',')),
+    ]);
+    for (const plain of [jsonl, csv]) {
+      const bytes = fs.readFileSync(plain);
+      // Three members cut mid-line, the second cut inside a multi-byte character.
+      const cut1 = Math.floor(bytes.length / 3);
+      const cut2 = bytes.indexOf('日本語', Math.floor(bytes.length * 2 / 3)) + 1;
+      const one = `${plain}.gz`;
+      const three = `${plain.replace(/(\.\w+)$/, '-3$1')}.gz`;
+      fs.writeFileSync(one, zlib.gzipSync(bytes));
+      fs.writeFileSync(three, Buffer.concat([bytes.subarray(0, cut1), bytes.subarray(cut1, cut2), bytes.subarray(cut2)].map((b) => zlib.gzipSync(b))));
+
+      const want = await drillDown(plain, 'plain');
+      for (const gz of [one, three]) {
+        const got = await drillDown(gz, 'gzip');
+        assert.deepEqual(got.map((d) => d.row.offset), want.map((d) => d.row.offset), `${path.basename(gz)}: the same spans`);
+        assert.deepEqual(got.map((d) => d.drawer), want.map((d) => d.drawer), `${path.basename(gz)}: the same drawer`);
+        for (const d of got) assert.match(d.where, new RegExp(`at byte [\\d,]+ \\(.*\\) of ${path.basename(gz)}, decompressed$`));
+        if (gz === three) assert.ok(got.some((d) => d.row.offset >= cut2), 'a record of the third member is read');
+      }
+      // The exact text of the records, from the records written.
+      for (const d of want) {
+        const rec = records[Number(d.drawer.fields.request_id.slice(4))];
+        assert.equal(d.drawer.texts.input_prompt, rec.input_prompt);
+        assert.equal(d.drawer.texts.llm_output, rec.llm_output);
+        assert.equal(d.drawer.texts.error_message, rec.error_message || undefined);
+      }
+    }
+  });
+
+  test('(b2) a late record of a large gzip file: the drawer waits for it, and a read overtaken by another opening is dropped', { timeout: 2 * TIMEOUT }, async () => {
+    const filler = (i) => JSON.stringify({
+      timestamp: `2026-11-12T11:00:${String(i % 60).padStart(2, '0')}.000Z`, request_id: `fill-${i}`, application: 'gz-app',
+      model_name: 'gpt-4o-mini', latency_ms: 100, status_code: 200, prompt_tokens: 10, completion_tokens: 5,
+      input_prompt: `filler prompt ${i}`, llm_output: `filler output ${i}`,
+    });
+    const early = { ...JSON.parse(filler(0)), request_id: 'early', latency_ms: 90_000, input_prompt: 'the first record' };
+    const late = { ...JSON.parse(filler(0)), request_id: 'late', latency_ms: 99_000, input_prompt: 'the last record' };
+    const lines = [JSON.stringify(early)];
+    for (let i = 1; i < 150_000; i++) lines.push(filler(i));
+    lines.push(JSON.stringify(late));
+    const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+    // Two members: the late record is past the first, so the wasm decoder reads it.
+    const half = Math.floor(text.length / 2);
+    const file = path.join(tmp, 'large.jsonl.gz');
+    fs.writeFileSync(file, Buffer.concat([zlib.gzipSync(text.subarray(0, half)), zlib.gzipSync(text.subarray(half))]));
+    assert.ok(fs.statSync(file).size > 400_000, `${fs.statSync(file).size} bytes: big enough to be slow when slowed`);
+
     const { page, problems } = await openPage();
     await dropFile(page, file);
     await waitReady(page);
-    assertKpisMatch(await kpis(page), s);
-    const [row] = await reportFiles(page);
-    assert.equal(row.format, 'jsonl+gzip');
-    assert.equal(row.spans, false);
-    assert.match(row.note, /figures only/);
-    assert.match(await page.textContent('#import-notes'), /Compressed or columnar files/);
-
     await waitRequests(page, 'slowest');
     const rows = await requestRows(page);
-    assert.equal(rows[0].latency, s.latency_ms.max);
-    assert.equal(rows[0].len, 0, 'no byte span into a compressed file');
+    assert.deepEqual([rows[0].latency, rows[1].latency], [99_000, 90_000]);
+    assert.equal(rows[0].offset, text.length - lineLength(late) - 1);
+
+    // Every read of a file slowed down (32 KiB per 40 ms: the late record then takes about
+    // 3 s), so the late read is still running when the drawer is closed and the first
+    // record opened: the late one must not land on it, then or later.
+    await page.evaluate(() => {
+      const stream = Blob.prototype.stream;
+      window.unslow = () => { Blob.prototype.stream = stream; };
+      Blob.prototype.stream = function slow() {
+        const reader = stream.call(this).getReader();
+        let left = new Uint8Array(0);
+        return new ReadableStream({
+          async pull(c) {
+            await new Promise((r) => { setTimeout(r, 40); });
+            if (left.length === 0) {
+              const { value, done } = await reader.read();
+              if (done) return c.close();
+              left = value;
+            }
+            c.enqueue(left.slice(0, 32768));
+            left = left.subarray(32768);
+            return undefined;
+          },
+          cancel: (why) => reader.cancel(why),
+        });
+      };
+    });
+    await page.click('#requests-table tbody tr[data-index="0"] td:nth-child(2)');
+    await page.waitForTimeout(300);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'loading');
+    assert.match(await page.textContent('#detail-body'), /Decompressing the file up to the record/);
+    await page.screenshot({ path: path.join(OUT, 'formats-gzip-loading.png') });
+    await page.keyboard.press('Escape');
+    await openRequest(page, 1);
+    assert.equal(await detailText(page, 'input_prompt'), 'the first record');
+    await page.waitForTimeout(6000);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+    assert.equal(await detailText(page, 'input_prompt'), 'the first record', 'still the first record');
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => window.unslow());
+
+    // The page thread keeps answering meanwhile: no long task (it was one of the whole read).
+    await page.evaluate(() => {
+      window.longTasks = [];
+      window.longTaskObserver = new PerformanceObserver((l) => { window.longTasks.push(...l.getEntries().map((e) => e.duration)); });
+      window.longTaskObserver.observe({ type: 'longtask' });
+    });
+    const t0 = Date.now();
+    await openRequest(page, 0);
+    const ms = Date.now() - t0;
+    const longest = await page.evaluate(() => Math.max(0, ...window.longTasks));
+    assert.ok(longest < 100, `the longest task while reading was ${longest} ms`);
+    assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'ready');
+    assert.equal(await detailText(page, 'input_prompt'), 'the last record');
+    assert.equal((await detailFields(page)).request_id, 'late');
+    console.log(`# the last record of ${(text.length / 1e6).toFixed(1)} MB of JSONL (${(fs.statSync(file).size / 1e6).toFixed(2)} MB gzip, 2 members) read back in ${ms} ms, longest task ${Math.round(longest)} ms`);
+    await page.screenshot({ path: path.join(OUT, 'formats-gzip-drilldown.png') });
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
+  test('(b3) Parquet rows drill down to the text of the CSV they were made from; an Arrow record shows its figures', { timeout: 2 * TIMEOUT }, async () => {
+    // article.parquet holds article.csv's records (tests/fixtures/formats/make_binary.py),
+    // with nulls for the CSV's empty fields, in one row group (several: tests/columnar.rs).
+    const every = (n) => [...new Array(n).keys()];
+    const want = await drillDown(fixture('article.csv'), 'plain', every);
+    const got = await drillDown(fixture('article.parquet'), 'parquet', every);
+    assert.ok(got.length >= 10, `${got.length} rows opened`); // The slowest list leaves out a row without latency.
+    const ids = (ds) => ds.map((d) => d.drawer.fields.request_id).sort();
+    assert.deepEqual(ids(got), ids(want), 'the same requests');
+    for (const d of got) {
+      const id = d.drawer.fields.request_id;
+      const w = want.find((x) => x.drawer.fields.request_id === id);
+      assert.deepEqual(d.drawer.texts, w.drawer.texts, `${id}: the same prompt, output and error`);
+      assert.match(d.where, new RegExp(`^Row ${d.row.offset + 1} \\(row group 0\\) of article\\.parquet$`));
+      assert.equal(d.row.len, 1);
+    }
+    // The exact text of one request, from the CSV file itself.
+    const csvText = fs.readFileSync(fixture('article.csv'), 'utf8');
+    const req = got.find((d) => d.drawer.fields.request_id === 'req-1002');
+    assert.ok(req, 'req-1002 is among the rows opened');
+    assert.equal(req.drawer.texts.input_prompt, 'Where is my order #4411? It says "delivered", but it isn\'t.');
+    assert.ok(csvText.includes('"Where is my order #4411? It says ""delivered"", but it isn\'t."'));
+    assert.equal(req.drawer.texts.llm_output, "Sorry about that!\nI've opened a claim with the carrier, ref C-8812.");
+
+    const { page, problems } = await openPage();
+    await dropFile(page, fixture('article.arrow'));
+    await waitReady(page);
+    const [row] = await reportFiles(page);
+    assert.equal(row.spanCoding, 'none');
+    assert.match(row.note, /figures only/);
+    assert.match(await page.textContent('#import-notes'), /Arrow files \(and compressed Parquet files\) have no text to read back/);
+    await waitRequests(page, 'slowest');
+    const [first] = await requestRows(page);
+    assert.equal(first.len, 0, 'no span into an Arrow file');
     await openRequest(page, 0);
     assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'figures');
-    const body = await page.textContent('#detail-body');
-    assert.match(body, /this file is compressed or columnar: the original text cannot be shown/i);
+    assert.match(await page.textContent('#detail-body'), /cannot be read back \(it is Arrow/);
     assert.equal(await page.$('#detail .detail-fields'), null, 'no field table');
     const figures = await page.$$eval('#detail .detail-figure', (els) => Object.fromEntries(els.map((e) => [
       e.querySelector('.detail-figure-label').textContent, e.querySelector('.detail-figure-value').textContent,
     ])));
-    assert.equal(figures['Tokens in'], rows[0].inputTokens.toLocaleString('en-US'));
-    await page.screenshot({ path: path.join(OUT, 'formats-gzip-drilldown.png') });
+    assert.equal(figures['Tokens in'], first.inputTokens.toLocaleString('en-US'));
     assert.deepEqual(problems.pageErrors, []);
     await page.close();
   });

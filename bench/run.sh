@@ -95,7 +95,8 @@ load_log="$(mktemp)"
 (
     while :; do
         read -r l1 _ </proc/loadavg
-        echo "$l1 $(pgrep -c -x 'rustc|cc1|cc1plus|ld|clippy-driver' || true)"
+        # By command name (pgrep -x takes at most 15 characters of pattern).
+        echo "$l1 $(ps -eo comm= | grep -c -x -E 'rustc|cc1|cc1plus|ld|clippy-driver' || true)"
         sleep 10
     done
 ) >"$load_log" &

@@ -156,10 +156,11 @@ export async function drawCharts(dash, bucketLabel) {
     el.textContent = bucketLabel ? `· per ${bucketLabel}, ${getDisplayZone()}` : `· ${getDisplayZone()}`;
   }
   const mod = await pageWasm();
-  for (const c of canvases()) {
-    measure(c, null);
-    drawOne(mod, c);
-  }
+  const all = canvases();
+  // Every size read before any canvas is drawn: a canvas given its new pixel size makes the
+  // next read lay the page out again (one layout per chart otherwise).
+  for (const c of all) measure(c, null);
+  for (const c of all) drawOne(mod, c);
 }
 
 /**

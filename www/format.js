@@ -50,13 +50,22 @@ export function formatMs(ms) {
 }
 
 /** USD: 1234.5 -> "$1,234.50", 0.00123 -> "$0.0012". */
+/** USD formatters by fraction digits, made once: making one costs far more than formatting
+ * (the tables format a few hundred amounts on every view). */
+const usdFmts = new Map();
+
 export function formatUsd(v) {
   if (!isNum(v)) return NULL_TEXT;
   const a = Math.abs(v);
   const digits = a === 0 ? 2 : a < 0.01 ? 4 : a < 1 ? 3 : 2;
-  return new Intl.NumberFormat(LOCALE, {
-    style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits,
-  }).format(v);
+  let fmt = usdFmts.get(digits);
+  if (!fmt) {
+    fmt = new Intl.NumberFormat(LOCALE, {
+      style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits,
+    });
+    usdFmts.set(digits, fmt);
+  }
+  return fmt.format(v);
 }
 
 /**

@@ -223,6 +223,20 @@ impl Column for DictBuilder {
     }
 }
 
+/// One zeroed buffer, the widest column's size, holding the values of every column that
+/// got none; made when the first such column asks (a table with every column has none).
+struct Zeros {
+    len: usize,
+    buf: std::cell::OnceCell<Buffer>,
+}
+
+impl Zeros {
+    fn get(&self) -> &Buffer {
+        self.buf
+            .get_or_init(|| Buffer::from_vec(vec![0u64; self.len]))
+    }
+}
+
 impl<B: Column> Lazy<B> {
     fn push(&mut self, v: Option<B::Value<'_>>) {
         match (v, &mut self.b) {
@@ -241,11 +255,11 @@ impl<B: Column> Lazy<B> {
     }
 
     /// The column, `len` rows; an empty column's values are `zeros`, shared by all of them.
-    fn finish(&mut self, len: usize, zeros: &Buffer) -> B::Array {
+    fn finish(&mut self, len: usize, zeros: &Zeros) -> B::Array {
         self.nulls = 0;
         match &mut self.b.take() {
             Some(b) => b.finish(),
-            None => B::all_null(len, zeros),
+            None => B::all_null(len, zeros.get()),
         }
     }
 }
@@ -324,9 +338,10 @@ impl TableBuilder {
     /// The finished table; the builder is left empty.
     pub fn finish(&mut self) -> Table {
         let len = arrow::array::ArrayBuilder::len(&self.error);
-        // One zeroed buffer, the widest column's size, holds the values of every column
-        // that got none.
-        let zeros = Buffer::from_vec(vec![0u64; len]);
+        let zeros = Zeros {
+            len,
+            buf: std::cell::OnceCell::new(),
+        };
         Table {
             ts: self.ts.finish(len, &zeros),
             latency_ms: self.latency_ms.finish(len, &zeros),

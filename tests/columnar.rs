@@ -141,7 +141,6 @@ fn fixture_batches() -> Vec<RecordBatch> {
 fn every_parquet_codec_reads() {
     let csv = csv_figures();
     let batches = fixture_batches();
-    let schema = batches[0].schema();
     for codec in [
         Compression::UNCOMPRESSED,
         Compression::SNAPPY,
@@ -156,12 +155,7 @@ fn every_parquet_codec_reads() {
             // Several row groups and pages, so a reader must go past the first.
             .set_max_row_group_row_count(Some(5))
             .build();
-        let mut out = Vec::new();
-        let mut w = ArrowWriter::try_new(&mut out, Arc::clone(&schema), Some(props)).unwrap();
-        for b in &batches {
-            w.write(b).unwrap();
-        }
-        w.close().unwrap();
+        let out = parquet_of(&batches, props);
         assert_eq!(figures(&summary("x.parquet", &out, 0)), csv, "{codec:?}");
     }
 }
@@ -347,6 +341,17 @@ fn fuzz_crashes_are_reported_not_panics() {
     }
 }
 
+/// `batches` written as one Parquet file with `props`.
+fn parquet_of(batches: &[RecordBatch], props: WriterProperties) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut out, batches[0].schema(), Some(props)).unwrap();
+    for b in batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    out
+}
+
 /// A Parquet file whose second row group (of three, 5 + 5 + 2 rows) has a column chunk the
 /// reader would panic on: the first row group is read, then the damage is reported.
 #[test]
@@ -355,12 +360,7 @@ fn a_damaged_parquet_row_group_keeps_the_ones_before() {
     let props = WriterProperties::builder()
         .set_max_row_group_row_count(Some(5))
         .build();
-    let mut good = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut good, batches[0].schema(), Some(props)).unwrap();
-    for b in &batches {
-        w.write(b).unwrap();
-    }
-    w.close().unwrap();
+    let good = parquet_of(&batches, props);
     let bytes = bytes::Bytes::from(good.clone());
     let meta = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .unwrap()
@@ -494,12 +494,7 @@ fn parquet_with_damaged_levels(version: WriterVersion) -> Vec<u8> {
         .set_writer_version(version)
         .set_max_row_group_row_count(Some(5))
         .build();
-    let mut out = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut out, batches[0].schema(), Some(props)).unwrap();
-    for b in &batches {
-        w.write(b).unwrap();
-    }
-    w.close().unwrap();
+    let mut out = parquet_of(&batches, props);
     let bytes = bytes::Bytes::from(out.clone());
     let meta = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
         .unwrap()
@@ -616,12 +611,7 @@ fn parquet_rows_read_back_from_their_row_group() {
     let props = WriterProperties::builder()
         .set_max_row_group_row_count(Some(5))
         .build();
-    let mut file = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut file, batches[0].schema(), Some(props)).unwrap();
-    for b in &batches {
-        w.write(b).unwrap();
-    }
-    w.close().unwrap();
+    let file = parquet_of(&batches, props);
 
     let mut ingest = Ingest::new();
     ingest.start_file("groups.parquet");

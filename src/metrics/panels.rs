@@ -1102,12 +1102,14 @@ pub fn top_users(t: &Table, prepared: &Prepared, p: &Panels) -> Vec<(usize, Tota
         order.truncate(TOP_USERS);
     }
     order.sort_by(rank);
+    // The range's run of rows (rows in time order), found once for every user.
+    let run = p.sel.range.and_then(|r| prepared.rows_in(t, r));
     order
         .into_iter()
         .map(|k| {
             let mut rows = prepared.rows_of_user(k);
             // Rows in time order: the user's rows in the range are one run of them.
-            if let Some(run) = p.sel.range.and_then(|r| prepared.rows_in(t, r)) {
+            if let Some(run) = &run {
                 let at = |row: usize| rows.partition_point(|&i| (i as usize) < row);
                 rows = &rows[at(run.start)..at(run.end)];
             }

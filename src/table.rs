@@ -152,6 +152,8 @@ trait Column: Default {
     fn finish(&mut self) -> Self::Array;
     /// `len` nulls, their values read from `zeros` (at least 8 bytes a row, all zero).
     fn all_null(len: usize, zeros: &Buffer) -> Self::Array;
+    /// Appends every row of `a`, a column of another table.
+    fn extend(&mut self, a: &Self::Array);
 }
 
 impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
@@ -171,6 +173,9 @@ impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
             ScalarBuffer::new(zeros.clone(), 0, len),
             Some(NullBuffer::new_null(len)),
         )
+    }
+    fn extend(&mut self, a: &PrimitiveArray<T>) {
+        self.append_array(a);
     }
 }
 
@@ -192,6 +197,9 @@ impl Column for BooleanBuilder {
             Some(NullBuffer::new_null(len)),
         )
     }
+    fn extend(&mut self, a: &BooleanArray) {
+        self.append_array(a);
+    }
 }
 
 impl Column for DictBuilder {
@@ -201,15 +209,7 @@ impl Column for DictBuilder {
         self.keys.append_nulls(n);
     }
     fn value(&mut self, v: &str) {
-        let id = match self.ids.get(v) {
-            Some(&id) => id,
-            None => {
-                let id = self.ids.len() as u32;
-                self.ids.insert(v.into(), id);
-                self.values.append_value(v);
-                id
-            }
-        };
+        let id = self.id(v);
         self.keys.append_value(id);
     }
     fn finish(&mut self) -> DictColumn {
@@ -220,6 +220,44 @@ impl Column for DictBuilder {
     fn all_null(len: usize, zeros: &Buffer) -> DictColumn {
         let values: ArrayRef = std::sync::Arc::new(StringArray::from(Vec::<&str>::new()));
         DictionaryArray::new(UInt32Builder::all_null(len, zeros), values)
+    }
+    fn extend(&mut self, a: &DictColumn) {
+        // Each of its labels is looked up once, when a row first uses it.
+        let values = a.values().as_any().downcast_ref::<StringArray>();
+        let mut ids: Vec<Option<u32>> = vec![None; values.map_or(0, |v| v.len())];
+        let keys = a.keys();
+        for i in 0..a.len() {
+            let key = keys.is_valid(i).then(|| keys.value(i) as usize);
+            match (key, values) {
+                (Some(k), Some(values)) if k < values.len() => {
+                    let id = match ids[k] {
+                        Some(id) => id,
+                        None => {
+                            let id = self.id(values.value(k));
+                            ids[k] = Some(id);
+                            id
+                        }
+                    };
+                    self.keys.append_value(id);
+                }
+                _ => self.keys.append_null(),
+            }
+        }
+    }
+}
+
+impl DictBuilder {
+    /// The id of label `v`, added to the dictionary when new.
+    fn id(&mut self, v: &str) -> u32 {
+        match self.ids.get(v) {
+            Some(&id) => id,
+            None => {
+                let id = self.ids.len() as u32;
+                self.ids.insert(v.into(), id);
+                self.values.append_value(v);
+                id
+            }
+        }
     }
 }
 
@@ -252,6 +290,29 @@ impl<B: Column> Lazy<B> {
                 .value(v);
             }
         }
+    }
+
+    /// Appends every row of `a`, a column of another table; a column without a value
+    /// stays empty.
+    fn extend(&mut self, a: &B::Array)
+    where
+        B::Array: Array,
+    {
+        if a.null_count() == a.len() {
+            match &mut self.b {
+                Some(b) => b.nulls(a.len()),
+                None => self.nulls += a.len(),
+            }
+            return;
+        }
+        let nulls = self.nulls;
+        self.b
+            .get_or_insert_with(|| {
+                let mut b = B::default();
+                b.nulls(nulls);
+                b
+            })
+            .extend(a);
     }
 
     /// The column, `len` rows; an empty column's values are `zeros`, shared by all of them.
@@ -302,37 +363,44 @@ impl TableBuilder {
     /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries);
     /// its file numbers are shifted by `file_shift` (the files already appended).
     pub fn append(&mut self, t: &Table, file_shift: u16) {
-        let num = |a: &dyn Array, i: usize| a.is_valid(i);
-        for i in 0..t.len() {
-            self.push(&Row {
-                ts: num(&t.ts, i).then(|| t.ts.value(i)),
-                latency_ms: num(&t.latency_ms, i).then(|| t.latency_ms.value(i)),
-                ttft_ms: num(&t.ttft_ms, i).then(|| t.ttft_ms.value(i)),
-                status: num(&t.status, i).then(|| t.status.value(i)),
-                error: t.error.value(i),
-                error_type: dict_value(&t.error_type, i),
-                user_id: dict_value(&t.user_id, i),
-                application: dict_value(&t.application, i),
-                model: dict_value(&t.model, i),
-                provider: dict_value(&t.provider, i),
-                feature: dict_value(&t.feature, i),
-                tags: dict_value(&t.tags, i),
-                input_tokens: num(&t.input_tokens, i).then(|| t.input_tokens.value(i)),
-                output_tokens: num(&t.output_tokens, i).then(|| t.output_tokens.value(i)),
-                cached_input_tokens: num(&t.cached_input_tokens, i)
-                    .then(|| t.cached_input_tokens.value(i)),
-                reasoning_tokens: num(&t.reasoning_tokens, i).then(|| t.reasoning_tokens.value(i)),
-                cost_usd: num(&t.cost_usd, i).then(|| t.cost_usd.value(i)),
-                cost_source: t.cost_source.value(i),
-                feedback: num(&t.feedback, i).then(|| t.feedback.value(i)),
-                hallucination: num(&t.hallucination, i).then(|| t.hallucination.value(i)),
-                safety_violation: num(&t.safety_violation, i).then(|| t.safety_violation.value(i)),
-                relevance: num(&t.relevance, i).then(|| t.relevance.value(i)),
-                coherence: num(&t.coherence, i).then(|| t.coherence.value(i)),
-                span: (t.span_offset.value(i), t.span_len.value(i)),
-                file: t.file.value(i) + file_shift,
-            });
+        self.ts.extend(&t.ts);
+        self.latency_ms.extend(&t.latency_ms);
+        self.ttft_ms.extend(&t.ttft_ms);
+        self.status.extend(&t.status);
+        self.error.append_array(&t.error);
+        self.error_type.extend(&t.error_type);
+        self.user_id.extend(&t.user_id);
+        self.application.extend(&t.application);
+        self.model.extend(&t.model);
+        self.provider.extend(&t.provider);
+        self.feature.extend(&t.feature);
+        self.tags.extend(&t.tags);
+        self.input_tokens.extend(&t.input_tokens);
+        self.output_tokens.extend(&t.output_tokens);
+        self.cached_input_tokens.extend(&t.cached_input_tokens);
+        self.reasoning_tokens.extend(&t.reasoning_tokens);
+        self.cost_usd.extend(&t.cost_usd);
+        self.cost_source.append_array(&t.cost_source);
+        self.feedback.extend(&t.feedback);
+        self.hallucination.extend(&t.hallucination);
+        self.safety_violation.extend(&t.safety_violation);
+        self.relevance.extend(&t.relevance);
+        self.coherence.extend(&t.coherence);
+        self.span_offset.append_array(&t.span_offset);
+        self.span_len.append_array(&t.span_len);
+        for f in t.file.values().iter() {
+            self.file.append_value(f.saturating_add(file_shift));
         }
+    }
+
+    /// Rows appended so far.
+    pub fn len(&self) -> usize {
+        arrow::array::ArrayBuilder::len(&self.error)
+    }
+
+    /// Whether no row was appended.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The finished table; the builder is left empty.

@@ -174,6 +174,16 @@ struct ImportOptions {
     model: Option<String>,
 }
 
+/// The format a file's first bytes show (`jsonl`, `csv`, `gzip`, …), or "" when they do not
+/// tell yet or show none; `whole`: `head` is the whole file.
+#[wasm_bindgen]
+pub fn sniff_format(head: &[u8], whole: bool, name: &str) -> String {
+    match crate::ingest::sniff::sniff(head, whole, name) {
+        crate::ingest::sniff::Sniffed::Known(f) => f.name().to_string(),
+        _ => String::new(),
+    }
+}
+
 /// Loaded records and the import in progress.
 #[wasm_bindgen]
 pub struct Engine {
@@ -242,6 +252,47 @@ impl Engine {
         self.ingest
             .get_or_insert_with(|| Ingest::with_options(opts.clone()))
             .feed(chunk);
+    }
+
+    /// Starts reading a part of the JSON Lines file `name`: its bytes from `offset` (a line
+    /// start) on. For a worker that reads a big file beside the one reading its start; its
+    /// [`Engine::finish_part`] goes to that one's [`Engine::append_part`].
+    pub fn start_part(&mut self, name: &str, offset: f64) {
+        self.ingest = Some(Ingest::for_part(name, offset as u64, self.opts.clone()));
+    }
+
+    /// Rows of a part read so far and not yet taken.
+    pub fn part_rows(&self) -> usize {
+        self.ingest.as_ref().map_or(0, |i| i.rows())
+    }
+
+    /// The rows of a part read so far, as bytes for [`Engine::append_part`]; reading goes on.
+    pub fn take_part_rows(&mut self) -> Result<Vec<u8>, JsError> {
+        let ingest = self
+            .ingest
+            .as_mut()
+            .ok_or_else(|| JsError::new("no part is being read"))?;
+        Ok(ingest.take_rows())
+    }
+
+    /// Ends a part begun by [`Engine::start_part`]: its last rows and its report as bytes.
+    pub fn finish_part(&mut self) -> Result<Vec<u8>, JsError> {
+        let ingest = self
+            .ingest
+            .take()
+            .ok_or_else(|| JsError::new("no part was read"))?;
+        Ok(ingest.finish_part())
+    }
+
+    /// Appends a piece of a part of the current file that another worker read (its
+    /// [`Engine::take_part_rows`] and [`Engine::finish_part`] bytes, in order), as if its
+    /// bytes had been fed here: the bytes fed so far must end where that part starts.
+    pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
+        let ingest = self
+            .ingest
+            .as_mut()
+            .ok_or_else(|| JsError::new("no file is being read"))?;
+        ingest.append_part(bytes).map_err(|e| JsError::new(&e))
     }
 
     /// {bytes, records, skipped_lines} so far.

@@ -278,3 +278,163 @@ fn gzip_inside_gzip_has_no_spans() {
     assert_eq!(spans.len(), spans_of("a", &plain, 1 << 20).0.len());
     assert!(spans.iter().all(|&s| s == (0, 0)));
 }
+
+/// `bytes` read as the page's workers read a big JSON Lines file: the first part fed to one
+/// import, each later part (starting at a line start in `cuts`) read by an import of its
+/// own, turned into bytes a few rows at a time and appended to the first in order.
+fn read_in_parts(bytes: &[u8], cuts: &[usize]) -> (tokenlens::Table, tokenlens::ImportReport) {
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < bytes.len()));
+    bounds.sort_unstable();
+    bounds.dedup();
+    bounds.push(bytes.len());
+    let mut first = Ingest::new();
+    first.start_file("input.jsonl");
+    first.feed(&bytes[..bounds[1]]);
+    for w in bounds[1..].windows(2) {
+        let mut part = Ingest::for_part("input.jsonl", w[0] as u64, Default::default());
+        // Parts are fed in pieces, and go over in pieces of rows.
+        let mut pieces = Vec::new();
+        for piece in bytes[w[0]..w[1]].chunks(97) {
+            part.feed(piece);
+            if part.rows() >= 5 {
+                pieces.push(part.take_rows());
+            }
+        }
+        pieces.push(part.finish_part());
+        for piece in pieces {
+            first.append_part(piece).unwrap();
+        }
+    }
+    first.finish()
+}
+
+fn read_whole(bytes: &[u8]) -> (tokenlens::Table, tokenlens::ImportReport) {
+    let mut ingest = Ingest::new();
+    ingest.start_file("input.jsonl");
+    ingest.feed(bytes);
+    ingest.finish()
+}
+
+/// Line starts of `bytes` (after the first line).
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    (1..bytes.len())
+        .filter(|&i| bytes[i - 1] == b'\n')
+        .collect()
+}
+
+/// The article's records, bad lines and bytes, and other exports' lines, in one file.
+fn many_shapes() -> Vec<u8> {
+    let mut bytes = mixed_input();
+    for name in [
+        "invalid/mixed_schemas.jsonl",
+        "formats/helicone.jsonl",
+        "formats/langsmith_runs.jsonl",
+        "formats/otlp_lines.jsonl",
+        "formats/openai_batch.jsonl",
+    ] {
+        bytes.extend(fixture(name));
+        if bytes.last() != Some(&b'\n') {
+            bytes.push(b'\n');
+        }
+    }
+    bytes
+}
+
+#[test]
+fn a_file_read_in_two_parts_equals_the_whole_at_every_line_start() {
+    let bytes = many_shapes();
+    let (table, report) = read_whole(&bytes);
+    let whole = table.to_record_batch().unwrap();
+    assert!(report.skipped_lines > 0 && report.records > 300);
+    for cut in line_starts(&bytes) {
+        let (t, r) = read_in_parts(&bytes, &[cut]);
+        assert_eq!(t.to_record_batch().unwrap(), whole, "cut at byte {cut}");
+        assert_eq!(r, report, "cut at byte {cut}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn a_file_read_in_many_parts_equals_the_whole(picks in proptest::collection::vec(any::<usize>(), 1..6)) {
+        let bytes = many_shapes();
+        let starts = line_starts(&bytes);
+        let cuts: Vec<usize> = picks.iter().map(|p| starts[p % starts.len()]).collect();
+        let (table, report) = read_whole(&bytes);
+        let (t, r) = read_in_parts(&bytes, &cuts);
+        prop_assert_eq!(t.to_record_batch().unwrap(), table.to_record_batch().unwrap());
+        prop_assert_eq!(r, report);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn a_part_with_changed_bytes_never_panics(flips in proptest::collection::vec((any::<usize>(), 1..=255u8), 1..4)) {
+        let bytes = mixed_input();
+        let cut = line_starts(&bytes)[150];
+        let mut part = Ingest::for_part("input.jsonl", cut as u64, Default::default());
+        part.feed(&bytes[cut..]);
+        let mut encoded = part.finish_part();
+        for (at, x) in flips {
+            let n = encoded.len();
+            encoded[at % n] ^= x;
+        }
+        let mut first = Ingest::new();
+        first.start_file("input.jsonl");
+        first.feed(&bytes[..cut]);
+        // Taken or refused; whichever, the import goes on to a table.
+        let _ = first.append_part(encoded);
+        let (table, _) = first.finish();
+        prop_assert!(table.len() >= 100);
+    }
+}
+
+#[test]
+fn a_damaged_part_is_refused_not_read() {
+    let bytes = mixed_input();
+    let cut = line_starts(&bytes)[150];
+    let mut part = Ingest::for_part("input.jsonl", cut as u64, Default::default());
+    part.feed(&bytes[cut..]);
+    let encoded = part.finish_part();
+    let encoded = &encoded[..];
+    let fresh = || {
+        let mut first = Ingest::new();
+        first.start_file("input.jsonl");
+        first.feed(&bytes[..cut]);
+        first
+    };
+    // Cut short anywhere, or with a byte changed in its row count: an error, never a panic.
+    for n in (0..encoded.len()).step_by(encoded.len() / 500 + 1) {
+        assert!(
+            fresh().append_part(encoded[..n].to_vec()).is_err(),
+            "cut to {n} bytes"
+        );
+    }
+    let mut wrong = encoded.to_vec();
+    wrong[4] ^= 1;
+    assert!(fresh().append_part(wrong).is_err());
+    // A part cannot follow bytes that end inside a line.
+    let mut mid_line = Ingest::new();
+    mid_line.start_file("input.jsonl");
+    mid_line.feed(&bytes[..cut - 3]);
+    assert!(mid_line.append_part(encoded.to_vec()).is_err());
+    assert!(fresh().append_part(encoded.to_vec()).is_ok());
+}
+
+#[test]
+fn another_exports_lines_after_the_articles_are_read_by_their_profile() {
+    // LangSmith's `status` is "success"/"error", which the article's rules refuse as an
+    // HTTP status: such a line must go to the mapped path, as it does on its own.
+    let article = fixture("article_small.jsonl");
+    let langsmith = fixture("formats/langsmith_runs.jsonl");
+    let alone = |b: &[u8]| read_whole(b).1;
+    let (a, l) = (alone(&article), alone(&langsmith));
+    assert_eq!((l.records, l.skipped_lines, l.ignored_records), (10, 0, 4));
+    let both = alone(&[article, langsmith].concat());
+    assert_eq!(both.records, a.records + l.records);
+    assert_eq!(both.skipped_lines, a.skipped_lines + l.skipped_lines);
+    assert_eq!(both.ignored_records, a.ignored_records + l.ignored_records);
+    assert_eq!(both.files[0].profile, "article+langsmith");
+}

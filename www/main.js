@@ -678,6 +678,10 @@ function start() {
     testPanic() {
       post({ type: 'test-panic', id: null });
     },
+    /** Makes the helpers of the next loads panic after their first piece (tests). */
+    failHelpers() {
+      post({ type: 'test-fail-helpers', id: null });
+    },
   };
 }
 

@@ -9,7 +9,7 @@
 //               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
 //               {type:'anomalies', id, view}
 //               {type:'prices', id, text} | {type:'model-prices', id} | {type:'export-prices', id}
-//               {type:'test-panic'}
+//               {type:'test-panic'} | {type:'test-fail-helpers'}
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
 //                fileIndex, fileCount, fileName}
@@ -39,7 +39,9 @@
 
 import * as leanWasm from './pkg/tokenlens.js';
 
+const LEAN_MODULE = './pkg/tokenlens.js';
 const FULL_MODULE = './pkg/tokenlens_full.js';
+const FULL_WASM = './pkg/tokenlens_full_bg.wasm';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -60,8 +62,31 @@ let pricesText = '';
 /** Serialises loads and queries; cancel bypasses it. */
 let queue = Promise.resolve();
 
-const started = wasm.default().then(
-  () => {
+/**
+ * Compiles a wasm-bindgen module's wasm file and initialises the module with it; returns
+ * the compiled WebAssembly.Module, kept to hand to helpers: a posted Module shares its
+ * compiled code, so a helper does not download and compile the engine again.
+ */
+async function initEngine(mod, wasmFile) {
+  const url = new URL(wasmFile, import.meta.url);
+  let compiled;
+  try {
+    compiled = await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server that does not say application/wasm.
+    compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+  await mod.default({ module_or_path: compiled });
+  return compiled;
+}
+
+/** The compiled engines (see initEngine). */
+let leanCompiled = null;
+let fullCompiled = null;
+
+const started = initEngine(wasm, './pkg/tokenlens_bg.wasm').then(
+  (compiled) => {
+    leanCompiled = compiled;
     engine = new wasm.Engine();
     self.postMessage({ type: 'started' });
     return true;
@@ -118,7 +143,7 @@ function reportError(id, err) {
 }
 
 async function load(msg) {
-  const mine = { id: msg.id, cancelled: cancelledEarly.delete(msg.id), reader: null };
+  const mine = { id: msg.id, cancelled: cancelledEarly.delete(msg.id), reader: null, parts: [] };
   job = mine;
   const files = Array.isArray(msg.files) ? msg.files : [msg.file];
   if (typeof msg.prices === 'string') pricesText = msg.prices;
@@ -139,8 +164,103 @@ async function load(msg) {
     }
     reportError(mine.id, err);
   } finally {
+    stopParts(mine);
     if (job === mine) job = null;
   }
+}
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/** Set by the tests: helpers panic after their first piece. */
+let failHelpersForTest = false;
+
+/** Files of at least this size are cut into parts when they are JSON Lines. */
+const PART_MIN_BYTES = 8 << 20;
+/** Workers reading one file: one per core, at most 4 (the page's own thread needs little). */
+const READERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+
+/**
+ * Where a file is cut for its readers: [0, c1, …, size], each cut a line start, or null when
+ * one worker reads it whole (small, not JSON Lines, or one core).
+ */
+async function partsOf(file) {
+  if (READERS < 2 || file.size < PART_MIN_BYTES) return null;
+  const head = new Uint8Array(await file.slice(0, 1 << 20).arrayBuffer());
+  if (wasm.sniff_format(head, head.length === file.size, file.name) !== 'jsonl') return null;
+  const bounds = [0];
+  for (let k = 1; k < READERS; k++) {
+    const at = await lineStartAtOrAfter(file, Math.floor((file.size * k) / READERS));
+    if (at > bounds[bounds.length - 1] && at < file.size) bounds.push(at);
+  }
+  bounds.push(file.size);
+  return bounds.length > 2 ? bounds : null;
+}
+
+/** The first line start at or after byte `pos` (> 0) of `file`; its size when none. */
+async function lineStartAtOrAfter(file, pos) {
+  const step = 1 << 16;
+  for (let at = pos - 1; at < file.size; at += step) {
+    const i = new Uint8Array(await file.slice(at, at + step).arrayBuffer()).indexOf(10);
+    if (i >= 0) return at + i + 1;
+  }
+  return file.size;
+}
+
+/**
+ * Starts one helper (www/part-worker.js) per part after the first; each part gets
+ * `pieces` (its rows as bytes, in order), `done` (a promise settled when the last piece is
+ * in, or the helper failed) and its progress so far.
+ */
+function startParts(mine, file, bounds, options) {
+  const module = new URL(full ? FULL_MODULE : LEAN_MODULE, import.meta.url).href;
+  const compiled = full ? fullCompiled : leanCompiled;
+  mine.parts = bounds.slice(1, -1).map((start, j) => {
+    const part = { start, end: bounds[j + 2], bytes: 0, records: 0, skipped: 0, pieces: [], fail: null };
+    part.worker = new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module', name: 'tokenlens-part' });
+    let started = null;
+    part.started = new Promise((resolve) => { started = resolve; });
+    part.done = new Promise((resolve, reject) => {
+      part.fail = reject;
+      part.worker.onmessage = (e) => {
+        const m = e.data || {};
+        if (m.type === 'started') {
+          started();
+        } else if (m.type === 'progress') {
+          part.bytes = m.bytes;
+          part.records = m.records;
+          part.skipped = m.skipped;
+        } else if (m.type === 'piece') {
+          part.pieces.push(m.bytes);
+        } else if (m.type === 'part') {
+          part.pieces.push(m.bytes);
+          resolve();
+        } else if (m.type === 'error') {
+          reject(new Error(m.message));
+        }
+      };
+      part.worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(e.message || 'the helper worker failed'));
+      };
+    });
+    // A helper that fails before it starts must not hold up the read. (No `finally`: its
+    // promise would reject again, unhandled.)
+    part.done.then(started, started);
+    part.worker.postMessage({
+      type: 'part', module, compiled, file, start: part.start, end: part.end, options: options || null,
+      panicAfter: failHelpersForTest ? 1 : 0,
+    });
+    return part;
+  });
+}
+
+/** Stops the helpers of a load (cancelled, failed or done). */
+function stopParts(mine) {
+  for (const part of mine.parts) {
+    part.worker.terminate();
+    part.fail(new Error('stopped'));
+  }
+  mine.parts = [];
 }
 
 /**
@@ -182,27 +302,29 @@ async function readImport(mine, files, options, t0, view) {
   let fileIndex = 0;
   const post = () => {
     const p = engine.progress();
+    // Parts being read by helpers count too, until they are appended.
+    let partBytes = 0;
+    let partRecords = 0;
+    let partSkipped = 0;
+    for (const part of mine.parts) {
+      partBytes += part.bytes;
+      partRecords += part.records;
+      partSkipped += part.skipped;
+    }
     const secs = (performance.now() - tRead) / 1000;
     // A rate over the first moments says little; report it after half a second.
     const steady = secs >= 0.5;
+    const done = bytes + partBytes;
+    const records = p.records + partRecords;
     self.postMessage({
-      type: 'progress', id: mine.id, bytes, total,
-      records: p.records, skipped: p.skipped_lines,
-      rate: steady ? bytes / secs : null, recordRate: steady ? p.records / secs : null,
+      type: 'progress', id: mine.id, bytes: done, total,
+      records, skipped: p.skipped_lines + partSkipped,
+      rate: steady ? done / secs : null, recordRate: steady ? records / secs : null,
       fileIndex, fileCount: files.length, fileName: files[fileIndex] ? files[fileIndex].name : '',
     });
   };
-  for (; fileIndex < files.length; fileIndex++) {
-    const file = files[fileIndex];
-    const stream = file.stream();
-    // Names the file in the engine's error reports; the files of one import are merged.
-    engine.start_file(file.name);
-    if (mine.cancelled || needsFull()) {
-      await stream.cancel().catch(() => {});
-      if (!mine.cancelled) return false;
-      cancelled(mine);
-      return true;
-    }
+  /** Feeds `stream` to the engine; false when the load was cancelled or needs the full engine. */
+  const feedStream = async (stream) => {
     const reader = stream.getReader();
     mine.reader = reader;
     for (;;) {
@@ -219,14 +341,72 @@ async function readImport(mine, files, options, t0, view) {
         post();
       }
     }
+    mine.reader = null;
     if (mine.cancelled || needsFull()) {
       await reader.cancel().catch(() => {});
-      mine.reader = null;
-      if (!mine.cancelled) return false;
-      cancelled(mine);
+      return false;
+    }
+    return true;
+  };
+  /**
+   * Ends a load that stopped early (cancelled: says so and returns true; the full engine
+   * needed: returns false, and the caller reads the import again with it).
+   */
+  const stopped = async (stream) => {
+    if (stream) await stream.cancel().catch(() => {});
+    stopParts(mine);
+    if (!mine.cancelled) return false;
+    cancelled(mine);
+    return true;
+  };
+  for (; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex];
+    // A big JSON Lines file is cut at line starts: helpers read the later parts while
+    // this worker reads the first, then their rows are appended in order.
+    const bounds = await partsOf(file);
+    const stream = (bounds ? file.slice(0, bounds[1]) : file).stream();
+    // Names the file in the engine's error reports; the files of one import are merged.
+    engine.start_file(file.name);
+    if (mine.cancelled || needsFull()) return stopped(stream);
+    if (bounds) {
+      startParts(mine, file, bounds, options);
+      // Reading keeps this worker busy (a stream's chunks come as microtasks), so a helper
+      // could not even start until it is done: they get their start first (a few tens of
+      // ms), and at most a second.
+      await Promise.race([Promise.all(mine.parts.map((p) => p.started)), sleep(1000)]);
+    }
+    if (!(await feedStream(stream))) return stopped(null);
+    const ticker = setInterval(post, PROGRESS_EVERY_MS);
+    try {
+      for (const part of mine.parts) {
+        // Its pieces are appended once all are in, so a helper that fails (or cannot
+        // start) costs time, not records: its whole part is read here instead.
+        const ok = await part.done.then(() => true, (err) => {
+          if (!mine.cancelled) console.warn(`tokenlens: a part of ${file.name} is read again here: ${err && err.message ? err.message : err}`);
+          return false;
+        });
+        part.worker.terminate();
+        if (mine.cancelled) break;
+        part.bytes = 0;
+        part.records = 0;
+        part.skipped = 0;
+        if (ok) {
+          // Each piece is let go once appended.
+          while (part.pieces.length) engine.append_part(part.pieces.shift());
+          bytes += part.end - part.start;
+        } else {
+          part.pieces = [];
+          if (!(await feedStream(file.slice(part.start, part.end).stream()))) break;
+        }
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    if (mine.cancelled) {
+      await stopped(null);
       return true;
     }
-    mine.reader = null;
+    mine.parts = [];
   }
   fileIndex = files.length - 1;
   post();
@@ -245,7 +425,7 @@ async function readImport(mine, files, options, t0, view) {
 async function fullModule() {
   if (!fullLoading) {
     fullLoading = import(FULL_MODULE).then(async (mod) => {
-      await mod.default();
+      fullCompiled = await initEngine(mod, FULL_WASM);
       return mod;
     });
     fullLoading.catch(() => { fullLoading = null; });
@@ -418,6 +598,7 @@ self.onmessage = (e) => {
       if (job) {
         job.cancelled = true;
         if (job.reader) job.reader.cancel().catch(() => {});
+        stopParts(job);
       }
       enqueue(() => load(msg));
       break;
@@ -425,6 +606,7 @@ self.onmessage = (e) => {
       if (job && (msg.id == null || job.id === msg.id)) {
         job.cancelled = true;
         if (job.reader) job.reader.cancel().catch(() => {});
+        stopParts(job);
       } else if (msg.id != null) {
         cancelledEarly.add(msg.id); // Still queued behind engine start-up or another task.
       }
@@ -470,6 +652,9 @@ self.onmessage = (e) => {
       break;
     case 'record':
       parquetRecord(msg);
+      break;
+    case 'test-fail-helpers':
+      failHelpersForTest = true;
       break;
     case 'test-panic':
       enqueue(() => {

@@ -87,6 +87,23 @@ impl JsonlDecoder {
         }
     }
 
+    /// Whether the bytes fed so far end at a line end (a part of the file may follow).
+    pub fn at_line_start(&self) -> bool {
+        self.pending.is_empty() && !self.overlong
+    }
+
+    /// Lines seen so far.
+    pub fn lines(&self) -> u64 {
+        self.line_no
+    }
+
+    /// Counts `lines` lines and `bytes` bytes that another decoder read for this one (a
+    /// part of the file that follows the bytes fed here).
+    pub fn skip_part(&mut self, lines: u64, bytes: u64) {
+        self.line_no = self.line_no.saturating_add(lines);
+        self.consumed = self.consumed.saturating_add(bytes);
+    }
+
     /// Decodes every line completed by `chunk`; keeps the unfinished tail for later.
     pub fn feed(&mut self, chunk: &[u8], sink: &mut Sink) {
         let mut start = 0;
@@ -230,7 +247,16 @@ impl JsonlDecoder {
                 };
                 sink.record(&row);
             }
-            Err(e) => sink.skip(self.line_no, line_start, e.reason()),
+            // A line the article's rules refuse may be another export's record (a file may
+            // mix them): the mapped path reads it when its keys are not the article's.
+            Err(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(serde_json::Value::Object(obj))
+                    if !sink.wants_fast_path(&obj.keys().cloned().collect::<Vec<_>>()) =>
+                {
+                    sink.json_bytes(bytes, self.line_no, offset, None)
+                }
+                _ => sink.skip(self.line_no, line_start, e.reason()),
+            },
         }
     }
 }

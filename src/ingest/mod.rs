@@ -8,6 +8,7 @@ pub mod fields;
 pub mod json;
 pub mod jsonl;
 pub mod otlp;
+mod part;
 pub mod record;
 pub mod scan;
 pub mod sniff;
@@ -16,7 +17,7 @@ pub mod time;
 use std::io::Write;
 
 use arrow::array::Array;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::fields::Profile;
 use self::record::{MapOptions, Mapping, Outcome, Source};
@@ -27,7 +28,7 @@ use crate::table::{Row, Table, TableBuilder};
 pub const MAX_LISTED_ERRORS: usize = 100;
 
 /// One skipped line: where it is and why it was skipped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineError {
     /// The file's name as given.
     pub file: String,
@@ -40,7 +41,8 @@ pub struct LineError {
 }
 
 /// What one file of an import was and gave.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FileReport {
     /// The file's name as given.
     pub name: String,
@@ -68,8 +70,19 @@ pub struct FileReport {
     pub needs: String,
 }
 
+impl FileReport {
+    /// Adds an export's name to the file's profile (`a+b` when its records are of several).
+    fn note_profile(&mut self, name: &str) {
+        if self.profile.is_empty() {
+            self.profile = name.to_string();
+        } else if !self.profile.split('+').any(|p| p == name) {
+            self.profile = format!("{}+{name}", self.profile);
+        }
+    }
+}
+
 /// What the byte spans of a file's records point into.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpanCoding {
     /// The file as stored: a span is a `Blob.slice` of it.
@@ -86,7 +99,7 @@ pub enum SpanCoding {
 }
 
 /// What an import read, kept and skipped.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Bytes read.
     pub bytes: u64,
@@ -198,9 +211,7 @@ impl Sink {
 
     /// Marks the file as read by the article's fast path.
     pub fn fast_path(&mut self) {
-        if self.this_file().profile.is_empty() {
-            self.this_file().profile = fields::ARTICLE.name.to_string();
-        }
+        self.this_file().note_profile(fields::ARTICLE.name);
     }
 
     /// Maps and keeps (or skips, or leaves out) one record of any format. `keys`: its
@@ -234,11 +245,7 @@ impl Sink {
                     Err(why) => return self.skip(line, offset, why),
                 }
                 let f = self.this_file();
-                if f.profile.is_empty() {
-                    f.profile = profile.name.to_string();
-                } else if !f.profile.split('+').any(|p| p == profile.name) {
-                    f.profile = format!("{}+{}", f.profile, profile.name);
-                }
+                f.note_profile(profile.name);
             }
             if let Some(m) = &mut self.mapping {
                 m.restrict_to(&keys);
@@ -335,7 +342,7 @@ impl Sink {
             None
         };
         if let Some(spans) = spans {
-            self.this_file().profile = fields::OTLP.name.to_string();
+            self.this_file().note_profile(fields::OTLP.name);
             if self.otlp.is_none() {
                 match Mapping::new(&fields::OTLP, &self.opts) {
                     Ok(m) => self.otlp = Some(m),
@@ -600,6 +607,47 @@ impl Ingest {
         ingest
     }
 
+    /// Rows read so far and not yet taken by [`Ingest::take_rows`].
+    pub fn rows(&self) -> usize {
+        self.sink.builder.len()
+    }
+
+    /// The rows read so far by an import made by [`Ingest::for_part`], as bytes for
+    /// [`Ingest::append_part`] in the worker that reads the part before it; the import goes
+    /// on with none (a part goes over in pieces, so neither worker holds it whole).
+    pub fn take_rows(&mut self) -> Vec<u8> {
+        part::encode(&self.sink.builder.finish(), None)
+    }
+
+    /// Ends an import made by [`Ingest::for_part`]: its last rows and its report as bytes,
+    /// for [`Ingest::append_part`] in the worker that reads the part before it.
+    pub fn finish_part(self) -> Vec<u8> {
+        let (table, report) = self.finish();
+        part::encode(&table, Some(&report))
+    }
+
+    /// Appends a piece of a part of the current JSON Lines file that another worker read
+    /// ([`Ingest::take_rows`], [`Ingest::finish_part`]), as if its bytes had been fed here:
+    /// the part must start where the bytes fed so far end, at a line start. With the last
+    /// piece, its report's line numbers are shifted by the lines before the part.
+    pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), String> {
+        let (table, report) = part::decode(bytes)?;
+        let Decoder::Jsonl(d) = &mut self.decoder else {
+            return Err("a part can only follow the start of a JSON Lines file".into());
+        };
+        if !d.at_line_start() {
+            return Err("the bytes read so far do not end at a line end".into());
+        }
+        let file = self.sink.report.files.len().saturating_sub(1) as u16;
+        self.sink.builder.append(&table, file);
+        if let Some(report) = report {
+            let shift = d.lines();
+            d.skip_part(report.lines, report.bytes);
+            self.sink.report.absorb(report, shift);
+        }
+        Ok(())
+    }
+
     /// Feeds the next chunk of the current file; a chunk may end anywhere.
     pub fn feed(&mut self, chunk: &[u8]) {
         if !self.started {
@@ -647,6 +695,9 @@ impl ImportReport {
         for f in other.files {
             match self.files.last_mut() {
                 Some(last) if line_shift > 0 && last.name == f.name => {
+                    for p in f.profile.split('+').filter(|p| !p.is_empty()) {
+                        last.note_profile(p);
+                    }
                     last.bytes += f.bytes;
                     last.records += f.records;
                     last.skipped += f.skipped;

@@ -595,6 +595,73 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await page.close();
   });
 
+  test('(i) a big JSON Lines file is read by two workers: the CLI figures, line numbers and drill-down in the second part', { timeout: 2 * TIMEOUT }, async () => {
+    // About 19 MB (the page cuts JSON Lines of 8 MiB or more when it has two cores): bad
+    // lines on both sides of the cut, the slowest record near the end.
+    const gen = path.join(tmp, 'gen-parts.jsonl');
+    cli('generate', '--records', '40000', '--seed', '11', '--out', gen);
+    const lines = fs.readFileSync(gen, 'utf8').split('\n').filter((l) => l);
+    const slowest = { ...JSON.parse(lines[38_000]), request_id: 'slowest', latency_ms: 987_654, input_prompt: 'the slowest, in the second part' };
+    lines[38_000] = JSON.stringify(slowest);
+    for (const at of [100, 25_000, 30_000, 39_990]) lines.splice(at, 0, '{"timestamp": "2026-11-12T10:00:00Z", "latency_ms": "fast"');
+    const file = writeLines(tmp, 'parts.jsonl', lines);
+    assert.ok(fs.statSync(file).size > 12 << 20, `${fs.statSync(file).size} bytes`);
+    const s = summaryJson(file, '--threads', '1');
+    assert.equal(s.skipped_lines, 4);
+
+    const check = async (page) => {
+      assertKpisMatch(await kpis(page), s);
+      assert.equal(Number(await kpiValue(page, 'requests')), s.requests);
+      assert.equal(Number(await kpiValue(page, 'p99_ms')), s.latency_ms.p99);
+      const [f] = await reportFiles(page);
+      assert.deepEqual([f.records, f.skipped, f.profile], [s.import.files[0].records, s.import.files[0].skipped, s.import.files[0].profile]);
+      // Each bad line by its number and byte offset in the whole file.
+      const errors = await page.$$eval('#import-errors tbody tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 3).map((td) => td.textContent)));
+      assert.deepEqual(errors, s.import.errors.map((e) => [e.line.toLocaleString('en-US'), e.byte_offset.toLocaleString('en-US'), e.reason]));
+      await waitRequests(page, 'slowest');
+      const [row] = await requestRows(page);
+      assert.equal(row.latency, 987_654);
+      assert.equal(row.offset, lines.slice(0, lines.indexOf(lines.find((l) => l.includes('"slowest"')))).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
+      await openRequest(page, 0);
+      assert.equal(await detailText(page, 'input_prompt'), 'the slowest, in the second part');
+      await page.keyboard.press('Escape');
+    };
+
+    const { page, problems } = await openPage();
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const before = harness.requests.length;
+    await dropFile(page, file);
+    await waitReady(page);
+    if (cores >= 2) {
+      assert.ok(harness.requests.slice(before).some((u) => u.endsWith('/part-worker.js')), 'a helper read a part');
+    } else {
+      console.log(`# one core (navigator.hardwareConcurrency = ${cores}): the file was read by one worker`);
+    }
+    await check(page);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+
+    // A helper that fails (here its engine panics after handing over its first piece of
+    // rows) costs time, not records: its whole part is read by the engine's worker instead.
+    // 160,000 records, so that a part has more than one piece (65,536 rows).
+    const piece = path.join(tmp, 'piece.jsonl');
+    cli('generate', '--records', '20000', '--seed', '12', '--out', piece);
+    const eight = path.join(tmp, 'eight.jsonl');
+    fs.writeFileSync(eight, Buffer.concat(Array(8).fill(fs.readFileSync(piece))));
+    const s8 = summaryJson(eight, '--threads', '1');
+    const again = await openPage();
+    const warnings = [];
+    for (const w of again.page.workers()) w.on('console', (m) => warnings.push(m.text()));
+    await again.page.evaluate(() => window.tokenlensDebug.failHelpers());
+    await dropFile(again.page, piece, 'eight.jsonl', 8);
+    await waitReady(again.page);
+    if (cores >= 2) assert.ok(warnings.some((t) => /a part of eight\.jsonl is read again here/.test(t)), `warnings: ${warnings.join('\n')}`);
+    assertKpisMatch(await kpis(again.page), s8);
+    assert.equal(Number(await kpiValue(again.page, 'requests')), s8.requests);
+    assert.deepEqual(again.problems.pageErrors, []);
+    await again.page.close();
+  });
+
   test('(f) no request leaves 127.0.0.1', () => {
     assertLocalOnly(harness);
     assert.ok(harness.requests.some((u) => u.endsWith('/pkg/tokenlens_bg.wasm')), 'wasm fetch recorded');

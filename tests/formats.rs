@@ -102,6 +102,31 @@ fn a_file_mixing_exports_maps_each_record_by_its_own_shape() {
 }
 
 #[test]
+fn a_csv_with_a_byte_order_mark_reads_like_one_without() {
+    // Excel's "CSV UTF-8" starts with one; it must not hide the first column (the time).
+    for name in ["article.csv", "article.tsv", "portkey.csv"] {
+        let plain = fixture(&format!("formats/{name}"));
+        let bom = [b"\xEF\xBB\xBF".as_slice(), &plain].concat();
+        let (a, b) = (report(name, &plain, 5), report(name, &bom, 5));
+        assert!(a["first_ts"].is_string(), "{name}");
+        for key in [
+            "requests",
+            "first_ts",
+            "last_ts",
+            "latency_ms",
+            "cost_usd",
+            "skipped_lines",
+        ] {
+            assert_eq!(a[key], b[key], "{name}: {key}");
+        }
+        assert_eq!(
+            a["import"]["files"][0]["columns"],
+            b["import"]["files"][0]["columns"]
+        );
+    }
+}
+
+#[test]
 fn a_header_only_csv_is_empty_not_an_error() {
     let r = invalid("header_only.csv");
     assert_eq!(r["requests"], 0);

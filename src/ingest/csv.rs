@@ -109,6 +109,10 @@ impl CsvDecoder {
             let mut names = Vec::with_capacity(nend);
             for i in 0..nend {
                 match std::str::from_utf8(row.field(i)) {
+                    // A byte-order mark (Excel's "CSV UTF-8") is not part of the first name.
+                    Ok(f) if i == 0 => {
+                        names.push(f.trim_start_matches('\u{feff}').trim().to_string())
+                    }
                     Ok(f) => names.push(f.trim().to_string()),
                     Err(_) => {
                         let why = format!("the header {} is not valid UTF-8 text", i + 1);

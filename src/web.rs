@@ -19,6 +19,7 @@ use crate::calendar::Zone;
 use crate::charts::{self, ChartData, Theme, CHART_NAMES};
 use crate::ingest::fields;
 use crate::ingest::record::MapOptions;
+use crate::ingest::sniff::Format;
 use crate::metrics::cost::apply_prices;
 use crate::pricing::PriceTable;
 use crate::{
@@ -184,6 +185,17 @@ pub fn sniff_format(head: &[u8], whole: bool, name: &str) -> String {
     }
 }
 
+/// Where to cut a file in `format` (as [`sniff_format`] says) for a part: the offset in
+/// `window` (its bytes from one before the wanted position on, about 1 MB) of a line start
+/// (for CSV, one that looks like a record's start); -1 when `window` has no line start.
+/// `head`: the file's first bytes.
+#[wasm_bindgen]
+pub fn part_start(format: &str, head: &[u8], window: &[u8]) -> f64 {
+    Format::from_name(format)
+        .and_then(|f| crate::ingest::part_start(f, head, window))
+        .map_or(-1.0, |i| i as f64)
+}
+
 /// Loaded records and the import in progress.
 #[wasm_bindgen]
 pub struct Engine {
@@ -254,11 +266,23 @@ impl Engine {
             .feed(chunk);
     }
 
-    /// Starts reading a part of the JSON Lines file `name`: its bytes from `offset` (a line
-    /// start) on. For a worker that reads a big file beside the one reading its start; its
-    /// [`Engine::finish_part`] goes to that one's [`Engine::append_part`].
-    pub fn start_part(&mut self, name: &str, offset: f64) {
-        self.ingest = Some(Ingest::for_part(name, offset as u64, self.opts.clone()));
+    /// Starts reading a part of the file `name` in `format` (`jsonl`, `csv` or `tsv`, as
+    /// [`sniff_format`] says): its bytes from `offset` (a line start) on; `head`: the
+    /// file's first bytes (a CSV part's header). For a worker that reads a big file beside
+    /// the one reading its start; its pieces go to that one's [`Engine::append_part`].
+    pub fn start_part(
+        &mut self,
+        name: &str,
+        format: &str,
+        head: &[u8],
+        offset: f64,
+    ) -> Result<(), JsError> {
+        let format = Format::from_name(format)
+            .ok_or_else(|| JsError::new(&format!("unknown format {format}")))?;
+        let ingest = Ingest::for_part(name, format, head, offset as u64, self.opts.clone())
+            .map_err(|e| JsError::new(&e))?;
+        self.ingest = Some(ingest);
+        Ok(())
     }
 
     /// Rows of a part read so far and not yet taken.
@@ -275,6 +299,12 @@ impl Engine {
         Ok(ingest.take_rows())
     }
 
+    /// Whether the part's bytes fed so far end at a record's start: a part that does not,
+    /// and is not the file's last, must be read by the worker reading the bytes before it.
+    pub fn part_at_record_start(&self) -> bool {
+        self.ingest.as_ref().is_some_and(|i| i.at_record_start())
+    }
+
     /// Ends a part begun by [`Engine::start_part`]: its last rows and its report as bytes.
     pub fn finish_part(&mut self) -> Result<Vec<u8>, JsError> {
         let ingest = self
@@ -286,7 +316,9 @@ impl Engine {
 
     /// Appends a piece of a part of the current file that another worker read (its
     /// [`Engine::take_part_rows`] and [`Engine::finish_part`] bytes, in order), as if its
-    /// bytes had been fed here: the bytes fed so far must end where that part starts.
+    /// bytes had been fed here: the bytes fed so far must end where that part starts. Throws,
+    /// having appended nothing, when they end inside a record (a CSV file cut inside a
+    /// quoted field): the part's bytes must then be fed here.
     pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
         let ingest = self
             .ingest

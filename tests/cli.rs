@@ -153,6 +153,43 @@ fn threads_do_not_change_the_report() {
         .clone();
     assert_eq!(last["line"], 11);
     assert!(last["file"].as_str().unwrap().ends_with("bad_lines.jsonl"));
+
+    // CSV and TSV are split too; a cut inside a quoted field (its newlines are line
+    // starts) is read again by the thread before it.
+    let csv = dir.join("quoted.csv");
+    let mut text = String::from("timestamp,model_name,latency_ms,status_code,input_prompt\r\n");
+    for i in 0..200 {
+        let prompt = if i % 2 == 0 {
+            format!("\"a\nprompt\n{i}\"")
+        } else {
+            format!("p{i}")
+        };
+        text += &format!(
+            "2026-11-10T00:{:02}:{:02}Z,m{},{},200,{prompt}\r\n",
+            i / 60,
+            i % 60,
+            i % 3,
+            i * 10
+        );
+        if i == 150 {
+            text += "2026-11-10T00:00:00Z,bad row\r\n";
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let c = csv.to_str().unwrap();
+    let json = |path: &str, threads: &str| {
+        let out = tokenlens(&["summary", path, "--json", "--threads", threads]);
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = json(c, "1");
+    // The header, then rows 0..=150: 76 of 3 lines, 75 of 1: the bad row is on line 305.
+    assert!(one.contains("\"line\": 305,"), "{one}");
+    for threads in ["2", "3", "7", "64"] {
+        assert_eq!(json(c, threads), one, "{threads} threads");
+    }
+    let tsv = fixture("formats/article.tsv");
+    assert_eq!(json(&tsv, "5"), json(&tsv, "1"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -10,6 +10,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use proptest::prelude::*;
 use tokenlens::generate::{generate, GenOptions};
+use tokenlens::ingest::sniff::{sniff, Format, Sniffed};
 use tokenlens::ingest::SpanCoding;
 use tokenlens::{Ingest, SummaryReport};
 
@@ -279,20 +280,31 @@ fn gzip_inside_gzip_has_no_spans() {
     assert!(spans.iter().all(|&s| s == (0, 0)));
 }
 
-/// `bytes` read as the page's workers read a big JSON Lines file: the first part fed to one
-/// import, each later part (starting at a line start in `cuts`) read by an import of its
-/// own, turned into bytes a few rows at a time and appended to the first in order.
-fn read_in_parts(bytes: &[u8], cuts: &[usize]) -> (tokenlens::Table, tokenlens::ImportReport) {
+/// `bytes` (a file called `name`) read as the page's workers and the CLI's threads read a
+/// big file: the first part fed to one import, each later part (starting at a line start
+/// in `cuts`) read by an import of its own, turned into bytes a few rows at a time and
+/// appended to the first in order; a part the first refuses (it starts inside a CSV record)
+/// or that ends inside one is fed to it instead.
+fn read_in_parts(
+    name: &str,
+    bytes: &[u8],
+    cuts: &[usize],
+) -> (tokenlens::Table, tokenlens::ImportReport) {
+    let format = match sniff(bytes, true, name) {
+        Sniffed::Known(f) => f,
+        _ => panic!("{name}: no format"),
+    };
     let mut bounds = vec![0];
     bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < bytes.len()));
     bounds.sort_unstable();
     bounds.dedup();
     bounds.push(bytes.len());
     let mut first = Ingest::new();
-    first.start_file("input.jsonl");
+    first.start_file(name);
     first.feed(&bytes[..bounds[1]]);
     for w in bounds[1..].windows(2) {
-        let mut part = Ingest::for_part("input.jsonl", w[0] as u64, Default::default());
+        let mut part =
+            Ingest::for_part(name, format, bytes, w[0] as u64, Default::default()).unwrap();
         // Parts are fed in pieces, and go over in pieces of rows.
         let mut pieces = Vec::new();
         for piece in bytes[w[0]..w[1]].chunks(97) {
@@ -301,17 +313,34 @@ fn read_in_parts(bytes: &[u8], cuts: &[usize]) -> (tokenlens::Table, tokenlens::
                 pieces.push(part.take_rows());
             }
         }
+        // A part that ends inside a record (not the file's end) is read again by the first.
+        let mut refused = w[1] < bytes.len() && !part.at_record_start();
         pieces.push(part.finish_part());
-        for piece in pieces {
-            first.append_part(piece).unwrap();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            if refused {
+                break;
+            }
+            if let Err(why) = first.append_part(piece) {
+                // Refused at its first piece, or not at all.
+                assert_eq!(i, 0, "{why}");
+                refused = true;
+                break;
+            }
+        }
+        if refused {
+            first.feed(&bytes[w[0]..w[1]]);
         }
     }
     first.finish()
 }
 
 fn read_whole(bytes: &[u8]) -> (tokenlens::Table, tokenlens::ImportReport) {
+    read_whole_as("input.jsonl", bytes)
+}
+
+fn read_whole_as(name: &str, bytes: &[u8]) -> (tokenlens::Table, tokenlens::ImportReport) {
     let mut ingest = Ingest::new();
-    ingest.start_file("input.jsonl");
+    ingest.start_file(name);
     ingest.feed(bytes);
     ingest.finish()
 }
@@ -348,7 +377,7 @@ fn a_file_read_in_two_parts_equals_the_whole_at_every_line_start() {
     let whole = table.to_record_batch().unwrap();
     assert!(report.skipped_lines > 0 && report.records > 300);
     for cut in line_starts(&bytes) {
-        let (t, r) = read_in_parts(&bytes, &[cut]);
+        let (t, r) = read_in_parts("input.jsonl", &bytes, &[cut]);
         assert_eq!(t.to_record_batch().unwrap(), whole, "cut at byte {cut}");
         assert_eq!(r, report, "cut at byte {cut}");
     }
@@ -362,7 +391,7 @@ proptest! {
         let starts = line_starts(&bytes);
         let cuts: Vec<usize> = picks.iter().map(|p| starts[p % starts.len()]).collect();
         let (table, report) = read_whole(&bytes);
-        let (t, r) = read_in_parts(&bytes, &cuts);
+        let (t, r) = read_in_parts("input.jsonl", &bytes, &cuts);
         prop_assert_eq!(t.to_record_batch().unwrap(), table.to_record_batch().unwrap());
         prop_assert_eq!(r, report);
     }
@@ -374,7 +403,8 @@ proptest! {
     fn a_part_with_changed_bytes_never_panics(flips in proptest::collection::vec((any::<usize>(), 1..=255u8), 1..4)) {
         let bytes = mixed_input();
         let cut = line_starts(&bytes)[150];
-        let mut part = Ingest::for_part("input.jsonl", cut as u64, Default::default());
+        let mut part = Ingest::for_part("input.jsonl", Format::Jsonl, &bytes, cut as u64, Default::default())
+            .unwrap();
         part.feed(&bytes[cut..]);
         let mut encoded = part.finish_part();
         for (at, x) in flips {
@@ -395,7 +425,14 @@ proptest! {
 fn a_damaged_part_is_refused_not_read() {
     let bytes = mixed_input();
     let cut = line_starts(&bytes)[150];
-    let mut part = Ingest::for_part("input.jsonl", cut as u64, Default::default());
+    let mut part = Ingest::for_part(
+        "input.jsonl",
+        Format::Jsonl,
+        &bytes,
+        cut as u64,
+        Default::default(),
+    )
+    .unwrap();
     part.feed(&bytes[cut..]);
     let encoded = part.finish_part();
     let encoded = &encoded[..];
@@ -437,4 +474,108 @@ fn another_exports_lines_after_the_articles_are_read_by_their_profile() {
     assert_eq!(both.skipped_lines, a.skipped_lines + l.skipped_lines);
     assert_eq!(both.ignored_records, a.ignored_records + l.ignored_records);
     assert_eq!(both.files[0].profile, "article+langsmith");
+}
+
+/// A CSV file with what makes cutting it hard: a byte-order mark, CRLF line ends, quoted
+/// fields holding newlines (so some line starts are inside a record), a doubled quote,
+/// ragged and non-UTF-8 rows, and a blank line.
+fn tricky_csv() -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBFtimestamp,model_name,latency_ms,status_code,input_prompt,llm_output,prompt_tokens\r\n".to_vec();
+    for i in 0..120 {
+        let prompt = match i % 4 {
+            0 => format!("\"line one\nline two {i}\n\nline four\""),
+            1 => format!("\"she said \"\"hi\"\", {i}\""),
+            2 => format!("plain {i}"),
+            _ => "\"\"".to_string(),
+        };
+        let row = format!(
+            "2026-11-10T00:{:02}:{:02}Z,m{},{}.5,{},{prompt},\"out\r\n{i}\",{}\r\n",
+            i / 60,
+            i % 60,
+            i % 3,
+            100 + i * 7,
+            if i % 11 == 0 { 500 } else { 200 },
+            i * 3
+        );
+        out.extend(row.as_bytes());
+        match i {
+            30 => out.extend(b"2026-11-10T01:00:00Z,m1,5\r\n"),
+            60 => out.extend(b"\r\n"),
+            90 => out.extend(b"2026-11-10T01:00:00Z,m\xff,5,200,p,o,1\r\n"),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_csv_read_in_two_parts_equals_the_whole_at_every_line_start() {
+    for (name, bytes) in [
+        ("tricky.csv", tricky_csv()),
+        ("article.csv", fixture("formats/article.csv")),
+        ("article.tsv", fixture("formats/article.tsv")),
+    ] {
+        let (table, report) = read_whole_as(name, &bytes);
+        let whole = table.to_record_batch().unwrap();
+        assert!(report.records > 10, "{name}");
+        let mut refused = 0;
+        for cut in line_starts(&bytes) {
+            let (t, r) = read_in_parts(name, &bytes, &[cut]);
+            assert_eq!(
+                t.to_record_batch().unwrap(),
+                whole,
+                "{name}: cut at byte {cut}"
+            );
+            assert_eq!(r, report, "{name}: cut at byte {cut}");
+            let mut first = Ingest::new();
+            first.start_file(name);
+            first.feed(&bytes[..cut]);
+            let part = Ingest::for_part(name, Format::Csv, &bytes, cut as u64, Default::default());
+            let bytes_of_part = part.map(|p| p.finish_part());
+            refused += usize::from(bytes_of_part.map_or(true, |b| first.append_part(b).is_err()));
+        }
+        if name == "tricky.csv" {
+            assert_eq!(report.skipped_lines, 2);
+            assert!(
+                refused > 100,
+                "cuts inside quoted fields are refused: {refused}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn a_csv_read_in_many_parts_equals_the_whole(picks in proptest::collection::vec(any::<usize>(), 1..6)) {
+        let bytes = tricky_csv();
+        let starts = line_starts(&bytes);
+        let cuts: Vec<usize> = picks.iter().map(|p| starts[p % starts.len()]).collect();
+        let (table, report) = read_whole_as("tricky.csv", &bytes);
+        let (t, r) = read_in_parts("tricky.csv", &bytes, &cuts);
+        prop_assert_eq!(t.to_record_batch().unwrap(), table.to_record_batch().unwrap());
+        prop_assert_eq!(r, report);
+    }
+}
+
+#[test]
+fn csv_cuts_are_picked_at_record_starts() {
+    // Most line starts of this file are inside quoted fields; the picked ones never are.
+    let bytes = tricky_csv();
+    let (mut picked, mut refused_at_first) = (0, 0);
+    for pos in (200..bytes.len() - 400).step_by(37) {
+        let window = &bytes[pos - 1..(pos + 4096).min(bytes.len())];
+        let first = line_starts(window)[0] + pos - 1;
+        let cut = tokenlens::ingest::part_start(Format::Csv, &bytes, window).unwrap() + pos - 1;
+        let mut a = Ingest::new();
+        a.start_file("tricky.csv");
+        a.feed(&bytes[..cut]);
+        assert!(a.at_record_start(), "cut at {cut} (for {pos})");
+        picked += 1;
+        let mut b = Ingest::new();
+        b.start_file("tricky.csv");
+        b.feed(&bytes[..first]);
+        refused_at_first += usize::from(!b.at_record_start());
+    }
+    assert!(picked > 100 && refused_at_first > picked / 3, "{picked} {refused_at_first}");
 }

@@ -1,20 +1,25 @@
-// A helper of the engine's worker (www/worker.js) for a big JSON Lines file: it reads one
-// part of the file (bytes start..end, both line starts) into an engine of its own, while the
-// engine's worker reads the part before it, and hands back the part's rows as bytes, in
-// pieces as they are read (Engine.take_part_rows; the last with the part's report,
-// Engine.finish_part), which the engine's worker appends after the rows before them.
+// A helper of the engine's worker (www/worker.js) for a big JSON Lines, CSV or TSV file:
+// it reads one part of the file (bytes start..end, both line starts) into an engine of its
+// own, while the engine's worker reads the part before it, and hands back the part's rows
+// as bytes, in pieces as they are read (Engine.take_part_rows; the last with the part's
+// report, Engine.finish_part), which the engine's worker appends after the rows before
+// them.
 // Workers share no memory here (that would need cross-origin isolation headers, which a
 // static host may not send), so the bytes are transferred, not copied. Pieces keep this
 // helper's wasm memory small; each helper reads one part and is then terminated.
 //
-// Messages in:  {type:'part', module, compiled, file, start, end, options, panicAfter}
+// Messages in:  {type:'part', module, compiled, file, format, head, start, end, options,
+//                panicAfter}
 //               (module: the URL of the engine build of the engine's worker, so both read
-//               alike; compiled: its WebAssembly.Module; panicAfter: tests only, the
+//               alike; compiled: its WebAssembly.Module; format: as sniff_format says;
+//               head: the file's first bytes, with a CSV header; panicAfter: tests only, the
 //               pieces after which the engine panics, 0 for never)
 // Messages out: {type:'started'}                             (ready to read)
 //               {type:'progress', bytes, records, skipped}   (every 100 ms)
 //               {type:'piece', bytes: Uint8Array}           (rows; transferred)
-//               {type:'part', bytes: Uint8Array}            (the last rows and the report)
+//               {type:'part', bytes: Uint8Array, clean}     (the last rows and the report;
+//                                                           clean: the bytes end at a
+//                                                           record's start)
 //               {type:'error', message}
 
 const PROGRESS_EVERY_MS = 100;
@@ -31,7 +36,7 @@ self.onmessage = async (e) => {
     const engine = new wasm.Engine();
     if (msg.options) engine.set_options(msg.options);
     self.postMessage({ type: 'started' });
-    engine.start_part(msg.file.name, msg.start);
+    engine.start_part(msg.file.name, msg.format, msg.head, msg.start);
     const reader = msg.file.slice(msg.start, msg.end).stream().getReader();
     let bytes = 0;
     let lastPost = 0;
@@ -53,8 +58,9 @@ self.onmessage = async (e) => {
         self.postMessage({ type: 'progress', bytes, records: p.records, skipped: p.skipped_lines });
       }
     }
+    const clean = engine.part_at_record_start();
     const out = engine.finish_part();
-    self.postMessage({ type: 'part', bytes: out }, [out.buffer]);
+    self.postMessage({ type: 'part', bytes: out, clean }, [out.buffer]);
   } catch (err) {
     self.postMessage({ type: 'error', message: err && err.message ? err.message : String(err) });
   }

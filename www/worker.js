@@ -174,48 +174,57 @@ const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 /** Set by the tests: helpers panic after their first piece. */
 let failHelpersForTest = false;
 
-/** Files of at least this size are cut into parts when they are JSON Lines. */
+/** Files of at least this size are cut into parts (JSON Lines, CSV and TSV). */
 const PART_MIN_BYTES = 8 << 20;
 /** Workers reading one file: one per core, at most 4 (the page's own thread needs little). */
 const READERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
 
 /**
- * Where a file is cut for its readers: [0, c1, …, size], each cut a line start, or null when
- * one worker reads it whole (small, not JSON Lines, or one core).
+ * How a file is cut for its readers: {bounds: [0, c1, …, size], each cut a line start,
+ * format, head (its first bytes, where a CSV part reads the header)}, or null when one
+ * worker reads it whole (small, not JSON Lines, CSV or TSV, or one core).
  */
 async function partsOf(file) {
   if (READERS < 2 || file.size < PART_MIN_BYTES) return null;
   const head = new Uint8Array(await file.slice(0, 1 << 20).arrayBuffer());
-  if (wasm.sniff_format(head, head.length === file.size, file.name) !== 'jsonl') return null;
+  const format = wasm.sniff_format(head, head.length === file.size, file.name);
+  if (!['jsonl', 'csv', 'tsv'].includes(format)) return null;
   const bounds = [0];
   for (let k = 1; k < READERS; k++) {
-    const at = await lineStartAtOrAfter(file, Math.floor((file.size * k) / READERS));
+    const at = await partStartAtOrAfter(file, format, head, Math.floor((file.size * k) / READERS));
     if (at > bounds[bounds.length - 1] && at < file.size) bounds.push(at);
   }
   bounds.push(file.size);
-  return bounds.length > 2 ? bounds : null;
+  return bounds.length > 2 ? { bounds, format, head } : null;
 }
 
-/** The first line start at or after byte `pos` (> 0) of `file`; its size when none. */
-async function lineStartAtOrAfter(file, pos) {
-  const step = 1 << 16;
+/**
+ * Where a part that should start at byte `pos` (> 0) of `file` starts: a line start at or
+ * after it (for CSV, one that looks like a record's start: Engine's part_start); the
+ * file's size when there is none.
+ */
+async function partStartAtOrAfter(file, format, head, pos) {
+  const step = 1 << 20;
   for (let at = pos - 1; at < file.size; at += step) {
-    const i = new Uint8Array(await file.slice(at, at + step).arrayBuffer()).indexOf(10);
-    if (i >= 0) return at + i + 1;
+    const window = new Uint8Array(await file.slice(at, at + step).arrayBuffer());
+    const i = wasm.part_start(format, head, window);
+    if (i >= 0) return at + i;
   }
   return file.size;
 }
 
 /**
- * Starts one helper (www/part-worker.js) per part after the first; each part gets
- * `pieces` (its rows as bytes, in order), `done` (a promise settled when the last piece is
- * in, or the helper failed) and its progress so far.
+ * Starts one helper (www/part-worker.js) per part after the first of `cut` (partsOf);
+ * each part gets `pieces` (its rows as bytes, in order), `done` (a promise settled when the
+ * last piece is in, or the helper failed), `clean` (its bytes end at a record's start) and
+ * its progress so far.
  */
-function startParts(mine, file, bounds, options) {
+function startParts(mine, file, cut, options) {
+  const { bounds, format, head } = cut;
   const module = new URL(full ? FULL_MODULE : LEAN_MODULE, import.meta.url).href;
   const compiled = full ? fullCompiled : leanCompiled;
   mine.parts = bounds.slice(1, -1).map((start, j) => {
-    const part = { start, end: bounds[j + 2], bytes: 0, records: 0, skipped: 0, pieces: [], fail: null };
+    const part = { start, end: bounds[j + 2], bytes: 0, records: 0, skipped: 0, pieces: [], clean: false, fail: null };
     part.worker = new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module', name: 'tokenlens-part' });
     let started = null;
     part.started = new Promise((resolve) => { started = resolve; });
@@ -233,6 +242,7 @@ function startParts(mine, file, bounds, options) {
           part.pieces.push(m.bytes);
         } else if (m.type === 'part') {
           part.pieces.push(m.bytes);
+          part.clean = m.clean;
           resolve();
         } else if (m.type === 'error') {
           reject(new Error(m.message));
@@ -247,7 +257,7 @@ function startParts(mine, file, bounds, options) {
     // promise would reject again, unhandled.)
     part.done.then(started, started);
     part.worker.postMessage({
-      type: 'part', module, compiled, file, start: part.start, end: part.end, options: options || null,
+      type: 'part', module, compiled, file, format, head, start: part.start, end: part.end, options: options || null,
       panicAfter: failHelpersForTest ? 1 : 0,
     });
     return part;
@@ -361,15 +371,15 @@ async function readImport(mine, files, options, t0, view) {
   };
   for (; fileIndex < files.length; fileIndex++) {
     const file = files[fileIndex];
-    // A big JSON Lines file is cut at line starts: helpers read the later parts while
-    // this worker reads the first, then their rows are appended in order.
-    const bounds = await partsOf(file);
-    const stream = (bounds ? file.slice(0, bounds[1]) : file).stream();
+    // A big file is cut at line starts: helpers read the later parts while this worker
+    // reads the first, then their rows are appended in order.
+    const cut = await partsOf(file);
+    const stream = (cut ? file.slice(0, cut.bounds[1]) : file).stream();
     // Names the file in the engine's error reports; the files of one import are merged.
     engine.start_file(file.name);
     if (mine.cancelled || needsFull()) return stopped(stream);
-    if (bounds) {
-      startParts(mine, file, bounds, options);
+    if (cut) {
+      startParts(mine, file, cut, options);
       // Reading keeps this worker busy (a stream's chunks come as microtasks), so a helper
       // could not even start until it is done: they get their start first (a few tens of
       // ms), and at most a second.
@@ -390,13 +400,26 @@ async function readImport(mine, files, options, t0, view) {
         part.bytes = 0;
         part.records = 0;
         part.skipped = 0;
-        if (ok) {
+        // A CSV part cut inside a quoted field (it starts or ends inside a record) is read
+        // here too: the engine refuses its first piece when the bytes before it end inside a
+        // record, and the helper says whether its bytes end inside one.
+        let appended = ok && (part.clean || part.end === file.size);
+        for (let i = 0; appended && part.pieces.length; i++) {
           // Each piece is let go once appended.
-          while (part.pieces.length) engine.append_part(part.pieces.shift());
+          const piece = part.pieces.shift();
+          try {
+            engine.append_part(piece);
+          } catch (err) {
+            // Only the first piece can be refused (nothing appended yet).
+            if (isPanic(err) || i > 0) throw err;
+            appended = false;
+          }
+        }
+        part.pieces = [];
+        if (appended) {
           bytes += part.end - part.start;
-        } else {
-          part.pieces = [];
-          if (!(await feedStream(file.slice(part.start, part.end).stream()))) break;
+        } else if (!(await feedStream(file.slice(part.start, part.end).stream()))) {
+          break;
         }
       }
     } finally {

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokenlens::calendar::Zone;
 use tokenlens::generate::{generate, GenOptions};
-use tokenlens::ingest::fields;
 use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
+use tokenlens::ingest::{self, fields};
 use tokenlens::metrics::budget::{number_text, usd_text, BudgetPeriod};
 use tokenlens::metrics::cost::apply_prices;
 use tokenlens::pricing::PriceTable;
@@ -503,38 +503,29 @@ fn load(
     opts: &MapOptions,
     prices: &PriceTable,
 ) -> Result<(Table, ImportReport), String> {
-    let mut parts = Vec::new();
-    for (file_index, path) in (0u16..).zip(files) {
+    let mut read = Vec::new();
+    for path in files {
         let name = path.display().to_string();
-        let read = read_file(path, &name, threads, opts)
+        let (table, report) = read_file(path, &name, threads, opts)
             .map_err(|e| format!("cannot read {name}: {e}"))?;
         // A file in no known format is an error, not an empty result.
-        if let Some((_, report)) = read.first() {
-            if report.files.iter().any(|f| f.format.is_empty()) {
-                let why = report
-                    .errors
-                    .first()
-                    .map_or("not a known format", |e| &e.reason);
-                return Err(why.to_string());
-            }
+        if report.files.iter().any(|f| f.format.is_empty()) {
+            let why = report
+                .errors
+                .first()
+                .map_or("not a known format", |e| &e.reason);
+            return Err(why.to_string());
         }
-        // Parts of one file are consecutive: each one's line numbers start after the last.
-        let mut shift = 0;
-        for (table, report) in read {
-            let lines = report.lines;
-            parts.push((table, report, shift, file_index));
-            shift += lines;
-        }
+        read.push((table, report));
     }
-    let (table, import) = if parts.len() == 1 {
-        let (table, report, _, _) = parts.remove(0);
-        (table, report)
+    let (table, import) = if read.len() == 1 {
+        read.remove(0)
     } else {
         let mut builder = TableBuilder::default();
         let mut import = ImportReport::default();
-        for (table, report, shift, file_index) in parts {
+        for (file_index, (table, report)) in (0u16..).zip(read) {
             builder.append(&table, file_index);
-            import.absorb(report, shift);
+            import.absorb(report, 0);
         }
         (builder.finish(), import)
     };
@@ -546,14 +537,16 @@ fn load(
 }
 
 /// Reads a file with `threads` threads (default: one per core, one for files under 4 MiB,
-/// which are not worth a thread), each decoding one contiguous run of whole lines; the
-/// parts come back in file order.
+/// which are not worth a thread). JSON Lines, CSV and TSV files are cut at line starts: this
+/// thread reads the first part while one thread each reads the others, whose rows are then
+/// appended in order ([`Ingest::append_part`]). A CSV part that starts or ends inside a
+/// quoted field (a line start inside a record) is read again here instead.
 fn read_file(
     path: &Path,
     name: &str,
     threads: Option<usize>,
     opts: &MapOptions,
-) -> io::Result<Vec<(Table, ImportReport)>> {
+) -> io::Result<(Table, ImportReport)> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -562,56 +555,60 @@ fn read_file(
         None if len < (4 << 20) => 1,
         None => cores.min(64),
     };
-    // Only JSON Lines splits at line starts; anything else is read whole by one thread.
     let mut head = vec![0u8; sniff::MAX_SNIFF.min(len as usize)];
     file.read_exact(&mut head)?;
-    let jsonl =
-        sniff::sniff(&head, head.len() as u64 == len, name) == Sniffed::Known(Format::Jsonl);
-    let threads = if jsonl { threads } else { 1 };
+    let format = match sniff::sniff(&head, head.len() as u64 == len, name) {
+        Sniffed::Known(f @ (Format::Jsonl | Format::Csv | Format::Tsv)) => Some(f),
+        _ => None,
+    };
     let mut bounds = vec![0];
-    for i in 1..threads as u64 {
-        let at = line_start_at_or_after(&mut file, len * i / threads as u64, len)?;
-        if at > *bounds.last().unwrap_or(&0) && at < len {
-            bounds.push(at);
+    if let Some(format) = format {
+        for i in 1..threads as u64 {
+            let at =
+                part_start_at_or_after(&mut file, format, &head, len * i / threads as u64, len)?;
+            if at > *bounds.last().unwrap_or(&0) && at < len {
+                bounds.push(at);
+            }
         }
     }
     bounds.push(len);
+    let mut first = Ingest::with_options(opts.clone());
+    first.start_file(name);
+    let (head, bounds) = (&head, &bounds);
     std::thread::scope(|scope| {
-        let readers: Vec<_> = bounds
+        let parts: Vec<_> = bounds[1..]
             .windows(2)
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
-                scope.spawn(move || read_part(path, name, start, end, opts, threads > 1))
+                scope.spawn(move || -> Result<Vec<u8>, String> {
+                    let format = format.ok_or("not a format read in parts")?;
+                    let mut part = Ingest::for_part(name, format, head, start, opts.clone())?;
+                    feed_range(path, start, end, &mut part).map_err(|e| e.to_string())?;
+                    if end < len && !part.at_record_start() {
+                        return Err("the part ends inside a record".into());
+                    }
+                    Ok(part.finish_part())
+                })
             })
             .collect();
-        readers
-            .into_iter()
-            .map(|r| {
-                r.join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a reader thread failed")))
-            })
-            .collect()
+        feed_range(path, 0, bounds[1], &mut first)?;
+        for (part, w) in parts.into_iter().zip(bounds[1..].windows(2)) {
+            let appended = match part.join() {
+                Ok(Ok(bytes)) => first.append_part(bytes).is_ok(),
+                _ => false,
+            };
+            if !appended {
+                feed_range(path, w[0], w[1], &mut first)?;
+            }
+        }
+        Ok(first.finish())
     })
 }
 
-/// Decodes bytes `start..end` of a file (both line starts).
-fn read_part(
-    path: &Path,
-    name: &str,
-    start: u64,
-    end: u64,
-    opts: &MapOptions,
-    split: bool,
-) -> io::Result<(Table, ImportReport)> {
+/// Feeds bytes `start..end` of a file to `ingest`.
+fn feed_range(path: &Path, start: u64, end: u64, ingest: &mut Ingest) -> io::Result<()> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
-    let mut ingest = if split {
-        Ingest::for_part(name, start, opts.clone())
-    } else {
-        let mut ingest = Ingest::with_options(opts.clone());
-        ingest.start_file(name);
-        ingest
-    };
     let mut buf = vec![0u8; 1 << 20];
     let mut left = end - start;
     while left > 0 {
@@ -626,27 +623,42 @@ fn read_part(
             Err(e) => return Err(e),
         }
     }
-    Ok(ingest.finish())
+    Ok(())
 }
 
-/// The first line start at or after byte `pos`: `pos` itself when a line ends just before.
-fn line_start_at_or_after(file: &mut File, pos: u64, len: u64) -> io::Result<u64> {
+/// Where a part that should start at byte `pos` starts: a line start at or after it (`pos`
+/// itself when a line ends just before; for CSV, one that looks like a record's start, see
+/// [`ingest::part_start`]); `len` when there is none.
+fn part_start_at_or_after(
+    file: &mut File,
+    format: Format,
+    head: &[u8],
+    pos: u64,
+    len: u64,
+) -> io::Result<u64> {
     if pos == 0 {
         return Ok(0);
     }
-    file.seek(SeekFrom::Start(pos - 1))?;
-    let mut buf = vec![0u8; 64 << 10];
     let mut at = pos - 1;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(len);
+    let mut buf = vec![0u8; 1 << 20];
+    while at < len {
+        file.seek(SeekFrom::Start(at))?;
+        let mut n = 0;
+        while n < buf.len() {
+            match file.read(&mut buf[n..])? {
+                0 => break,
+                k => n += k,
+            }
         }
-        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
-            return Ok(at + i as u64 + 1);
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = ingest::part_start(format, head, &buf[..n]) {
+            return Ok(at + i as u64);
         }
         at += n as u64;
     }
+    Ok(len)
 }
 
 fn write_generated(

@@ -30,6 +30,12 @@ pub struct CsvDecoder {
     record_offset: u64,
     /// Line of the current record's first byte.
     record_line: u64,
+    /// Lines of a part read elsewhere and appended (csv-core's count does not have them).
+    line_shift: u64,
+    /// The next record's first byte is not known yet: line ends before it (the `\n` of a
+    /// `\r\n`, which csv-core reads after the record it ends, and blank lines) are not
+    /// part of it, and count in its line number.
+    start_pending: bool,
 }
 
 impl CsvDecoder {
@@ -47,6 +53,136 @@ impl CsvDecoder {
             offset: 0,
             record_offset: 0,
             record_line: 1,
+            line_shift: 0,
+            start_pending: true,
+        }
+    }
+
+    /// A decoder for the part of a file from byte `offset` (a line start) on, which takes
+    /// its column names from the header at the start of `head`, the file's first bytes.
+    /// Its line numbers count from the part's start.
+    pub fn for_part(
+        delimiter: u8,
+        head: &[u8],
+        offset: u64,
+        sink: &mut Sink,
+    ) -> Result<Self, String> {
+        let mut d = CsvDecoder::new(delimiter);
+        let mut input = head;
+        while d.header.is_none() {
+            let (res, nin, nout, nend) =
+                d.rdr
+                    .read_record(input, &mut d.out[d.nout..], &mut d.ends[d.nend..]);
+            input = &input[nin..];
+            d.offset += nin as u64;
+            d.nout += nout;
+            d.nend += nend;
+            match res {
+                ReadRecordResult::Record => {
+                    d.record(sink);
+                    if d.header.is_none() {
+                        return Err("the header is not valid UTF-8 text".into());
+                    }
+                }
+                ReadRecordResult::OutputFull => {
+                    let n = d.out.len() * 2;
+                    d.out.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = d.ends.len() * 2;
+                    d.ends.resize(n, 0);
+                }
+                ReadRecordResult::InputEmpty | ReadRecordResult::End => {
+                    return Err("the header does not end in the file's first bytes".into());
+                }
+            }
+        }
+        d.rdr = ReaderBuilder::new().delimiter(delimiter).build();
+        d.offset = offset;
+        d.record_offset = offset;
+        d.record_line = 1;
+        d.start_pending = true;
+        Ok(d)
+    }
+
+    /// Where in `window` (bytes of the file from a line end on, say 1 MB) a part is best cut:
+    /// the first line start from which the next records (8, or as many as `window` holds,
+    /// at least 2) each have as many fields as the header at the start of `head`. A line
+    /// start inside a quoted field rarely passes, so the part is rarely read again (its
+    /// reader checks the cut anyway: this only picks it). `None` when no line start does.
+    pub fn part_start(head: &[u8], window: &[u8], delimiter: u8) -> Option<usize> {
+        let width = Self::fields_per_record(head, delimiter, 1)
+            .first()
+            .copied()?;
+        memchr::memchr_iter(b'\n', window)
+            .map(|i| i + 1)
+            .take(1000)
+            .find(|&s| {
+                let counts = Self::fields_per_record(&window[s..], delimiter, 8);
+                counts.len() >= 2 && counts.iter().all(|&n| n == width)
+            })
+    }
+
+    /// The number of fields of each of the first `n` whole records of `bytes`.
+    fn fields_per_record(bytes: &[u8], delimiter: u8, n: usize) -> Vec<usize> {
+        let mut rdr = ReaderBuilder::new().delimiter(delimiter).build();
+        let (mut out, mut ends) = (vec![0u8; 1 << 16], vec![0usize; 256]);
+        let mut input = bytes;
+        let mut counts = Vec::new();
+        let mut fields = 0;
+        while counts.len() < n {
+            let (res, nin, _, nend) = rdr.read_record(input, &mut out, &mut ends);
+            input = &input[nin..];
+            fields += nend;
+            match res {
+                ReadRecordResult::Record => {
+                    counts.push(fields);
+                    fields = 0;
+                }
+                // A field longer than 64 KiB or 256 fields: not a record to judge by.
+                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => break,
+                // The window's end: its last record is not whole.
+                ReadRecordResult::InputEmpty | ReadRecordResult::End => break,
+            }
+        }
+        counts
+    }
+
+    /// Whether the bytes fed so far end at a record's start (not inside a quoted field),
+    /// after the header.
+    pub fn at_record_start(&self) -> bool {
+        self.header.is_some() && self.nout == 0 && self.nend == 0
+    }
+
+    /// Lines begun so far.
+    pub fn lines(&self) -> u64 {
+        self.rdr.line() - 1 + self.line_shift
+    }
+
+    /// Counts `lines` lines and `bytes` bytes that another decoder read for this one (a
+    /// part of the file that follows the bytes fed here).
+    pub fn skip_part(&mut self, lines: u64, bytes: u64) {
+        self.line_shift = self.line_shift.saturating_add(lines);
+        self.offset = self.offset.saturating_add(bytes);
+        self.record_offset = self.offset;
+        self.record_line = self.rdr.line() + self.line_shift;
+        self.start_pending = true;
+    }
+
+    /// Finds the next record's first byte in `input` (the next bytes), when still pending.
+    fn find_start(&mut self, input: &[u8]) {
+        if !self.start_pending || self.nout > 0 || self.nend > 0 {
+            return;
+        }
+        let k = input
+            .iter()
+            .position(|&b| b != b'\r' && b != b'\n')
+            .unwrap_or(input.len());
+        if k < input.len() {
+            let newlines = memchr::memchr_iter(b'\n', &input[..k]).count() as u64;
+            self.record_offset = self.offset + k as u64;
+            self.record_line = self.rdr.line() + self.line_shift + newlines;
+            self.start_pending = false;
         }
     }
 
@@ -60,6 +196,7 @@ impl CsvDecoder {
 
     fn read(&mut self, mut input: &[u8], sink: &mut Sink) {
         loop {
+            self.find_start(input);
             let (res, nin, nout, nend) = self.rdr.read_record(
                 input,
                 &mut self.out[self.nout..],
@@ -91,9 +228,10 @@ impl CsvDecoder {
 
     fn record(&mut self, sink: &mut Sink) {
         let (line, start) = (self.record_line, self.record_offset);
-        // The next record starts after this one's line end.
+        // The next record starts after this one's line end (and any more line ends).
         self.record_offset = self.offset;
-        self.record_line = self.rdr.line();
+        self.record_line = self.rdr.line() + self.line_shift;
+        self.start_pending = true;
         let (nout, nend) = (self.nout, self.nend);
         self.nout = 0;
         self.nend = 0;

@@ -461,6 +461,39 @@ impl Decoder {
         }
     }
 
+    /// Whether the bytes fed so far end at a record's start, where a part read elsewhere
+    /// can follow; the reason when not.
+    fn at_part_start(&self) -> Result<(), String> {
+        let ok = match self {
+            Decoder::Jsonl(d) => d.at_line_start(),
+            Decoder::Csv(d) => d.at_record_start(),
+            _ => return Err("a part can only follow JSON Lines, CSV or TSV".into()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err("the bytes read so far end inside a record".into())
+        }
+    }
+
+    /// Lines begun so far (the line numbers a part after them is shifted by).
+    fn lines(&self) -> u64 {
+        match self {
+            Decoder::Jsonl(d) => d.lines(),
+            Decoder::Csv(d) => d.lines(),
+            _ => 0,
+        }
+    }
+
+    /// Counts a part read elsewhere, of `lines` lines and `bytes` bytes, as fed here.
+    fn skip_part(&mut self, lines: u64, bytes: u64) {
+        match self {
+            Decoder::Jsonl(d) => d.skip_part(lines, bytes),
+            Decoder::Csv(d) => d.skip_part(lines, bytes),
+            _ => {}
+        }
+    }
+
     fn start(format: Format, sink: &mut Sink) -> Decoder {
         let f = sink.this_file();
         f.format = if f.format.is_empty() {
@@ -596,15 +629,31 @@ impl Ingest {
         }
     }
 
-    /// An import of one part of a JSON Lines file `name`: the bytes from `offset` (a line
-    /// start) to a later line start, for readers that split a file between threads. Its
-    /// line numbers count from the part's start; [`ImportReport::absorb`] shifts them.
-    pub fn for_part(name: &str, offset: u64, opts: MapOptions) -> Self {
+    /// An import of one part of the file `name`, in `format` (JSON Lines, CSV or TSV): its
+    /// bytes from `offset` (a line start) to a later line start, for readers that split a
+    /// file between threads or workers. `head`: the file's first bytes, where a CSV part
+    /// reads the header. Its line numbers count from the part's start; the import of the
+    /// bytes before it shifts them ([`Ingest::append_part`], [`ImportReport::absorb`]).
+    pub fn for_part(
+        name: &str,
+        format: Format,
+        head: &[u8],
+        offset: u64,
+        opts: MapOptions,
+    ) -> Result<Self, String> {
         let mut ingest = Ingest::with_options(opts);
         ingest.start_file(name);
-        ingest.sink.this_file().format = Format::Jsonl.name().to_string();
-        ingest.decoder = Decoder::Jsonl(jsonl::JsonlDecoder::for_part(offset));
-        ingest
+        ingest.sink.this_file().format = format.name().to_string();
+        ingest.decoder = match format {
+            Format::Jsonl => Decoder::Jsonl(jsonl::JsonlDecoder::for_part(offset)),
+            Format::Csv | Format::Tsv => {
+                let delimiter = if format == Format::Csv { b',' } else { b'\t' };
+                let d = csv::CsvDecoder::for_part(delimiter, head, offset, &mut ingest.sink)?;
+                Decoder::Csv(Box::new(d))
+            }
+            _ => return Err(format!("a {} file is read whole", format.name())),
+        };
+        Ok(ingest)
     }
 
     /// Rows read so far and not yet taken by [`Ingest::take_rows`].
@@ -619,30 +668,35 @@ impl Ingest {
         part::encode(&self.sink.builder.finish(), None)
     }
 
+    /// Whether the bytes fed so far end at a record's start. A part that does not, and is
+    /// not the file's last, was cut inside a record (a CSV quoted field): its bytes must be
+    /// read by the import of the bytes before it instead (so must the next part's).
+    pub fn at_record_start(&self) -> bool {
+        self.decoder.at_part_start().is_ok()
+    }
+
     /// Ends an import made by [`Ingest::for_part`]: its last rows and its report as bytes,
     /// for [`Ingest::append_part`] in the worker that reads the part before it.
     pub fn finish_part(self) -> Vec<u8> {
+        let lines = self.decoder.lines();
         let (table, report) = self.finish();
-        part::encode(&table, Some(&report))
+        part::encode(&table, Some((&report, lines)))
     }
 
-    /// Appends a piece of a part of the current JSON Lines file that another worker read
+    /// Appends a piece of a part of the current file that another worker read
     /// ([`Ingest::take_rows`], [`Ingest::finish_part`]), as if its bytes had been fed here:
-    /// the part must start where the bytes fed so far end, at a line start. With the last
-    /// piece, its report's line numbers are shifted by the lines before the part.
+    /// the part must start where the bytes fed so far end, at a record's start. With the
+    /// last piece, its report's line numbers are shifted by the lines before the part.
+    /// An error (nothing appended) when the bytes fed so far do not end at a record's end
+    /// (a CSV part cut inside a quoted field): its bytes must then be fed here instead.
     pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), String> {
         let (table, report) = part::decode(bytes)?;
-        let Decoder::Jsonl(d) = &mut self.decoder else {
-            return Err("a part can only follow the start of a JSON Lines file".into());
-        };
-        if !d.at_line_start() {
-            return Err("the bytes read so far do not end at a line end".into());
-        }
+        self.decoder.at_part_start()?;
         let file = self.sink.report.files.len().saturating_sub(1) as u16;
         self.sink.builder.append(&table, file);
-        if let Some(report) = report {
-            let shift = d.lines();
-            d.skip_part(report.lines, report.bytes);
+        if let Some((report, lines)) = report {
+            let shift = self.decoder.lines();
+            self.decoder.skip_part(lines, report.bytes);
             self.sink.report.absorb(report, shift);
         }
         Ok(())
@@ -706,6 +760,21 @@ impl ImportReport {
                 _ => self.files.push(f),
             }
         }
+    }
+}
+
+/// Where to cut a file in `format` for a part in `window` (its bytes from one before the
+/// wanted position on, up to about 1 MB): the offset in `window` of the part's first byte,
+/// a line start. JSON Lines: the first line start. CSV and TSV: the first line start
+/// that looks like a record's start (see [`csv::CsvDecoder::part_start`]; `head`: the
+/// file's first bytes, with the header), else the first line start. `None`: no line
+/// start in `window`.
+pub fn part_start(format: Format, head: &[u8], window: &[u8]) -> Option<usize> {
+    let first = memchr::memchr(b'\n', window).map(|i| i + 1);
+    match format {
+        Format::Csv => csv::CsvDecoder::part_start(head, window, b',').or(first),
+        Format::Tsv => csv::CsvDecoder::part_start(head, window, b'\t').or(first),
+        _ => first,
     }
 }
 

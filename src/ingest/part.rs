@@ -26,9 +26,9 @@ use crate::table::{DictColumn, Table};
 
 const MAGIC: &[u8; 4] = b"TLP1";
 
-/// The bytes of a piece of a part: `table`, and the `report` of reading the part with the
-/// last piece.
-pub fn encode(table: &Table, report: Option<&ImportReport>) -> Vec<u8> {
+/// The bytes of a piece of a part: `table`, and with the last piece the `report` of reading
+/// the part and the number of lines it spans.
+pub fn encode(table: &Table, report: Option<(&ImportReport, u64)>) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(table.len() * 64 + 1024));
     w.0.extend_from_slice(MAGIC);
     w.u64(table.len() as u64);
@@ -65,8 +65,9 @@ pub fn encode(table: &Table, report: Option<&ImportReport>) -> Vec<u8> {
     w.prim(&t.file);
     match report {
         None => w.0.push(0),
-        Some(report) => {
+        Some((report, lines)) => {
             w.0.push(1);
+            w.u64(lines);
             // Serializing a report of plain fields cannot fail.
             w.bytes(&serde_json::to_vec(report).unwrap_or_default());
         }
@@ -74,9 +75,9 @@ pub fn encode(table: &Table, report: Option<&ImportReport>) -> Vec<u8> {
     w.0
 }
 
-/// The table (its columns' values still in `bytes`) and report of a piece's bytes (from
-/// [`encode`]); an error when they are not.
-pub fn decode(bytes: Vec<u8>) -> Result<(Table, Option<ImportReport>), String> {
+/// The table (its columns' values still in `bytes`), and the report and lines if any, of a
+/// piece's bytes (from [`encode`]); an error when they are not.
+pub fn decode(bytes: Vec<u8>) -> Result<(Table, Option<(ImportReport, u64)>), String> {
     let mut buf = Buffer::from_vec(bytes);
     if buf.as_ptr().align_offset(8) != 0 {
         buf = Buffer::from_slice_ref(buf.as_slice());
@@ -125,7 +126,11 @@ pub fn decode(bytes: Vec<u8>) -> Result<(Table, Option<ImportReport>), String> {
     };
     let report = match r.take(1)?[0] {
         0 => None,
-        _ => Some(serde_json::from_slice(r.take_bytes()?).map_err(|e| e.to_string())?),
+        _ => {
+            let lines = r.u64()?;
+            let report = serde_json::from_slice(r.take_bytes()?).map_err(|e| e.to_string())?;
+            Some((report, lines))
+        }
     };
     if r.pos != bytes.len() {
         return Err("bytes after the part's end".into());

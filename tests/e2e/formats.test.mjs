@@ -595,51 +595,66 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await page.close();
   });
 
-  test('(i) a big JSON Lines file is read by two workers: the CLI figures, line numbers and drill-down in the second part', { timeout: 2 * TIMEOUT }, async () => {
-    // About 19 MB (the page cuts JSON Lines of 8 MiB or more when it has two cores): bad
-    // lines on both sides of the cut, the slowest record near the end.
+  test('(i) big JSON Lines and CSV files are read by two workers: the CLI figures, line numbers and drill-down in the second part', { timeout: 3 * TIMEOUT }, async () => {
+    // About 19 MB of JSONL and 12 MB of CSV (the page cuts files of 8 MiB or more when it
+    // has two cores): bad lines on both sides of the cut, the slowest record near the end.
+    // The CSV's outputs hold newlines, so many of its line starts are inside a record.
     const gen = path.join(tmp, 'gen-parts.jsonl');
     cli('generate', '--records', '40000', '--seed', '11', '--out', gen);
-    const lines = fs.readFileSync(gen, 'utf8').split('\n').filter((l) => l);
-    const slowest = { ...JSON.parse(lines[38_000]), request_id: 'slowest', latency_ms: 987_654, input_prompt: 'the slowest, in the second part' };
-    lines[38_000] = JSON.stringify(slowest);
-    for (const at of [100, 25_000, 30_000, 39_990]) lines.splice(at, 0, '{"timestamp": "2026-11-12T10:00:00Z", "latency_ms": "fast"');
-    const file = writeLines(tmp, 'parts.jsonl', lines);
-    assert.ok(fs.statSync(file).size > 12 << 20, `${fs.statSync(file).size} bytes`);
-    const s = summaryJson(file, '--threads', '1');
-    assert.equal(s.skipped_lines, 4);
+    const records = fs.readFileSync(gen, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+    records[38_000] = { ...records[38_000], request_id: 'slowest', latency_ms: 987_654, input_prompt: 'the slowest, in the second part' };
+    const jsonl = records.map((r) => JSON.stringify(r));
+    const csvColumns = Object.keys(records[0]);
+    const csv = records.map((r) => csvColumns.map((c) => csvField(r[c])).join(','));
+    assert.ok(csv.filter((l) => /\n/.test(l)).length > 1000, 'CSV rows with newlines inside');
+    for (const at of [100, 25_000, 30_000, 39_990]) {
+      jsonl.splice(at, 0, '{"timestamp": "2026-11-12T10:00:00Z", "latency_ms": "fast"');
+      csv.splice(at, 0, '2026-11-12T10:00:00Z,only,three');
+    }
+    csv.unshift(csvColumns.join(','));
+    const cores = await (async () => {
+      const { page } = await openPage();
+      const n = await page.evaluate(() => navigator.hardwareConcurrency);
+      await page.close();
+      return n;
+    })();
+    for (const [name, lines] of [['parts.jsonl', jsonl], ['parts.csv', csv]]) {
+      const file = writeLines(tmp, name, lines);
+      const text = fs.readFileSync(file);
+      assert.ok(text.length > 9 << 20, `${name}: ${text.length} bytes, more than the 8 MiB the page cuts`);
+      const s = summaryJson(file, '--threads', '1');
+      assert.equal(s.skipped_lines, 4, name);
 
-    const check = async (page) => {
+      const { page, problems } = await openPage();
+      const before = harness.requests.length;
+      await dropFile(page, file);
+      await waitReady(page);
+      if (cores >= 2) {
+        assert.ok(harness.requests.slice(before).some((u) => u.endsWith('/part-worker.js')), `${name}: a helper read a part`);
+      } else {
+        console.log(`# one core (navigator.hardwareConcurrency = ${cores}): ${name} was read by one worker`);
+      }
       assertKpisMatch(await kpis(page), s);
-      assert.equal(Number(await kpiValue(page, 'requests')), s.requests);
-      assert.equal(Number(await kpiValue(page, 'p99_ms')), s.latency_ms.p99);
+      assert.equal(Number(await kpiValue(page, 'requests')), s.requests, name);
+      assert.equal(Number(await kpiValue(page, 'p99_ms')), s.latency_ms.p99, name);
       const [f] = await reportFiles(page);
-      assert.deepEqual([f.records, f.skipped, f.profile], [s.import.files[0].records, s.import.files[0].skipped, s.import.files[0].profile]);
+      assert.deepEqual([f.records, f.skipped, f.profile], [s.import.files[0].records, s.import.files[0].skipped, s.import.files[0].profile], name);
       // Each bad line by its number and byte offset in the whole file.
       const errors = await page.$$eval('#import-errors tbody tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 3).map((td) => td.textContent)));
-      assert.deepEqual(errors, s.import.errors.map((e) => [e.line.toLocaleString('en-US'), e.byte_offset.toLocaleString('en-US'), e.reason]));
+      assert.deepEqual(errors, s.import.errors.map((e) => [e.line.toLocaleString('en-US'), e.byte_offset.toLocaleString('en-US'), e.reason]), name);
+      // The slowest record, read back from its byte span in the second part.
       await waitRequests(page, 'slowest');
       const [row] = await requestRows(page);
-      assert.equal(row.latency, 987_654);
-      assert.equal(row.offset, lines.slice(0, lines.indexOf(lines.find((l) => l.includes('"slowest"')))).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
+      assert.equal(row.latency, 987_654, name);
+      const at = lines.findIndex((l) => l.includes('"slowest"') || l.includes(',slowest,'));
+      assert.equal(row.offset, lines.slice(0, at).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0), name);
+      assert.match(text.subarray(row.offset, row.offset + row.len).toString('utf8'), /slowest/, name);
       await openRequest(page, 0);
-      assert.equal(await detailText(page, 'input_prompt'), 'the slowest, in the second part');
+      assert.equal(await detailText(page, 'input_prompt'), 'the slowest, in the second part', name);
       await page.keyboard.press('Escape');
-    };
-
-    const { page, problems } = await openPage();
-    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    const before = harness.requests.length;
-    await dropFile(page, file);
-    await waitReady(page);
-    if (cores >= 2) {
-      assert.ok(harness.requests.slice(before).some((u) => u.endsWith('/part-worker.js')), 'a helper read a part');
-    } else {
-      console.log(`# one core (navigator.hardwareConcurrency = ${cores}): the file was read by one worker`);
+      assert.deepEqual(problems.pageErrors, [], name);
+      await page.close();
     }
-    await check(page);
-    assert.deepEqual(problems.pageErrors, []);
-    await page.close();
 
     // A helper that fails (here its engine panics after handing over its first piece of
     // rows) costs time, not records: its whole part is read by the engine's worker instead.

@@ -13,7 +13,12 @@ fn main() {
     for chunk in bytes.chunks(4 << 20) {
         ingest.feed(chunk);
     }
+    let t0 = Instant::now();
     let (t, _) = ingest.finish();
+    println!(
+        "finish (columns, prices): {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
     let t0 = Instant::now();
     let p = Prepared::of(&t);
     println!("prepare: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);

@@ -36,6 +36,8 @@ pub struct CsvDecoder {
     /// `\r\n`, which csv-core reads after the record it ends, and blank lines) are not
     /// part of it, and count in its line number.
     start_pending: bool,
+    /// Reading stops after the first record (a part's decoder reading the file's header).
+    header_only: bool,
 }
 
 impl CsvDecoder {
@@ -55,6 +57,7 @@ impl CsvDecoder {
             record_line: 1,
             line_shift: 0,
             start_pending: true,
+            header_only: false,
         }
     }
 
@@ -68,35 +71,12 @@ impl CsvDecoder {
         sink: &mut Sink,
     ) -> Result<Self, String> {
         let mut d = CsvDecoder::new(delimiter);
-        let mut input = head;
-        while d.header.is_none() {
-            let (res, nin, nout, nend) =
-                d.rdr
-                    .read_record(input, &mut d.out[d.nout..], &mut d.ends[d.nend..]);
-            input = &input[nin..];
-            d.offset += nin as u64;
-            d.nout += nout;
-            d.nend += nend;
-            match res {
-                ReadRecordResult::Record => {
-                    d.record(sink);
-                    if d.header.is_none() {
-                        return Err("the header is not valid UTF-8 text".into());
-                    }
-                }
-                ReadRecordResult::OutputFull => {
-                    let n = d.out.len() * 2;
-                    d.out.resize(n, 0);
-                }
-                ReadRecordResult::OutputEndsFull => {
-                    let n = d.ends.len() * 2;
-                    d.ends.resize(n, 0);
-                }
-                ReadRecordResult::InputEmpty | ReadRecordResult::End => {
-                    return Err("the header does not end in the file's first bytes".into());
-                }
-            }
+        d.header_only = true;
+        d.read(head, sink);
+        if d.header.is_none() {
+            return Err("no readable header in the file's first bytes".into());
         }
+        d.header_only = false;
         d.rdr = ReaderBuilder::new().delimiter(delimiter).build();
         d.offset = offset;
         d.record_offset = offset;
@@ -216,7 +196,12 @@ impl CsvDecoder {
                     let n = self.ends.len() * 2;
                     self.ends.resize(n, 0);
                 }
-                ReadRecordResult::Record => self.record(sink),
+                ReadRecordResult::Record => {
+                    self.record(sink);
+                    if self.header_only {
+                        break;
+                    }
+                }
             }
         }
     }

@@ -138,6 +138,41 @@ pub fn parquet_record(
         .map_err(|e| JsError::new(&e))
 }
 
+/// The length of an Arrow IPC file's footer, from the file's last 10 bytes: drill-down
+/// into an IPC file reads the footer (its schema) next, then the record's batch message.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn arrow_footer_len(tail: &[u8]) -> Result<f64, JsError> {
+    crate::ingest::columnar::arrow_footer_len(tail)
+        .map(|n| n as f64)
+        .map_err(|e| JsError::new(&e))
+}
+
+/// The length of the IPC message at the front of `bytes` (prefix, metadata and body), or -1
+/// until `bytes` holds its prefix and metadata.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn arrow_message_len(bytes: &[u8]) -> Result<f64, JsError> {
+    crate::ingest::columnar::arrow_message_len(bytes)
+        .map(|n| n.map_or(-1.0, |n| n as f64))
+        .map_err(|e| JsError::new(&e))
+}
+
+/// Row `row` (a record's `span_len`) of the record batch `message` (the whole IPC message
+/// at its `span_offset`) as the text of a JSON object in column order. `schema_from`: the
+/// footer of an IPC file (`file`), or a stream's first message.
+#[cfg(feature = "columnar")]
+#[wasm_bindgen]
+pub fn arrow_record(
+    schema_from: &[u8],
+    file: bool,
+    message: &[u8],
+    row: f64,
+) -> Result<String, JsError> {
+    crate::ingest::columnar::arrow_record(schema_from, file, message, row as u64)
+        .map_err(|e| JsError::new(&e))
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))

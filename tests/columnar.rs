@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::ipc::reader::FileReader;
-use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow::ipc::writer::{FileWriter, IpcWriteOptions, StreamWriter};
 use arrow::ipc::CompressionType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
@@ -92,11 +92,11 @@ fn columnar_fixtures_equal_the_csv() {
         let file = &v["import"]["files"][0];
         assert_eq!(file["format"], format, "{name}");
         assert_eq!(file["profile"], "article", "{name}");
-        // Parquet records are found again by row number; Arrow ones not at all.
+        // Parquet records are found again by row number, Arrow ones by their batch.
         let coding = if format == "parquet" {
             "parquet"
         } else {
-            "none"
+            "arrow"
         };
         assert_eq!(file["span_coding"], coding, "{name}");
         assert_eq!(file["columns"][0], "timestamp", "{name}");
@@ -676,4 +676,122 @@ fn parquet_rows_read_back_from_their_row_group() {
     assert!(parquet_record(footer, len, &at, vec![0; n - 1]).is_err());
     assert!(parquet_record(footer, len, &at, vec![0; n]).is_err());
     assert!(parquet_footer_len(b"12345678").is_err());
+}
+
+/// Every record of an Arrow IPC file and stream (several batches, plain and compressed)
+/// reads back from its batch's message alone, with the text of the JSON records the
+/// fixtures were made from; dictionary-encoded files have no spans.
+#[test]
+fn arrow_rows_read_back_from_their_batch() {
+    use tokenlens::ingest::columnar::{
+        arrow_footer_len, arrow_message_len, arrow_record, ARROW_TAIL,
+    };
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&fixture("article.jsonl.gz")[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let want: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Batches of 5, 5 and 2 rows.
+    let whole =
+        arrow::compute::concat_batches(&fixture_batches()[0].schema(), &fixture_batches()).unwrap();
+    let batches: Vec<RecordBatch> = [0, 5, 10]
+        .iter()
+        .map(|&at| whole.slice(at, (whole.num_rows() - at).min(5)))
+        .collect();
+    for codec in [
+        None,
+        Some(CompressionType::LZ4_FRAME),
+        Some(CompressionType::ZSTD),
+    ] {
+        let opts = IpcWriteOptions::default()
+            .try_with_compression(codec)
+            .unwrap();
+        let schema = batches[0].schema();
+        let mut file = Vec::new();
+        let mut w = FileWriter::try_new_with_options(&mut file, &schema, opts.clone()).unwrap();
+        batches.iter().for_each(|b| w.write(b).unwrap());
+        w.finish().unwrap();
+        drop(w);
+        let mut stream = Vec::new();
+        let mut w = StreamWriter::try_new_with_options(&mut stream, &schema, opts).unwrap();
+        batches.iter().for_each(|b| w.write(b).unwrap());
+        w.finish().unwrap();
+        drop(w);
+        for (name, bytes, is_file) in [("x.arrow", &file, true), ("x.arrows", &stream, false)] {
+            let mut ingest = Ingest::new();
+            ingest.start_file(name);
+            for piece in bytes.chunks(13) {
+                ingest.feed(piece);
+            }
+            let (table, report) = ingest.finish();
+            assert_eq!(report.files[0].span_coding, SpanCoding::Arrow, "{name}");
+            assert_eq!(table.len(), 12);
+            let schema_from: Vec<u8> = if is_file {
+                let tail = &bytes[bytes.len() - ARROW_TAIL as usize..];
+                let n = arrow_footer_len(tail).unwrap() as usize;
+                bytes[bytes.len() - n..].to_vec()
+            } else {
+                let n = arrow_message_len(bytes).unwrap().unwrap() as usize;
+                bytes[..n].to_vec()
+            };
+            let mut offsets = Vec::new();
+            for (row, want) in want.iter().enumerate() {
+                let (offset, in_batch) = (table.span_offset.value(row), table.span_len.value(row));
+                assert_eq!(in_batch as usize, row % 5, "{name} {codec:?}: row {row}");
+                offsets.push(offset);
+                let at = &bytes[offset as usize..];
+                // The first bytes tell the message's length.
+                assert_eq!(arrow_message_len(&at[..7]).unwrap(), None);
+                let n = arrow_message_len(at).unwrap().unwrap() as usize;
+                let text =
+                    arrow_record(&schema_from, is_file, &at[..n], u64::from(in_batch)).unwrap();
+                let got: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(got.as_object().unwrap().len(), 14, "{name}: row {row}");
+                let text_of = |v: &Value| v.as_str().unwrap_or("").to_string();
+                for key in ["request_id", "input_prompt", "llm_output", "error_message"] {
+                    assert_eq!(
+                        text_of(&got[key]),
+                        text_of(&want[key]),
+                        "{name}: row {row}: {key}"
+                    );
+                }
+                assert_eq!(got["status_code"], want["status_code"], "{name}: row {row}");
+                // A cut message, or a row past the batch, is an error.
+                assert!(arrow_record(&schema_from, is_file, &at[..n - 1], 0).is_err());
+                assert!(arrow_record(&schema_from, is_file, &at[..n], 5).is_err());
+            }
+            offsets.dedup();
+            assert_eq!(offsets.len(), 3, "{name}: three batches");
+        }
+    }
+
+    // Dictionary-encoded columns: no spans.
+    let dict: arrow::array::DictionaryArray<arrow::datatypes::Int32Type> = whole
+        .column_by_name("model_name")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .unwrap()
+        .iter()
+        .collect();
+    let mut cols: Vec<(String, arrow::array::ArrayRef)> = whole
+        .schema()
+        .fields()
+        .iter()
+        .zip(whole.columns())
+        .map(|(f, c)| (f.name().clone(), c.clone()))
+        .collect();
+    cols.iter_mut().find(|(n, _)| n == "model_name").unwrap().1 = std::sync::Arc::new(dict);
+    let with_dict = RecordBatch::try_from_iter(cols).unwrap();
+    let mut file = Vec::new();
+    let mut w = FileWriter::try_new(&mut file, &with_dict.schema()).unwrap();
+    w.write(&with_dict).unwrap();
+    w.finish().unwrap();
+    drop(w);
+    let v = summary("dict.arrow", &file, 0);
+    assert_eq!(v["import"]["files"][0]["span_coding"], "none");
+    assert_eq!(v["requests"], 12);
 }

@@ -577,5 +577,8 @@ fn csv_cuts_are_picked_at_record_starts() {
         b.feed(&bytes[..first]);
         refused_at_first += usize::from(!b.at_record_start());
     }
-    assert!(picked > 100 && refused_at_first > picked / 3, "{picked} {refused_at_first}");
+    assert!(
+        picked > 100 && refused_at_first > picked / 3,
+        "{picked} {refused_at_first}"
+    );
 }

@@ -5,8 +5,11 @@
 // in scrollable blocks, every other field in a table. A JSON record is parsed as JSON; a
 // CSV/TSV row against its file's header (the report's columns). A Parquet record is found
 // by its row number (span coding parquet): the worker reads the file's footer and that
-// row's row group and answers the row as a JSON object. Records of Arrow files have no
-// span (span coding none, span_len 0): their figures are shown, with a note.
+// row's row group and answers the row as a JSON object. An Arrow IPC record by its batch
+// (span coding arrow: the offset of the batch's message, the row in it): the worker reads
+// the schema and that one message. Records without a span (span coding none: compressed
+// Parquet or Arrow, Arrow with dictionary-encoded columns, gzip inside gzip) show their
+// figures, with a note.
 //
 // Masking: every string from the line goes through the engine's redact_text (emails,
 // phone and card numbers, API keys, IP addresses) before it is shown, in this tab, unless
@@ -30,8 +33,8 @@ const TEXT_FIELDS = [
   { label: 'Error', keys: ['error_message', 'error', 'statusMessage', 'status_message'] },
 ];
 
-/** Shown when a record's text cannot be read back (Arrow, compressed Parquet, gzip inside gzip). */
-export const FIGURES_ONLY_NOTE = 'The original text of this file cannot be read back (it is Arrow, compressed Parquet, or compressed twice). '
+/** Shown when a record's text cannot be read back (span coding none). */
+export const FIGURES_ONLY_NOTE = 'The original text of this file cannot be read back (it is compressed Parquet or Arrow, Arrow with dictionary-encoded columns, or compressed twice). '
   + 'These are the figures the dashboard counted for this request.';
 
 /** The engine's placeholders, highlighted where they replace text. */
@@ -50,8 +53,8 @@ let token = 0;
 let opener = null;
 /** redact_text of the page's wasm module, or the reason it is unavailable. */
 let redactor = null;
-/** (file, row number) -> the worker's answer {ok, text, message}: a Parquet row. */
-let readParquetRow = null;
+/** (file, {coding, format, offset, row}) -> the worker's answer {ok, text, message}: a Parquet or Arrow record. */
+let readColumnarRow = null;
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -199,11 +202,13 @@ function render() {
   $('detail-title').textContent = `Request at ${formatTsSeconds(row.ts)} ${getDisplayZone()}`;
   $('detail-sub').textContent = [row.model, row.application].filter(Boolean).join(' · ');
   const parquet = current.coding === 'parquet';
-  const unit = kind === 'csv' || parquet ? 'Row' : 'Line';
+  const arrow = current.coding === 'arrow';
+  const unit = kind === 'csv' || parquet || arrow ? 'Row' : 'Line';
   const of = current.coding === 'gzip' ? `of ${fileName}, decompressed` : `of ${fileName}`;
   let where = `${unit} at byte ${formatInt(row.span_offset)} (${formatBytes(row.span_len)}) ${of}`;
   if (kind === 'figures') where = `From ${fileName}`;
   else if (parquet) where = `Row ${formatInt(Number(row.span_offset) + 1)} (row group ${current.rowGroup}) ${of}`;
+  else if (arrow) where = `Row ${formatInt(Number(row.span_len) + 1)} of the record batch at byte ${formatInt(row.span_offset)} ${of}`;
 
   const body = [figures(row)];
   if (kind === 'figures') {
@@ -255,6 +260,7 @@ async function load(file, row, info) {
   const loading = {
     gzip: 'Decompressing the file up to the record…',
     parquet: 'Reading the row group of the record from the file…',
+    arrow: 'Reading the record batch of the record from the file…',
   }[coding] || 'Reading the record from the file…';
   $('detail-body').replaceChildren(el('p', loading, 'detail-note'));
   // "csv+gzip" is a CSV file inside gzip: the inner format decides how a record is parsed.
@@ -269,14 +275,16 @@ async function load(file, row, info) {
   let state = 'ready';
   let rowGroup = null;
   await loadRedactor();
-  if (!(Number(row.span_len) > 0) || coding === 'none') {
+  // An Arrow span's length is the row in its batch, 0 for the first.
+  if ((coding !== 'arrow' && !(Number(row.span_len) > 0)) || coding === 'none') {
     kind = 'figures';
     state = 'figures';
   } else if (!file) {
     state = 'error';
     reason = 'The file is no longer available in this tab, so the record cannot be read back.';
-  } else if (coding === 'parquet') {
-    const answer = readParquetRow ? await readParquetRow(file, start) : { ok: false, message: 'no reader' };
+  } else if (coding === 'parquet' || coding === 'arrow') {
+    const ask = { coding, format, offset: start, row: Number(row.span_len) };
+    const answer = readColumnarRow ? await readColumnarRow(file, ask) : { ok: false, message: 'no reader' };
     if (answer.ok) {
       text = answer.text;
       rowGroup = answer.rowGroup;
@@ -344,9 +352,12 @@ export function closeDetail() {
   if (dialog.open) dialog.close();
 }
 
-/** `readRow(file, row)`: the worker's answer for row `row` of a Parquet file. */
+/**
+ * `readRow(file, ask)`: the worker's answer for a record of a Parquet or Arrow file, `ask`
+ * {coding, format, offset, row} (from its span).
+ */
 export function initDetail(readRow) {
-  readParquetRow = readRow;
+  readColumnarRow = readRow;
   const dialog = $('detail');
   $('detail-close').addEventListener('click', () => closeDetail());
   $('detail-unmask').addEventListener('change', render);

@@ -621,12 +621,15 @@ function askPrices(msg) {
   });
 }
 
-/** Asks the worker for row `row` of the Parquet `file`: resolves to its 'record' answer. */
-function askRecord(file, row) {
+/**
+ * Asks the worker for a record of the Parquet or Arrow `file` (`ask`: {coding, format,
+ * offset, row}, from its span): resolves to its 'record' answer.
+ */
+function askRecord(file, ask) {
   const id = nextId++;
   return new Promise((resolve) => {
     recordAsks.set(id, resolve);
-    post({ type: 'record', id, file, row });
+    post({ type: 'record', id, file, ...ask });
   });
 }
 

@@ -186,7 +186,7 @@ function renderFiles(table, files, profileTitles, mapped) {
     profile.title = f.profile || '';
     const notes = [];
     if (mapped && f.records > 0) notes.push('with your field mapping');
-    if (f.span_coding === 'none' && f.records > 0) notes.push('no text to read back (Arrow, compressed Parquet): drill-down shows figures only');
+    if (f.span_coding === 'none' && f.records > 0) notes.push('no text to read back (compressed Parquet or Arrow, or Arrow with dictionary columns): drill-down shows figures only');
     if (f.span_coding === 'gzip' && f.records > 0) notes.push('compressed: drill-down decompresses up to the request');
     if (f.records === 0 && (f.columns || []).length > 0) notes.push('no record read: map its fields');
     const skipped = numCell(f.skipped, formatInt, (v) => v > 0);
@@ -242,7 +242,7 @@ export function renderImportReport(report, info = {}) {
 
   const notes = [el('span', 'Times without a time zone are read as UTC.')];
   if (files.some((f) => f.span_coding === 'none' && f.records > 0)) {
-    notes.push(el('span', 'Arrow files (and compressed Parquet files) have no text to read back: their requests show figures only.'));
+    notes.push(el('span', 'Some files (compressed Parquet or Arrow, Arrow with dictionary-encoded columns) have no text to read back: their requests show figures only.'));
   }
   document.getElementById('import-notes').replaceChildren(...notes);
 

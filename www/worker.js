@@ -9,6 +9,8 @@
 //               {type:'view', id, view}    | {type:'requests', id, view, order, limit}
 //               {type:'anomalies', id, view}
 //               {type:'prices', id, text} | {type:'model-prices', id} | {type:'export-prices', id}
+//               {type:'record', id, file, coding, format, offset, row}  (a Parquet or
+//                Arrow record for drill-down: columnarRecord)
 //               {type:'test-panic'} | {type:'test-fail-helpers'}
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
@@ -18,6 +20,7 @@
 //               {type:'options', id, ok, message}
 //               {type:'dashboard', id, dashboard, engineMs}
 //               {type:'requests', id, order, rows}
+//               {type:'record', id, ok, text, message}
 //               {type:'anomalies', id, flags}
 //               {type:'prices', id, ok, message, models} | {type:'prices-export', id, text}
 //               {type:'error', id, message, panic, fatal, options}
@@ -461,22 +464,49 @@ async function fullModule() {
 }
 
 /**
- * Reads row `msg.row` (a record's span_offset) of the Parquet File `msg.file` back for the
- * drill-down drawer: its last 8 bytes, its footer, then that row's row group only, decoded
- * by the full build. Answers {type: 'record', id, ok, text (a JSON object), message}. It
- * uses no engine state, so it does not wait behind queued work.
+ * Reads a record of a Parquet or Arrow File `msg.file` back for the drill-down drawer,
+ * decoded by the full build: {coding: 'parquet', offset: its row number} or {coding:
+ * 'arrow', format: 'arrow' | 'arrows', offset: its batch's message, row: its row in the
+ * batch}. Answers {type: 'record', id, ok, text (a JSON object), message}. It uses no
+ * engine state, so it does not wait behind queued work.
  */
-async function parquetRecord(msg) {
+async function columnarRecord(msg) {
   try {
     const mod = await fullModule();
     const { file } = msg;
     const bytes = async (from, to) => new Uint8Array(await file.slice(from, to).arrayBuffer());
     const size = file.size;
+    if (msg.coding === 'arrow') {
+      // A message's length is known from its first bytes (prefix and metadata).
+      const message = async (at) => {
+        let head = 1 << 16;
+        for (;;) {
+          const first = await bytes(at, Math.min(size, at + head));
+          const len = mod.arrow_message_len(first);
+          if (len >= 0) return len <= first.length ? first.subarray(0, len) : bytes(at, at + len);
+          if (at + head >= size) throw new Error('the file ends inside a message');
+          head *= 4;
+        }
+      };
+      let schema;
+      if (msg.format === 'arrows') {
+        schema = await message(0);
+      } else {
+        if (size < 10) throw new Error('the file is too short for Arrow IPC');
+        const footerLen = mod.arrow_footer_len(await bytes(size - 10, size));
+        if (footerLen > size) throw new Error('the footer is longer than the file');
+        schema = await bytes(size - footerLen, size);
+      }
+      const batch = await message(msg.offset);
+      const text = mod.arrow_record(schema, msg.format !== 'arrows', batch, msg.row);
+      self.postMessage({ type: 'record', id: msg.id, ok: true, text, bytesRead: schema.length + batch.length });
+      return;
+    }
     if (size < 12) throw new Error('the file is too short for Parquet');
     const footerLen = mod.parquet_footer_len(await bytes(size - 8, size));
     if (footerLen > size) throw new Error('the footer is longer than the file');
     const footer = await bytes(size - footerLen, size);
-    const at = mod.parquet_locate(footer, size, msg.row);
+    const at = mod.parquet_locate(footer, size, msg.offset);
     const text = mod.parquet_record(footer, size, at, await bytes(at.start, at.end));
     self.postMessage({ type: 'record', id: msg.id, ok: true, text, rowGroup: at.row_group, bytesRead: 8 + footerLen + at.end - at.start });
   } catch (err) {
@@ -674,7 +704,7 @@ self.onmessage = (e) => {
       });
       break;
     case 'record':
-      parquetRecord(msg);
+      columnarRecord(msg);
       break;
     case 'test-fail-helpers':
       failHelpersForTest = true;

@@ -22,9 +22,12 @@
 //! Records have no byte span. A Parquet file's records are found again by their row
 //! number (span coding `parquet`): [`parquet_locate`] tells from the file's footer which
 //! bytes hold that row's row group, and [`parquet_record`] decodes the row from the footer
-//! and those bytes alone, so drill-down reads one row group, not the file. Arrow IPC
-//! records (and those of a compressed Parquet file) have none (span coding `none`, span
-//! (0, 0)). The `line` of an error is the 1-based row number in the file.
+//! and those bytes alone, so drill-down reads one row group, not the file. An Arrow IPC
+//! record's span is (its batch's message offset, its row in the batch) (span coding
+//! `arrow`): [`arrow_record`] decodes it from that message and the schema alone. Records of
+//! compressed files, and of Arrow files with dictionary-encoded columns (whose dictionaries
+//! are other messages), have none (span coding `none`, span (0, 0)). The `line` of an error
+//! is the 1-based row number in the file.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -91,6 +94,7 @@ impl ColumnarDecoder {
     pub fn new(format: Format, sink: &mut Sink) -> Self {
         sink.span_coding = match (format, sink.span_coding) {
             (Format::Parquet, SpanCoding::Plain) => SpanCoding::Parquet,
+            (Format::ArrowFile | Format::ArrowStream, SpanCoding::Plain) => SpanCoding::Arrow,
             _ => SpanCoding::None,
         };
         let input = match format {
@@ -118,6 +122,7 @@ impl ColumnarDecoder {
             Input::Stream(stream) => {
                 stream.pending.extend_from_slice(chunk);
                 loop {
+                    let offset = stream.dropped + stream.start as u64;
                     let message = match stream.next_message() {
                         Ok(Some(m)) => m,
                         Ok(None) => break,
@@ -131,7 +136,7 @@ impl ColumnarDecoder {
                                     self.out.schema(&schema, sink);
                                 }
                                 if let Some(batch) = batch {
-                                    self.out.batch(&batch, sink);
+                                    self.out.batch(&batch, sink, offset);
                                 }
                             }
                             Err(e) => return self.out.fail(sink, &e.to_string()),
@@ -199,7 +204,7 @@ impl Rows {
         };
         for batch in reader {
             match batch {
-                Ok(batch) => self.batch(&batch, sink),
+                Ok(batch) => self.batch(&batch, sink, 0),
                 Err(e) => return self.fail(sink, &e.to_string()),
             }
             if self.failed {
@@ -227,7 +232,7 @@ impl Rows {
                     .map_err(|e| e.to_string())
             });
             match batch {
-                Ok(Some(batch)) => self.batch(&batch, sink),
+                Ok(Some(batch)) => self.batch(&batch, sink, block.offset() as u64),
                 Ok(None) => {}
                 Err(why) => return self.fail(sink, &why),
             }
@@ -238,9 +243,19 @@ impl Rows {
     }
 
     /// Notes the column names once, before the first record (they pick the profile).
+    /// Dictionary-encoded columns leave an Arrow file without spans: a batch could not be
+    /// decoded from its message alone.
     fn schema(&mut self, schema: &Schema, sink: &mut Sink) {
         if self.index.is_some() {
             return;
+        }
+        if sink.span_coding == SpanCoding::Arrow
+            && schema
+                .fields()
+                .iter()
+                .any(|f| has_dictionary(f.data_type()))
+        {
+            sink.span_coding = SpanCoding::None;
         }
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let mut index = HashMap::with_capacity(names.len());
@@ -251,7 +266,8 @@ impl Rows {
         self.index = Some(index);
     }
 
-    fn batch(&mut self, batch: &RecordBatch, sink: &mut Sink) {
+    /// Reads one record batch; `offset`: the byte offset of its message (Arrow IPC).
+    fn batch(&mut self, batch: &RecordBatch, sink: &mut Sink, offset: u64) {
         if self.failed {
             return;
         }
@@ -288,7 +304,15 @@ impl Rows {
         for row in 0..batch.num_rows() {
             self.rows += 1;
             sink.report.lines += 1;
-            sink.source(&ArrowRow { batch, row, index }, None, self.rows, 0, 0);
+            // Parquet's span is made from the row number (`self.rows`) by the sink.
+            let len = u32::try_from(row).unwrap_or(u32::MAX);
+            sink.source(
+                &ArrowRow { batch, row, index },
+                None,
+                self.rows,
+                offset,
+                len,
+            );
         }
     }
 
@@ -839,6 +863,8 @@ pub struct IpcStream {
     /// Bytes received and not yet handed on; those before `start` have been.
     pending: Vec<u8>,
     start: usize,
+    /// Bytes of the stream dropped from the front of `pending`.
+    dropped: u64,
     /// The length of the message at `start`, once its metadata has been read.
     next_len: Option<usize>,
     /// The end-of-stream marker has been read.
@@ -896,6 +922,7 @@ impl IpcStream {
     /// Drops the bytes handed on, after a chunk.
     fn compact(&mut self) {
         self.pending.drain(..self.start);
+        self.dropped += self.start as u64;
         self.start = 0;
     }
 }
@@ -1284,7 +1311,12 @@ pub fn parquet_record(
         Some(Err(e)) => return Err(e.to_string()),
         _ => return Err("the row could not be read".to_string()),
     };
-    // Written by hand: serde_json's Map sorts its keys.
+    Ok(row_json(&batch, 0))
+}
+
+/// Row `row` of `batch` as the text of a JSON object in column order (written by hand:
+/// serde_json's Map sorts its keys).
+fn row_json(batch: &RecordBatch, row: usize) -> String {
     let schema = batch.schema();
     let fields: Vec<String> = schema
         .fields()
@@ -1294,11 +1326,119 @@ pub fn parquet_record(
             format!(
                 "{}:{}",
                 serde_json::Value::from(f.name().as_str()),
-                json(col.as_ref(), 0)
+                json(col.as_ref(), row)
             )
         })
         .collect();
-    Ok(format!("{{{}}}", fields.join(",")))
+    format!("{{{}}}", fields.join(","))
+}
+
+/// Bytes at the end of an Arrow IPC file that give its footer's length: read these first.
+pub const ARROW_TAIL: u64 = 10;
+
+/// The length of an Arrow IPC file's footer (its flatbuffer and the tail), from the file's
+/// last [`ARROW_TAIL`] bytes.
+pub fn arrow_footer_len(tail: &[u8]) -> Result<u64, String> {
+    let tail = <[u8; 10]>::try_from(tail).map_err(|_| "the tail is 10 bytes".to_string())?;
+    let len = read_footer_length(tail).map_err(|e| e.to_string())?;
+    Ok(len as u64 + ARROW_TAIL)
+}
+
+/// The length of the IPC message at the front of `bytes` (its prefix, flatbuffer and
+/// body), or `None` until `bytes` holds its prefix and flatbuffer.
+pub fn arrow_message_len(bytes: &[u8]) -> Result<Option<u64>, String> {
+    Ok(message_len(bytes)?.map(|n| n as u64))
+}
+
+/// Row `row` of the record batch in `message` (a whole IPC message, at a record's span
+/// offset), as the text of a JSON object in column order. `schema_from`: the footer of an
+/// IPC file (its last [`arrow_footer_len`] bytes; `file`), or the first message of a
+/// stream (its schema). Checked as the ingest checks them.
+pub fn arrow_record(
+    schema_from: &[u8],
+    file: bool,
+    message: &[u8],
+    row: u64,
+) -> Result<String, String> {
+    let schema = if file {
+        let fb = schema_from
+            .len()
+            .checked_sub(ARROW_TAIL as usize)
+            .map(|n| &schema_from[..n])
+            .ok_or("the footer is too short")?;
+        let footer = root_as_footer(fb).map_err(|e| format!("the footer is not valid: {e}"))?;
+        let ipc_schema = footer.schema().ok_or("the footer has no schema")?;
+        try_fb_to_schema(ipc_schema).map_err(|e| e.to_string())?
+    } else {
+        let (prefix, size) = message_prefix(schema_from).ok_or("the schema is cut short")?;
+        let fb = schema_from
+            .get(prefix..prefix.saturating_add(size))
+            .ok_or("the schema is cut short")?;
+        let m = root_as_message(fb).map_err(|e| format!("the schema is not valid: {e}"))?;
+        let ipc_schema = m
+            .header_as_schema()
+            .ok_or("the stream does not start with a schema")?;
+        try_fb_to_schema(ipc_schema).map_err(|e| e.to_string())?
+    };
+    check_schema(&schema)?;
+    if schema
+        .fields()
+        .iter()
+        .any(|f| has_dictionary(f.data_type()))
+    {
+        return Err("its dictionary-encoded columns are in other messages".to_string());
+    }
+    let (prefix, size) = message_prefix(message).ok_or("the message is cut short")?;
+    let (fb, body) = message
+        .get(prefix..)
+        .and_then(|rest| rest.split_at_checked(size))
+        .ok_or("the message is cut short")?;
+    let m = root_as_message(fb).map_err(|e| format!("the message is not valid: {e}"))?;
+    if Some(body.len()) != usize::try_from(m.bodyLength()).ok() {
+        return Err("the message's body is cut short".to_string());
+    }
+    check_message(&m, body, Some(&schema))?;
+    let ipc_batch = m
+        .header_as_record_batch()
+        .ok_or("the message is not a record batch")?;
+    let batch = arrow::ipc::reader::read_record_batch(
+        &Buffer::from(body),
+        ipc_batch,
+        Arc::new(schema),
+        &HashMap::new(),
+        None,
+        &m.version(),
+    )
+    .map_err(|e| e.to_string())?;
+    let row = usize::try_from(row)
+        .ok()
+        .filter(|&r| r < batch.num_rows())
+        .ok_or_else(|| {
+            format!(
+                "the batch has {} rows, not row {}",
+                batch.num_rows(),
+                row + 1
+            )
+        })?;
+    Ok(row_json(&batch, row))
+}
+
+/// Whether a column of type `t` has dictionary-encoded values anywhere in it.
+fn has_dictionary(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(..) => true,
+        DataType::Struct(fields) => fields.iter().any(|f| has_dictionary(f.data_type())),
+        DataType::List(f)
+        | DataType::LargeList(f)
+        | DataType::ListView(f)
+        | DataType::LargeListView(f)
+        | DataType::FixedSizeList(f, _)
+        | DataType::Map(f, _) => has_dictionary(f.data_type()),
+        DataType::RunEndEncoded(ends, values) => {
+            has_dictionary(ends.data_type()) || has_dictionary(values.data_type())
+        }
+        _ => false,
+    }
 }
 
 /// The value at `row` of `arr` as JSON: lists, structs and maps as JSON containers,

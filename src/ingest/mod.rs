@@ -93,6 +93,10 @@ pub enum SpanCoding {
     /// A Parquet file's rows: a span is (the record's 0-based row number in the file, 1);
     /// drill-down reads that row's row group ([`columnar::parquet_locate`]).
     Parquet,
+    /// An Arrow IPC file's or stream's rows: a span is (the byte offset of the message of
+    /// the record's batch, the record's 0-based row in it); drill-down reads that message
+    /// ([`columnar::arrow_record`]). Files with dictionary-encoded columns have none.
+    Arrow,
     /// No span (Arrow, compressed Parquet, gzip inside gzip): only the figures can be shown.
     #[default]
     None,
@@ -154,7 +158,9 @@ impl Sink {
         let file = self.report.files.len().saturating_sub(1) as u16;
         let span = match self.span_coding {
             SpanCoding::None => (0, 0),
-            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet => row.span,
+            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::Arrow => {
+                row.span
+            }
         };
         self.builder.push(&Row {
             span,
@@ -511,7 +517,10 @@ impl Decoder {
                 // would need two decompressions to read back: not offered.
                 sink.span_coding = match sink.span_coding {
                     SpanCoding::Plain => SpanCoding::Gzip,
-                    SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::None => SpanCoding::None,
+                    SpanCoding::Gzip
+                    | SpanCoding::Parquet
+                    | SpanCoding::Arrow
+                    | SpanCoding::None => SpanCoding::None,
                 };
                 sink.this_file().format = "gzip".to_string();
                 Decoder::Gzip(Box::new(Gzip {

@@ -355,7 +355,7 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await page.close();
   });
 
-  test('(b3) Parquet rows drill down to the text of the CSV they were made from; an Arrow record shows its figures', { timeout: 2 * TIMEOUT }, async () => {
+  test('(b3) Parquet and Arrow rows drill down to the text of the CSV they were made from; a gzipped Parquet record shows its figures', { timeout: 3 * TIMEOUT }, async () => {
     // article.parquet holds article.csv's records (tests/fixtures/formats/make_binary.py),
     // with nulls for the CSV's empty fields, in one row group (several: tests/columnar.rs).
     const every = (n) => [...new Array(n).keys()];
@@ -379,19 +379,34 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     assert.ok(csvText.includes('"Where is my order #4411? It says ""delivered"", but it isn\'t."'));
     assert.equal(req.drawer.texts.llm_output, "Sorry about that!\nI've opened a claim with the carrier, ref C-8812.");
 
+    // Arrow IPC, file and stream: each record from its batch's message.
+    for (const name of ['article.arrow', 'article.arrows']) {
+      const arrow = await drillDown(fixture(name), 'arrow', every);
+      assert.deepEqual(ids(arrow), ids(got), `${name}: the same requests`);
+      for (const d of arrow) {
+        const id = d.drawer.fields.request_id;
+        const w = want.find((x) => x.drawer.fields.request_id === id);
+        assert.deepEqual(d.drawer.texts, w.drawer.texts, `${name} ${id}: the same prompt, output and error`);
+        assert.equal(d.where, `Row ${d.row.len + 1} of the record batch at byte ${d.row.offset.toLocaleString('en-US')} of ${name}`);
+      }
+    }
+
+    // gzip around Parquet: no span.
+    const gz = path.join(tmp, 'article.parquet.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(fixture('article.parquet'))));
     const { page, problems } = await openPage();
-    await dropFile(page, fixture('article.arrow'));
+    await dropFile(page, gz);
     await waitReady(page);
     const [row] = await reportFiles(page);
     assert.equal(row.spanCoding, 'none');
     assert.match(row.note, /figures only/);
-    assert.match(await page.textContent('#import-notes'), /Arrow files \(and compressed Parquet files\) have no text to read back/);
+    assert.match(await page.textContent('#import-notes'), /Some files \(compressed Parquet or Arrow, Arrow with dictionary-encoded columns\) have no text to read back/);
     await waitRequests(page, 'slowest');
     const [first] = await requestRows(page);
-    assert.equal(first.len, 0, 'no span into an Arrow file');
+    assert.equal(first.len, 0, 'no span into a compressed Parquet file');
     await openRequest(page, 0);
     assert.equal(await page.$eval('#detail', (d) => d.dataset.state), 'figures');
-    assert.match(await page.textContent('#detail-body'), /cannot be read back \(it is Arrow/);
+    assert.match(await page.textContent('#detail-body'), /cannot be read back \(it is compressed Parquet/);
     assert.equal(await page.$('#detail .detail-fields'), null, 'no field table');
     const figures = await page.$$eval('#detail .detail-figure', (els) => Object.fromEntries(els.map((e) => [
       e.querySelector('.detail-figure-label').textContent, e.querySelector('.detail-figure-value').textContent,

@@ -21,6 +21,7 @@
 
 import { pageWasm, wasmErrorMessage } from './wasm.js';
 import { csvRecord } from './csv.js';
+import { spanRecord } from './otlp.js';
 import { readSpan, StaleRead } from './readback.js';
 import {
   NULL_TEXT, formatBytes, formatInt, formatMs, formatUsd, formatTsSeconds, getDisplayZone,
@@ -28,8 +29,8 @@ import {
 
 /** Field names of the long texts, in the order they are shown (first found wins). */
 const TEXT_FIELDS = [
-  { label: 'Prompt', keys: ['input_prompt', 'prompt', 'input', 'messages', 'request_body'] },
-  { label: 'Output', keys: ['llm_output', 'output', 'completion', 'response', 'response_body'] },
+  { label: 'Prompt', keys: ['input_prompt', 'prompt', 'input', 'messages', 'request_body', 'gen_ai.prompt', 'gen_ai.input.messages', 'input.value'] },
+  { label: 'Output', keys: ['llm_output', 'output', 'completion', 'response', 'response_body', 'gen_ai.completion', 'gen_ai.output.messages', 'output.value'] },
   { label: 'Error', keys: ['error_message', 'error', 'statusMessage', 'status_message'] },
 ];
 
@@ -223,7 +224,9 @@ function render() {
       }
     }
     const table = el('table', null, 'detail-fields');
-    const caption = el('caption', unit === 'Row' ? 'All fields of the row, in column order' : 'All fields of the line, in file order');
+    let captionText = unit === 'Row' ? 'All fields of the row, in column order' : 'All fields of the line, in file order';
+    if (current.span) captionText = 'The request\'s span in the line: its fields, its attributes by key, then its resource\'s (resource.*)';
+    const caption = el('caption', captionText);
     const tbody = document.createElement('tbody');
     for (const [k, v] of Object.entries(record)) {
       if (used.has(k)) continue;
@@ -274,6 +277,7 @@ async function load(file, row, info) {
   let reason = '';
   let state = 'ready';
   let rowGroup = null;
+  let span = null;
   await loadRedactor();
   // An Arrow span's length is the row in its batch, 0 for the first.
   if ((coding !== 'arrow' && !(Number(row.span_len) > 0)) || coding === 'none') {
@@ -316,15 +320,20 @@ async function load(file, row, info) {
     const json = text.replace(/^\uFEFF/, '').replace(/\r$/, '');
     try {
       const v = JSON.parse(json);
-      if (v && typeof v === 'object' && !Array.isArray(v)) record = v;
-      else reason = 'not an object';
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        // An OpenTelemetry document holds many spans: the request's own is shown.
+        span = spanRecord(v, row);
+        record = span || v;
+      } else {
+        reason = 'not an object';
+      }
     } catch (err) {
       reason = err && err.message ? err.message : String(err);
     }
     if (!record) state = 'raw';
   }
   if (mine !== token) return; // Another row was opened meanwhile.
-  current = { row, record, text, reason, fileName, kind, coding, rowGroup };
+  current = { row, record, text, reason, fileName, kind, coding, rowGroup, span: span !== null };
   render();
   dialog.dataset.state = state;
 }

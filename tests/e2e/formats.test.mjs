@@ -692,6 +692,43 @@ describe('tokenlens: many formats in Chromium', { timeout: 15 * 60_000 }, () => 
     await again.page.close();
   });
 
+  test('(j) an OpenTelemetry span drills down to itself, not the whole document it came in', { timeout: TIMEOUT }, async () => {
+    // Each line of otlp_lines.jsonl holds several spans; every request's drawer must show
+    // its own: the one with its start time and duration, its attributes by key.
+    const spans = [];
+    for (const line of fs.readFileSync(fixture('otlp_lines.jsonl'), 'utf8').split('\n').filter((l) => l)) {
+      for (const rs of JSON.parse(line).resourceSpans) {
+        const service = rs.resource.attributes.find((a) => a.key === 'service.name').value.stringValue;
+        for (const ss of rs.scopeSpans) for (const sp of ss.spans) spans.push({ sp, service });
+      }
+    }
+    const { page, problems } = await openPage();
+    await dropFile(page, fixture('otlp_lines.jsonl'));
+    await waitReady(page);
+    await waitRequests(page, 'slowest');
+    const rows = await requestRows(page);
+    assert.ok(rows.length >= 8, `${rows.length} requests`);
+    for (const index of [0, 1, rows.length - 1]) {
+      await openRequest(page, index);
+      const fields = await detailFields(page);
+      const ms = (ns) => Number(BigInt(ns) / 1000n) / 1000;
+      const want = spans.find(({ sp }) => Math.abs(ms(sp.endTimeUnixNano) - ms(sp.startTimeUnixNano) - rows[index].latency) < 0.001);
+      assert.ok(want, `a span of ${rows[index].latency} ms`);
+      assert.equal(fields.spanId, want.sp.spanId, `row ${index}`);
+      assert.equal(fields.name, want.sp.name, `row ${index}`);
+      assert.equal(fields['resource.service.name'], want.service, `row ${index}`);
+      const model = want.sp.attributes.find((a) => a.key === 'gen_ai.request.model').value.stringValue;
+      assert.equal(fields['gen_ai.request.model'], model, `row ${index}`);
+      assert.equal(fields.resourceSpans, undefined, 'not the whole document');
+      assert.match(await page.textContent('#detail .detail-fields caption'), /The request's span in the line/);
+      if (index === 0) await page.screenshot({ path: path.join(OUT, 'formats-otlp-span.png') });
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(() => !document.getElementById('detail').open);
+    }
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(f) no request leaves 127.0.0.1', () => {
     assertLocalOnly(harness);
     assert.ok(harness.requests.some((u) => u.endsWith('/pkg/tokenlens_bg.wasm')), 'wasm fetch recorded');

@@ -422,29 +422,56 @@ impl Cube {
         for cell in 0..n_cells {
             c.slot_from[cell + 1] += c.slot_from[cell];
         }
-        // Each user's requests and cost per cell, from the user's own rows (in row order, as
-        // the row pass adds them).
-        let mut users: Vec<(u32, u32, u64, f64)> = Vec::new();
-        let mut per_cell: Vec<(u64, f64)> = vec![(0, 0.0); n_cells];
-        let mut cells_seen: Vec<u32> = Vec::new();
-        for u in 0..p.user_from.len().saturating_sub(1) {
-            for &i in p.rows_of_user(u) {
-                let (i, cell) = (i as usize, p.cell_of_row[i as usize]);
-                let e = &mut per_cell[cell as usize];
-                if e.0 == 0 {
-                    cells_seen.push(cell);
+        // Each user's requests and cost per cell, added in row order (as the row pass adds
+        // them): (cell, user, requests, cost), ascending by cell then user.
+        let n_users = p.user_from.len().saturating_sub(1);
+        let users: Vec<(u32, u32, u64, f64)> = if n_cells * n_users <= (t.len() / 4).max(1 << 16) {
+            // A table of every (cell, user), filled by one pass over the rows: the rows of
+            // one user are spread over the file, and reading them user by user missed the
+            // cache on every row (a third of preparing a million records).
+            let mut per: Vec<(u64, f64)> = vec![(0, 0.0); n_cells * n_users];
+            let user_keys = t.user_id.keys();
+            for i in 0..t.len() {
+                if !user_keys.is_valid(i) {
+                    continue;
                 }
+                let at = p.cell_of_row[i] as usize * n_users + user_keys.value(i) as usize;
+                let e = &mut per[at];
                 e.0 += 1;
                 if t.cost_usd.is_valid(i) {
                     e.1 += t.cost_usd.value(i);
                 }
             }
-            for cell in cells_seen.drain(..) {
-                let (n, cost) = std::mem::take(&mut per_cell[cell as usize]);
-                users.push((cell, u as u32, n, cost));
+            per.into_iter()
+                .enumerate()
+                .filter(|(_, (n, _))| *n > 0)
+                .map(|(at, (n, cost))| ((at / n_users) as u32, (at % n_users) as u32, n, cost))
+                .collect()
+        } else {
+            // Too many users for such a table: each user's own rows, in row order.
+            let mut users = Vec::new();
+            let mut per_cell: Vec<(u64, f64)> = vec![(0, 0.0); n_cells];
+            let mut cells_seen: Vec<u32> = Vec::new();
+            for u in 0..n_users {
+                for &i in p.rows_of_user(u) {
+                    let (i, cell) = (i as usize, p.cell_of_row[i as usize]);
+                    let e = &mut per_cell[cell as usize];
+                    if e.0 == 0 {
+                        cells_seen.push(cell);
+                    }
+                    e.0 += 1;
+                    if t.cost_usd.is_valid(i) {
+                        e.1 += t.cost_usd.value(i);
+                    }
+                }
+                for cell in cells_seen.drain(..) {
+                    let (n, cost) = std::mem::take(&mut per_cell[cell as usize]);
+                    users.push((cell, u as u32, n, cost));
+                }
             }
-        }
-        users.sort_by_key(|u| (u.0, u.1));
+            users.sort_by_key(|u| (u.0, u.1));
+            users
+        };
         c.user_from = vec![0; n_cells + 1];
         for u in &users {
             c.user_from[u.0 as usize + 1] += 1;

@@ -1034,6 +1034,48 @@ fn from_cube(t: &Table, p: &Prepared, c: &Cube, sel: &Selection, b: Option<&Buck
     g
 }
 
+/// The groups a walk counts a value in: all (0), its model and application (by cell), its
+/// bucket (from `first_bucket` on).
+struct WalkGroups<'a> {
+    /// Each cell's (model, application) walk groups; `u32::MAX` for a cell left out.
+    cells: &'a [(u32, u32)],
+    range: Option<(i64, i64)>,
+    finder: Option<&'a Finder<'a>>,
+    first_bucket: usize,
+}
+
+impl WalkGroups<'_> {
+    /// Counts the values of `entries` (cell, start, row), in ascending order of `col`.
+    /// Generic, so that each kind of walk gets a loop of its own with this inlined.
+    #[inline(always)]
+    fn walk(
+        &self,
+        w: &mut RankWalk,
+        col: &Float64Array,
+        entries: impl Iterator<Item = (u32, i64, u32)>,
+    ) {
+        for (c, ts, row) in entries {
+            let (gm, ga) = self.cells[c as usize];
+            if gm == u32::MAX {
+                continue;
+            }
+            if let Some((a, b)) = self.range {
+                if ts == NO_TS || ts < a || ts >= b {
+                    continue;
+                }
+            }
+            let value = || col.value(row as usize);
+            w.count(0, value);
+            w.count(gm as usize, value);
+            w.count(ga as usize, value);
+            // No time (NO_TS) is in no bucket.
+            if let Some(b) = self.finder.and_then(|f| f.index(ts)) {
+                w.count(self.first_bucket + b, value);
+            }
+        }
+    }
+}
+
 /// Everything a view shows, before labels and ordering.
 pub struct Panels {
     /// Totals of each model (by label index; zero requests for a model not selected).
@@ -1203,32 +1245,49 @@ pub fn panels(
             false => (u32::MAX, 0),
         })
         .collect();
+    // The view's time range as one run of rows (rows in time order): the walks then skip
+    // the order's other rows by their row number alone.
+    let run = sel.range.and_then(|r| p.rows_in(t, r));
+    let groups = WalkGroups {
+        cells: &cell_groups,
+        range: sel.range,
+        finder: finder.as_ref(),
+        first_bucket: g_bucket,
+    };
     let walk = |o: &Order, col: &Float64Array, sizes: Vec<u64>, bucket_qs: &'static [f64]| {
         let mut w = RankWalk::new(sizes, |g| if g < g_bucket { &STATS_QS } else { bucket_qs });
-        for ((&c, &ts), &row) in o.cells.iter().zip(&o.ts).zip(&o.rows) {
-            let (gm, ga) = cell_groups[c as usize];
-            if gm == u32::MAX {
-                continue;
+        match &run {
+            Some(run) => {
+                // The cell and time read by row, not from the order's own copies: the run's
+                // rows are near each other, the order's entries of them are not.
+                let (lo, n) = (run.start as u32, run.len() as u32);
+                let ts = t.ts.values();
+                let entries = o
+                    .rows
+                    .iter()
+                    .filter(|&&row| row.wrapping_sub(lo) < n)
+                    .map(|&row| {
+                        let i = row as usize;
+                        (p.cell_of_row[i], ts[i], row)
+                    });
+                groups.walk(&mut w, col, entries);
             }
-            if let Some((a, b)) = sel.range {
-                if ts == NO_TS || ts < a || ts >= b {
-                    continue;
-                }
-            }
-            let value = || col.value(row as usize);
-            w.count(0, value);
-            w.count(gm as usize, value);
-            w.count(ga as usize, value);
-            // No time (NO_TS) is in no bucket.
-            if let Some(b) = finder.as_ref().and_then(|f| f.index(ts)) {
-                w.count(g_bucket + b, value);
+            None => {
+                let entries = o.cells.iter().zip(&o.ts).zip(&o.rows);
+                groups.walk(&mut w, col, entries.map(|((&c, &ts), &row)| (c, ts, row)));
             }
         }
         w
     };
-    // A view of few rows (a short time range) walks an order of its own rows: sorting them
-    // costs less than passing over every row of the table's order.
+    // A view of few rows of a table out of time order walks an order of its own rows:
+    // sorting them costs less than passing over every row of the table's order. (In time
+    // order, a range's rows are one run, and the walk over the table's order skips the
+    // others for less than sorting them: 1M rows, the last day's 45k, natively 5.2 ms
+    // against 5.9 for the dashboard; the same in wasm.)
     let own = |col: &Float64Array| {
+        if run.is_some() {
+            return None;
+        }
         let kept = g.kept.as_ref().filter(|k| k.len() < t.len() / 8)?;
         let rows = kept.iter().map(|&i| i as usize);
         Some(Order::of_rows(t, col, &p.cell_of_row, rows))

@@ -347,11 +347,30 @@ export function drawCharts(json, bucketLabel, { layoutFirst = false } = {}) {
   labels();
   return (async () => {
     const mod = await pageWasm();
-    if (layoutFirst) await new Promise((resolve) => setTimeout(resolve, 0));
+    if (layoutFirst) await afterNextFrame();
     if (mine !== generation) return false;
     drawInView(mod, all, mine);
     return true;
   })();
+}
+
+/**
+ * Resolves in a task after the next frame, so that the page's new layout is done by the
+ * browser's own rendering rather than forced inside the task that draws (or after 100 ms,
+ * in a tab that draws no frames).
+ */
+function afterNextFrame() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => {
+      if (!done) {
+        done = true;
+        setTimeout(resolve, 0);
+      }
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 100);
+  });
 }
 
 /** Draws the charts of `all` in view now; the background pass and a check at the next frame do the rest. */

@@ -1,7 +1,7 @@
 // Re-aggregation of the wasm engine alone, in Node (the same V8 as Chromium), without the
-// page: loads a file into the lean engine, then times `Engine.dashboard` for the views the
-// page asks after a filter change. A development aid for the engine; the browser figures
-// in BENCHMARKS.md come from bench/run.sh.
+// page: loads a file into the lean engine, then times `Engine.dashboard_json` (what the
+// worker hands the page) for the views the page asks after a filter change. A development
+// aid for the engine; the browser figures in BENCHMARKS.md come from bench/run.sh.
 //
 //   node bench/reagg.mjs bench/data/article-1000000.jsonl [runs]
 import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
@@ -26,7 +26,7 @@ closeSync(fd);
 const report = engine.finish();
 console.log(`loaded ${report.records} records in ${(performance.now() - t0).toFixed(0)} ms`);
 
-const first = engine.dashboard({ tz: 'UTC' });
+const first = JSON.parse(engine.dashboard_json({ tz: 'UTC' }));
 const model = first.by_model[0].model;
 const last = Date.parse(first.summary.last_ts);
 const views = {
@@ -40,7 +40,7 @@ for (const [name, view] of Object.entries(views)) {
   const times = [];
   for (let r = 0; r < runs; r++) {
     const t = performance.now();
-    engine.dashboard(view);
+    engine.dashboard_json(view);
     times.push(performance.now() - t);
   }
   console.log(`${name.padEnd(40)} median ${median(times).toFixed(1)} ms  (min ${Math.min(...times).toFixed(1)})`);

@@ -398,13 +398,15 @@ impl Engine {
         to_js(&self.report)
     }
 
-    /// Every panel for a view `{models: [...], applications: [...]}`.
-    pub fn dashboard(&self, view: JsValue) -> Result<JsValue, JsError> {
+    /// Every panel for a view `{models: [...], applications: [...]}`, as JSON text (the
+    /// same as `tokenlens dashboard` writes). Text rather than a JS object: one string
+    /// crosses to the page instead of thousands of small objects built one property at a
+    /// time, copied to the page and read back for each chart.
+    pub fn dashboard_json(&self, view: JsValue) -> Result<String, JsError> {
         let view: View = from_js_or_default(view)?;
-        to_js(
-            &dashboard_prepared(&self.table, &self.prepared, &view)
-                .map_err(|e| JsError::new(&e))?,
-        )
+        let d =
+            dashboard_prepared(&self.table, &self.prepared, &view).map_err(|e| JsError::new(&e))?;
+        serde_json::to_string(&d).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Anomaly flags of a view: `[{metric, group, bucket_start, bucket_ms, value,
@@ -535,6 +537,43 @@ pub fn draw_chart(
 ) -> Result<(), JsError> {
     let data: ChartData =
         serde_wasm_bindgen::from_value(dashboard).map_err(|e| JsError::new(&e.to_string()))?;
+    draw_on(canvas, name, &data, options)
+}
+
+/// A dashboard's chart data, read once from the engine's JSON and drawn by each chart:
+/// reading it for every chart cost about as much as drawing one.
+#[wasm_bindgen]
+pub struct Charts {
+    data: ChartData,
+}
+
+#[wasm_bindgen]
+impl Charts {
+    /// The charts of a dashboard given as JSON text (`Engine.dashboard_json`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(dashboard_json: &str) -> Result<Charts, JsError> {
+        let data =
+            serde_json::from_str(dashboard_json).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Charts { data })
+    }
+
+    /// Draws chart `name` over the canvas's current pixel size. `options`: {dpr, dark}.
+    pub fn draw(
+        &self,
+        canvas: HtmlCanvasElement,
+        name: &str,
+        options: JsValue,
+    ) -> Result<(), JsError> {
+        draw_on(canvas, name, &self.data, options)
+    }
+}
+
+fn draw_on(
+    canvas: HtmlCanvasElement,
+    name: &str,
+    data: &ChartData,
+    options: JsValue,
+) -> Result<(), JsError> {
     let opts: DrawOptions = from_js_or_default(options)?;
     let no_context = || JsError::new("the canvas has no 2D context");
     let ctx = canvas
@@ -544,35 +583,160 @@ pub fn draw_chart(
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
         .ok_or_else(no_context)?;
     let inner = CanvasBackend::with_canvas_object(canvas).ok_or_else(no_context)?;
-    let root = Canvas { inner, ctx }.into_drawing_area();
-    charts::draw(&root, name, &data, &Theme::new(opts.dark, opts.dpr)).map_err(|e| JsError::new(&e))
+    let root = Canvas::new(inner, ctx).into_drawing_area();
+    charts::draw(&root, name, data, &Theme::new(opts.dark, opts.dpr)).map_err(|e| JsError::new(&e))
 }
 
 /// plotters' canvas backend, with text measured by the canvas itself: plotters' default
 /// measures by adding a styled `<span>` to the page, which our CSP forbids (style
-/// attributes) and which forces a layout per label.
+/// attributes) and which forces a layout per label. It also sets the context's colours,
+/// line width, font and text alignment only when they change: plotters-canvas sets each
+/// before every bar, line and label, and the browser parses each string again (a time
+/// chart draws hundreds of bars).
 struct Canvas {
     inner: CanvasBackend,
     ctx: CanvasRenderingContext2d,
+    /// What the context was last given (`None`: unknown, set it).
+    fill: Option<BackendColor>,
+    stroke: Option<(BackendColor, u32)>,
+    /// (A cell: measuring text, which only borrows the backend, sets the font too.)
+    font: RefCell<Option<String>>,
+    text_align: Option<(&'static str, &'static str)>,
 }
 
-type CanvasResult<T = ()> =
-    Result<T, DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>>;
+/// A canvas call that failed, with the browser's message.
+#[derive(Debug)]
+struct CanvasFailed(String);
+
+impl std::fmt::Display for CanvasFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "canvas error: {}", self.0)
+    }
+}
+
+impl std::error::Error for CanvasFailed {}
+
+type CanvasResult<T = ()> = Result<T, DrawingErrorKind<CanvasFailed>>;
+
+fn js_failed(e: JsValue) -> DrawingErrorKind<CanvasFailed> {
+    DrawingErrorKind::DrawingError(CanvasFailed(
+        e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    ))
+}
+
+/// plotters-canvas's error as ours.
+fn inner_failed(
+    e: DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>,
+) -> DrawingErrorKind<CanvasFailed> {
+    match e {
+        DrawingErrorKind::DrawingError(e) => {
+            DrawingErrorKind::DrawingError(CanvasFailed(e.to_string()))
+        }
+        DrawingErrorKind::FontError(e) => DrawingErrorKind::FontError(e),
+    }
+}
+
+fn same_color(a: &BackendColor, b: &BackendColor) -> bool {
+    a.rgb == b.rgb && a.alpha == b.alpha
+}
+
+/// A colour as the canvas takes it, the same text as plotters-canvas makes.
+fn css_color(c: &BackendColor) -> String {
+    let (r, g, b) = c.rgb;
+    format!("rgba({},{},{},{})", r, g, b, c.alpha)
+}
+
+/// Nudges a horizontal or vertical line onto the pixel grid, as plotters-canvas does.
+fn on_pixels(from: BackendCoord, to: BackendCoord) -> ((f64, f64), (f64, f64)) {
+    let mut from = (f64::from(from.0), f64::from(from.1));
+    let mut to = (f64::from(to.0), f64::from(to.1));
+    if from.0 == to.0 {
+        from.0 -= 0.5;
+        to.0 -= 0.5;
+    }
+    if from.1 == to.1 {
+        from.1 -= 0.5;
+        to.1 -= 0.5;
+    }
+    (from, to)
+}
+
+impl Canvas {
+    fn new(inner: CanvasBackend, ctx: CanvasRenderingContext2d) -> Canvas {
+        Canvas {
+            inner,
+            ctx,
+            fill: None,
+            stroke: None,
+            font: RefCell::new(None),
+            text_align: None,
+        }
+    }
+
+    fn set_fill(&mut self, c: BackendColor) {
+        if !self.fill.as_ref().is_some_and(|f| same_color(f, &c)) {
+            self.ctx.set_fill_style_str(&css_color(&c));
+            self.fill = Some(c);
+        }
+    }
+
+    fn set_stroke(&mut self, style: &impl BackendStyle) {
+        let (c, w) = (style.color(), style.stroke_width());
+        if !self
+            .stroke
+            .as_ref()
+            .is_some_and(|(s, sw)| same_color(s, &c) && *sw == w)
+        {
+            self.ctx.set_stroke_style_str(&css_color(&c));
+            self.ctx.set_line_width(f64::from(w));
+            self.stroke = Some((c, w));
+        }
+    }
+
+    fn set_font(&self, style: &impl BackendTextStyle) {
+        // The same font string plotters-canvas draws with.
+        let font = format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str()
+        );
+        let mut last = self.font.borrow_mut();
+        if last.as_deref() != Some(font.as_str()) {
+            self.ctx.set_font(&font);
+            *last = Some(font);
+        }
+    }
+
+    /// Forgets what the context was given (after plotters-canvas itself drew).
+    fn forget(&mut self) {
+        self.fill = None;
+        self.stroke = None;
+        *self.font.borrow_mut() = None;
+        self.text_align = None;
+    }
+}
 
 impl DrawingBackend for Canvas {
-    type ErrorType = <CanvasBackend as DrawingBackend>::ErrorType;
+    type ErrorType = CanvasFailed;
 
     fn get_size(&self) -> (u32, u32) {
         self.inner.get_size()
     }
     fn ensure_prepared(&mut self) -> CanvasResult {
-        self.inner.ensure_prepared()
+        self.inner.ensure_prepared().map_err(inner_failed)
     }
     fn present(&mut self) -> CanvasResult {
-        self.inner.present()
+        self.inner.present().map_err(inner_failed)
     }
     fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> CanvasResult {
-        self.inner.draw_pixel(point, color)
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        self.set_fill(color);
+        self.ctx
+            .fill_rect(f64::from(point.0), f64::from(point.1), 1.0, 1.0);
+        Ok(())
     }
     fn draw_line<S: BackendStyle>(
         &mut self,
@@ -580,7 +744,16 @@ impl DrawingBackend for Canvas {
         to: BackendCoord,
         style: &S,
     ) -> CanvasResult {
-        self.inner.draw_line(from, to, style)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let (from, to) = on_pixels(from, to);
+        self.set_stroke(style);
+        self.ctx.begin_path();
+        self.ctx.move_to(from.0, from.1);
+        self.ctx.line_to(to.0, to.1);
+        self.ctx.stroke();
+        Ok(())
     }
     fn draw_rect<S: BackendStyle>(
         &mut self,
@@ -589,14 +762,40 @@ impl DrawingBackend for Canvas {
         style: &S,
         fill: bool,
     ) -> CanvasResult {
-        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let (x, y) = (f64::from(upper_left.0), f64::from(upper_left.1));
+        let w = f64::from(bottom_right.0 - upper_left.0);
+        let h = f64::from(bottom_right.1 - upper_left.1);
+        if fill {
+            self.set_fill(style.color());
+            self.ctx.fill_rect(x, y, w, h);
+        } else {
+            self.set_stroke(style);
+            self.ctx.stroke_rect(x, y, w, h);
+        }
+        Ok(())
     }
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         path: I,
         style: &S,
     ) -> CanvasResult {
-        self.inner.draw_path(path, style)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let mut path = path.into_iter();
+        self.ctx.begin_path();
+        if let Some(start) = path.next() {
+            self.set_stroke(style);
+            self.ctx.move_to(f64::from(start.0), f64::from(start.1));
+            for next in path {
+                self.ctx.line_to(f64::from(next.0), f64::from(next.1));
+            }
+        }
+        self.ctx.stroke();
+        Ok(())
     }
     fn draw_circle<S: BackendStyle>(
         &mut self,
@@ -605,14 +804,30 @@ impl DrawingBackend for Canvas {
         style: &S,
         fill: bool,
     ) -> CanvasResult {
-        self.inner.draw_circle(center, radius, style, fill)
+        let r = self.inner.draw_circle(center, radius, style, fill);
+        self.forget();
+        r.map_err(inner_failed)
     }
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         vert: I,
         style: &S,
     ) -> CanvasResult {
-        self.inner.fill_polygon(vert, style)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let mut path = vert.into_iter();
+        self.ctx.begin_path();
+        if let Some(start) = path.next() {
+            self.set_fill(style.color());
+            self.ctx.move_to(f64::from(start.0), f64::from(start.1));
+            for next in path {
+                self.ctx.line_to(f64::from(next.0), f64::from(next.1));
+            }
+            self.ctx.close_path();
+        }
+        self.ctx.fill();
+        Ok(())
     }
     fn draw_text<S: BackendTextStyle>(
         &mut self,
@@ -620,20 +835,61 @@ impl DrawingBackend for Canvas {
         style: &S,
         pos: BackendCoord,
     ) -> CanvasResult {
-        self.inner.draw_text(text, style, pos)
+        use plotters_backend::text_anchor::{HPos, VPos};
+        use plotters_backend::FontTransform;
+        // As plotters-canvas draws text, without setting what is set already.
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let degree = match style.transform() {
+            FontTransform::None => 0.0,
+            FontTransform::Rotate90 => 90.0,
+            FontTransform::Rotate180 => 180.0,
+            FontTransform::Rotate270 => 270.0,
+        };
+        let (mut x, mut y) = (f64::from(pos.0), f64::from(pos.1));
+        if degree != 0.0 {
+            // save/restore below put back what the context held before: the state noted
+            // here is kept for after it.
+            self.ctx.save();
+            self.ctx.translate(x, y).map_err(js_failed)?;
+            self.ctx
+                .rotate(degree / 180.0 * std::f64::consts::PI)
+                .map_err(js_failed)?;
+            (x, y) = (0.0, 0.0);
+        }
+        let saved = (self.fill, self.font.borrow().clone(), self.text_align);
+        let baseline = match style.anchor().v_pos {
+            VPos::Top => "top",
+            VPos::Center => "middle",
+            VPos::Bottom => "bottom",
+        };
+        let align = match style.anchor().h_pos {
+            HPos::Left => "start",
+            HPos::Right => "end",
+            HPos::Center => "center",
+        };
+        if self.text_align != Some((baseline, align)) {
+            self.ctx.set_text_baseline(baseline);
+            self.ctx.set_text_align(align);
+            self.text_align = Some((baseline, align));
+        }
+        self.set_fill(color);
+        self.set_font(style);
+        let drawn = self.ctx.fill_text(text, x, y);
+        if degree != 0.0 {
+            self.ctx.restore();
+            (self.fill, *self.font.borrow_mut(), self.text_align) = saved;
+        }
+        drawn.map_err(js_failed)
     }
     fn estimate_text_size<S: BackendTextStyle>(
         &self,
         text: &str,
         style: &S,
     ) -> CanvasResult<(u32, u32)> {
-        // The same font string plotters-canvas draws with.
-        self.ctx.set_font(&format!(
-            "{} {}px {}",
-            style.style().as_str(),
-            style.size(),
-            style.family().as_str()
-        ));
+        self.set_font(style);
         let width = self
             .ctx
             .measure_text(text)

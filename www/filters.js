@@ -52,8 +52,9 @@ export function currentView() {
 
 function updateClear() {
   const v = currentView();
-  document.getElementById('filter-clear').hidden = v.models.length === 0 && v.applications.length === 0
-    && !rangeSelect().value && !bucketSelect().value;
+  // Hidden but keeping its place (data-idle), so that showing it moves nothing on the page.
+  document.getElementById('filter-clear').toggleAttribute('data-idle', v.models.length === 0
+    && v.applications.length === 0 && !rangeSelect().value && !bucketSelect().value);
 }
 
 /**

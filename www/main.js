@@ -13,7 +13,7 @@ import { initFiles } from './files.js';
 import { initFilters, setFilterOptions, currentView } from './filters.js';
 import { renderKpis, clearKpis, latencyNote } from './kpis.js';
 import {
-  initCharts, drawCharts, clearCharts, setChartEmpty,
+  initCharts, drawCharts, clearCharts, setChartEmpty, cancelPendingDraws,
 } from './charts.js';
 import { renderTables, renderImportReport, clearReport } from './report.js';
 import {
@@ -144,11 +144,12 @@ function onWorkerMessage(w, msg) {
       break;
     case 'dashboard':
       if (msg.id === viewId) {
+        const d = JSON.parse(msg.dashboardJson);
         const { id } = msg;
         const view = viewSent;
-        renderDashboard(msg.dashboard).then(() => {
+        renderDashboard(d, msg.dashboardJson, { isCurrent: () => id === viewId }).then((drawn) => {
           // Anomalies cost more: asked for once the dashboard is drawn.
-          if (id === viewId) requestAnomalies(view);
+          if (drawn && id === viewId) requestAnomalies(view);
         }, (err) => fail(err.message || String(err), false, true));
       }
       break;
@@ -443,7 +444,9 @@ async function onLoaded(msg) {
   const size = info.size != null ? info.size : msg.bytes;
   $('file-name').textContent = `${info.name} · ${formatBytes(size)}`;
   $('file-name').title = info.files.map((f) => f.name).join('\n');
-  setFilterOptions(msg.dashboard.options, (msg.dashboard.summary || {}).last_ts);
+  // The engine's JSON (its own serde_json output).
+  const dashboard = JSON.parse(msg.dashboardJson);
+  setFilterOptions(dashboard.options, (dashboard.summary || {}).last_ts);
   renderImportReport(msg.report, {
     name: info.name, elapsedMs: msg.elapsedMs, profileTitles: await profileTitles(), mapped: !!info.mapping,
   });
@@ -452,13 +455,15 @@ async function onLoaded(msg) {
   // Without any latency, "slowest" lists nothing: start with the latest requests.
   if (msg.report.has_latency === false && currentOrder() === 'slowest') setOrder('latest');
   requestList(currentView(), currentOrder());
+  let drawn;
   try {
-    await renderDashboard(msg.dashboard);
+    // The first dashboard of a file: its charts are drawn in a task of their own.
+    drawn = await renderDashboard(dashboard, msg.dashboardJson, { first: true, isCurrent: () => currentLoad === info && viewId === 0 });
   } catch (err) {
     fail(err.message || String(err), false, true);
     return;
   }
-  if (currentLoad === info) requestAnomalies(currentView());
+  if (drawn && currentLoad === info) requestAnomalies(currentView());
   if (msg.pricesError && currentLoad === info) {
     fail(`Your saved prices cannot be used, so the built-in prices apply (Edit prices… to fix them): ${msg.pricesError}`, false, true);
   }
@@ -545,25 +550,21 @@ async function openMapping(reason = '') {
   }
 }
 
-/** Shows a Dashboard (after a load or a filter change), then marks the page ready. */
-async function renderDashboard(d) {
+/**
+ * Shows a Dashboard `d` (after a load or a filter change; `json` is the engine's text of it,
+ * which the charts read), then marks the page ready once what is in view is drawn (the
+ * charts out of view follow in later tasks). `isCurrent()` says whether it is still the
+ * newest dashboard after drawing waited: if not, the page is left to the newer one and this
+ * resolves to false. `first`: the first dashboard of a file.
+ */
+async function renderDashboard(d, json, { first = false, isCurrent = () => true } = {}) {
   setState(document.body.dataset.state, 'dashboard');
   const s = d.summary || {};
   const hasLatency = !loadedReport || loadedReport.has_latency !== false;
-  renderKpis(s, { hasLatency });
   const note = latencyNote(s, hasLatency);
-  $('latency-note').textContent = note || '';
-  $('latency-note').hidden = !note;
   setChartEmpty('latency', note ? (hasLatency
     ? 'No request in this view has a latency.'
     : 'This export carries no latency: there is nothing to plot here.') : null);
-  renderTables(d);
-  setAnomalySeries(d.series);
-  $('time-range').textContent = s.first_ts || s.last_ts ? `${formatTs(s.first_ts)} → ${formatTs(s.last_ts)}` : '';
-  const zone = getDisplayZone();
-  $('zone-note').textContent = zone;
-  $('footer-zone').textContent = `Times are in ${zone}.`;
-  $('users-count').textContent = s.users ? `of ${formatInt(s.users)} users` : '';
   setChartEmpty('concurrency', note ? 'Concurrency needs each request\'s latency.' : null);
   setChartEmpty('latency_histogram', note ? 'No request in this view has a latency.' : null);
   setChartEmpty('tokens_histogram', s.input_tokens > 0 || s.output_tokens > 0 ? null
@@ -572,8 +573,22 @@ async function renderDashboard(d) {
   setChartEmpty('quality', q.feedback_count > 0 || q.hallucination_count > 0 || q.safety_count > 0 ? null
     : 'No request in this view carries feedback, a hallucination verdict or a safety flag.');
   const series = d.series || {};
-  await drawCharts(d, series.bucket_label);
+  // The charts in view first (before the cards and tables below change the page's layout),
+  // unless this is the file's first dashboard.
+  const drawn = drawCharts(json, series.bucket_label, { layoutFirst: first });
+  renderKpis(s, { hasLatency });
+  $('latency-note').textContent = note || '';
+  $('latency-note').hidden = !note;
+  renderTables(d);
+  setAnomalySeries(d.series);
+  $('time-range').textContent = s.first_ts || s.last_ts ? `${formatTs(s.first_ts)} → ${formatTs(s.last_ts)}` : '';
+  const zone = getDisplayZone();
+  $('zone-note').textContent = zone;
+  $('footer-zone').textContent = `Times are in ${zone}.`;
+  $('users-count').textContent = s.users ? `of ${formatInt(s.users)} users` : '';
+  if (!(await drawn) || !isCurrent()) return false;
   setState('ready', 'dashboard');
+  return true;
 }
 
 function onViewChange(view) {
@@ -581,6 +596,8 @@ function onViewChange(view) {
   clearError();
   viewId = nextId++;
   viewSent = view;
+  // The last view's charts still to draw are not worth drawing any more.
+  cancelPendingDraws();
   setState('loading', 'dashboard');
   setAnomaliesLoading();
   post({ type: 'view', id: viewId, view });

@@ -10,13 +10,21 @@ let generation = 0;
 export function pageWasm() {
   if (!promise) {
     const url = generation === 0 ? './pkg/tokenlens.js' : `./pkg/tokenlens.js?instance=${generation}`;
+    const mine = generation;
     promise = import(url).then(async (mod) => {
       await mod.default();
+      loaded = { generation: mine, mod };
       return mod;
     });
     promise.catch(() => { promise = null; });
   }
   return promise;
+}
+
+/** The module if it is loaded and initialised already, else null (for drawing without a wait). */
+let loaded = null;
+export function loadedPageWasm() {
+  return loaded && loaded.generation === generation ? loaded.mod : null;
 }
 
 /** Forgets a poisoned instance (after a panic): the next pageWasm() loads a fresh one. */

@@ -15,10 +15,10 @@
 // Messages out: {type:'started'}
 //               {type:'progress', id, bytes, total, records, skipped, rate, recordRate,
 //                fileIndex, fileCount, fileName}
-//               {type:'loaded', id, report, dashboard, bytes, elapsedMs, pricesError}
+//               {type:'loaded', id, report, dashboardJson, bytes, elapsedMs, pricesError}
 //               {type:'cancelled', id}
 //               {type:'options', id, ok, message}
-//               {type:'dashboard', id, dashboard, engineMs}
+//               {type:'dashboard', id, dashboardJson, engineMs}
 //               {type:'requests', id, order, rows}
 //               {type:'record', id, ok, text, message}
 //               {type:'anomalies', id, flags}
@@ -439,9 +439,9 @@ async function readImport(mine, files, options, t0, view) {
   const report = plain(engine.finish());
   // A file too short to tell before its end is only marked by finish.
   if (!full && (report.files || []).some((f) => f.needs === 'columnar')) return false;
-  const dashboard = plain(engine.dashboard({ ...(view || {}), models: [], applications: [] }));
+  const dashboardJson = engine.dashboard_json({ ...(view || {}), models: [], applications: [] });
   self.postMessage({
-    type: 'loaded', id: mine.id, report, dashboard, bytes,
+    type: 'loaded', id: mine.id, report, dashboardJson, bytes,
     elapsedMs: performance.now() - t0, pricesError,
   });
   return true;
@@ -568,9 +568,9 @@ function view(msg) {
     // The engine's time for the view (computing every panel and handing it to JS), for
     // bench/browser.mjs; the page does not use it.
     const t0 = performance.now();
-    const dashboard = plain(engine.dashboard(msg.view));
+    const dashboardJson = engine.dashboard_json(msg.view);
     const engineMs = performance.now() - t0;
-    self.postMessage({ type: 'dashboard', id: msg.id, dashboard, engineMs });
+    self.postMessage({ type: 'dashboard', id: msg.id, dashboardJson, engineMs });
   } catch (err) {
     reportError(msg.id, err);
   }

@@ -131,6 +131,86 @@ describe('tokenlens dashboard in Chromium', { timeout: 15 * 60_000 }, () => {
     await page.close();
   });
 
+  test('(s) a filter change draws the charts in view before ready, the others after, never with the last view\'s figures', { timeout: TIMEOUT }, async () => {
+    const { page, problems } = await openPage();
+    await dropFile(page, bigFile);
+    await waitReady(page);
+    const before = await assertChartsDrawn(page);
+
+    // Each chart as the page is marked ready: in view or not, waiting (data-stale) or not,
+    // blank or not, and a digest of its pixels. Noted in the page at that moment, before any
+    // later task draws.
+    const atReady = (select, value) => page.evaluate(([select, value]) => new Promise((resolve) => {
+      const note = () => [...document.querySelectorAll('canvas[data-chart]')].map((c) => {
+        const card = c.closest('.chart-card');
+        const r = c.getBoundingClientRect();
+        const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        let digest = 0;
+        let blank = true;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] !== 0) blank = false;
+          digest = (digest * 31 + data[i] + 7 * data[i + 1] + 13 * data[i + 2] + 17 * data[i + 3]) >>> 0;
+        }
+        return {
+          name: c.dataset.chart, empty: card.dataset.empty !== undefined, stale: card.dataset.stale !== undefined,
+          inView: r.bottom > 0 && r.top < innerHeight && r.height > 0, blank, digest,
+        };
+      });
+      const obs = new MutationObserver(() => {
+        if (document.body.dataset.state === 'ready') {
+          obs.disconnect();
+          resolve(note());
+        }
+      });
+      obs.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+      document.getElementById(select).value = value;
+      document.getElementById(select).dispatchEvent(new Event('change', { bubbles: true }));
+    }), [select, value]);
+    const digests = (stats) => Object.fromEntries(stats.map((c) => [c.name, c.digest]));
+    const chartDigests = async () => digests(await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      let digest = 0;
+      for (let i = 0; i < data.length; i += 4) digest = (digest * 31 + data[i] + 7 * data[i + 1] + 13 * data[i + 2] + 17 * data[i + 3]) >>> 0;
+      return { name: c.dataset.chart, digest };
+    })));
+    const old = await chartDigests();
+
+    const ready = (await atReady('filter-range', '86400000')).filter((c) => !c.empty);
+    assert.ok(ready.some((c) => c.inView), 'some chart is in view');
+    for (const c of ready.filter((x) => x.inView)) {
+      assert.ok(!c.stale && !c.blank, `${c.name}: in view, drawn before ready`);
+      assert.notEqual(c.digest, old[c.name], `${c.name}: in view, drawn for the new view`);
+    }
+    for (const c of ready.filter((x) => x.stale)) assert.ok(c.blank, `${c.name}: not drawn yet, and blank (not the last view's)`);
+    assert.ok(ready.some((c) => c.stale), 'the charts out of view are drawn after ready');
+    // Then every chart is drawn, for the new view.
+    await assertChartsDrawn(page);
+    const now = await chartDigests();
+    for (const c of before.filter((x) => !x.empty)) assert.notEqual(now[c.name], old[c.name], `${c.name}: redrawn for the range`);
+
+    // A chart scrolled into view is drawn for the view on screen.
+    await page.evaluate(() => document.querySelector('canvas[data-chart="cost_by_model"]').scrollIntoView());
+    await page.waitForFunction(() => !document.querySelector('.chart-card[data-stale]'));
+
+    // A newer view replaces one still computing: the page is ready with the newer one's
+    // figures and charts, and nothing is left to draw.
+    const [m1, m2] = bigSummary.by_model;
+    await page.selectOption('#filter-range', '');
+    await waitReady(page);
+    await page.evaluate(([a, b]) => {
+      const select = document.getElementById('filter-model');
+      for (const v of [a, b]) {
+        select.value = v;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    }, [m1.model, m2.model]);
+    await waitReady(page);
+    assert.equal(Number(await kpiValue(page, 'requests')), m2.requests);
+    await assertChartsDrawn(page);
+    assert.deepEqual(problems.pageErrors, []);
+    await page.close();
+  });
+
   test('(c) the demo button loads demo data and draws every chart (light and dark, 2× pixels)', { timeout: TIMEOUT }, async () => {
     const demoSummary = summaryJson(DEMO);
     const { page, problems } = await openPage({ dpr: 2 });

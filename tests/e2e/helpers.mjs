@@ -194,6 +194,9 @@ export async function chartStats(page, selector = 'canvas[data-chart]') {
 }
 
 export async function assertChartsDrawn(page) {
+  // The page is ready once the charts in view are drawn; those out of view follow in later
+  // tasks (their cards are data-stale, and blank, until then).
+  await page.waitForFunction(() => !document.querySelector('.chart-card[data-stale]'), null, { timeout: 10_000 });
   const stats = await chartStats(page);
   const names = stats.map((s) => s.name).sort();
   assert.deepEqual(names, ['concurrency', 'cost_by_model', 'latency', 'latency_histogram', 'quality', 'requests', 'tokens', 'tokens_histogram'], 'chart canvases');

@@ -132,6 +132,18 @@ fn the_cli_reads_columnar_files() {
     }
 }
 
+/// The records of article.jsonl.gz (the same as article.csv's, which the Parquet and Arrow
+/// fixtures were made from), read by serde_json.
+fn article_records() -> Vec<Value> {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&fixture("article.jsonl.gz")[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn fixture_batches() -> Vec<RecordBatch> {
     let reader = FileReader::try_new(std::io::Cursor::new(fixture("article.arrow")), None).unwrap();
     reader.map(Result::unwrap).collect()
@@ -627,16 +639,7 @@ fn parquet_rows_read_back_from_their_row_group() {
     let tail = &file[file.len() - PARQUET_TAIL as usize..];
     let footer_len = parquet_footer_len(tail).unwrap();
     let footer = &file[(len - footer_len) as usize..];
-    // The expected text: article.jsonl.gz holds the same records as article.csv, which the
-    // Parquet fixture was made from; read here by serde_json.
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(&fixture("article.jsonl.gz")[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let want: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let want = article_records();
     assert_eq!(want.len(), 12);
     let mut groups = Vec::new();
     for (row, want) in want.iter().enumerate() {
@@ -686,14 +689,7 @@ fn arrow_rows_read_back_from_their_batch() {
     use tokenlens::ingest::columnar::{
         arrow_footer_len, arrow_message_len, arrow_record, ARROW_TAIL,
     };
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(&fixture("article.jsonl.gz")[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let want: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let want = article_records();
     // Batches of 5, 5 and 2 rows.
     let whole =
         arrow::compute::concat_batches(&fixture_batches()[0].schema(), &fixture_batches()).unwrap();

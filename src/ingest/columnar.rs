@@ -591,23 +591,7 @@ fn check_levels(data: &[u8], width: u32, count: u64) -> Result<(), String> {
 /// the column's length (a panic when the buffer is shorter, which its compressed form
 /// hides). Tokenlens reads no value from a union, so such a file is declined whole.
 fn check_schema(schema: &Schema) -> Result<(), String> {
-    fn has_union(t: &DataType) -> bool {
-        match t {
-            DataType::Union(..) => true,
-            DataType::Struct(fields) => fields.iter().any(|f| has_union(f.data_type())),
-            DataType::List(f)
-            | DataType::LargeList(f)
-            | DataType::ListView(f)
-            | DataType::LargeListView(f)
-            | DataType::FixedSizeList(f, _)
-            | DataType::Map(f, _) => has_union(f.data_type()),
-            DataType::Dictionary(_, values) => has_union(values),
-            DataType::RunEndEncoded(ends, values) => {
-                has_union(ends.data_type()) || has_union(values.data_type())
-            }
-            _ => false,
-        }
-    }
+    let has_union = |t: &DataType| any_type(t, &|t| matches!(t, DataType::Union(..)));
     match schema.fields().iter().find(|f| has_union(f.data_type())) {
         Some(f) => Err(format!(
             "column {} holds a union type, which is not supported",
@@ -1425,17 +1409,25 @@ pub fn arrow_record(
 
 /// Whether a column of type `t` has dictionary-encoded values anywhere in it.
 fn has_dictionary(t: &DataType) -> bool {
+    any_type(t, &|t| matches!(t, DataType::Dictionary(..)))
+}
+
+/// Whether `t`, or a type nested in it, is one that `hit` says.
+fn any_type(t: &DataType, hit: &dyn Fn(&DataType) -> bool) -> bool {
+    if hit(t) {
+        return true;
+    }
     match t {
-        DataType::Dictionary(..) => true,
-        DataType::Struct(fields) => fields.iter().any(|f| has_dictionary(f.data_type())),
+        DataType::Struct(fields) => fields.iter().any(|f| any_type(f.data_type(), hit)),
         DataType::List(f)
         | DataType::LargeList(f)
         | DataType::ListView(f)
         | DataType::LargeListView(f)
         | DataType::FixedSizeList(f, _)
-        | DataType::Map(f, _) => has_dictionary(f.data_type()),
+        | DataType::Map(f, _) => any_type(f.data_type(), hit),
+        DataType::Dictionary(_, values) => any_type(values, hit),
         DataType::RunEndEncoded(ends, values) => {
-            has_dictionary(ends.data_type()) || has_dictionary(values.data_type())
+            any_type(ends.data_type(), hit) || any_type(values.data_type(), hit)
         }
         _ => false,
     }

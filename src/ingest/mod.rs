@@ -699,8 +699,9 @@ impl Ingest {
     /// An error (nothing appended) when the bytes fed so far do not end at a record's end
     /// (a CSV part cut inside a quoted field): its bytes must then be fed here instead.
     pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), String> {
-        let (table, report) = part::decode(bytes)?;
+        // Checked first: a refused part is not decoded for nothing.
         self.decoder.at_part_start()?;
+        let (table, report) = part::decode(bytes)?;
         let file = self.sink.report.files.len().saturating_sub(1) as u16;
         self.sink.builder.append(&table, file);
         if let Some((report, lines)) = report {

@@ -38,23 +38,30 @@ pub struct JsonlDecoder {
 /// their keys in the same order, so one comparison finds a key's rule instead of a search
 /// through the rules (a tenth of a JSONL import).
 #[derive(Default)]
-struct KeyCache(Vec<(Vec<u8>, Option<&'static Rule>)>);
+struct KeyCache {
+    /// The keys of the last line, as hints for the scanner: only keys without `"` or `\\`.
+    keys: Vec<Vec<u8>>,
+    /// The rule of each of `keys`.
+    rules: Vec<Option<&'static Rule>>,
+}
 
 impl KeyCache {
     /// Keys past this position are looked up each time.
     const MAX: usize = 64;
 
-    fn rule(&mut self, pos: usize, key: &[u8]) -> Option<&'static Rule> {
-        if let Some((k, r)) = self.0.get(pos) {
-            if k.as_slice() == key {
-                return *r;
-            }
-        }
+    /// Remembers `key`, seen at `pos`, and returns its rule.
+    fn learn(&mut self, pos: usize, key: &[u8]) -> Option<&'static Rule> {
         let r = article_rule(key);
-        if pos < self.0.len() {
-            self.0[pos] = (key.to_vec(), r);
-        } else if pos == self.0.len() && pos < Self::MAX {
-            self.0.push((key.to_vec(), r));
+        if key.contains(&b'"') || key.contains(&b'\\') {
+            // Not a hint the scanner may compare raw bytes against.
+            self.keys.truncate(pos);
+            self.rules.truncate(pos);
+        } else if pos < self.keys.len() {
+            self.keys[pos] = key.to_vec();
+            self.rules[pos] = r;
+        } else if pos == self.keys.len() && pos < Self::MAX {
+            self.keys.push(key.to_vec());
+            self.rules.push(r);
         }
         r
     }
@@ -300,10 +307,16 @@ pub fn parse_error(bytes: &[u8]) -> Option<String> {
 fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord<'a>> {
     let mut sc = Scanner::new(bytes);
     let mut rec = LineRecord::default();
-    let mut pos = 0;
-    sc.object(|key, sc| {
-        let rule = keys.rule(pos, key);
-        pos += 1;
+    // Keys not as expected are learned once the line is read (the hints are borrowed).
+    let mut missed: Vec<(usize, Vec<u8>)> = Vec::new();
+    let KeyCache { keys: hints, rules } = keys;
+    sc.object_hinted(hints, |pos, key, hit, sc| {
+        let rule = if hit {
+            rules[pos]
+        } else {
+            missed.push((pos, key.to_vec()));
+            article_rule(key)
+        };
         let Some(field) = rule.map(|r| r.field) else {
             return sc.skip_value();
         };
@@ -333,8 +346,7 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
             Field::Timestamp => {
                 rec.ts = match &v {
                     Value::Null => None,
-                    Value::Number(n) => match n.parse::<f64>().ok().and_then(time::epoch_to_micros)
-                    {
+                    Value::Number(n) => match n.value().and_then(time::epoch_to_micros) {
                         Some(us) => Some(us),
                         None => return Err(bad(sc, "a timestamp in range")),
                     },
@@ -365,7 +377,7 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
                 Value::Null => {}
                 Value::Bool(b) => rec.error_object = b,
                 Value::String(s) => rec.error = Some(s),
-                Value::Number(n) => rec.error = Some(Cow::Borrowed(n)),
+                Value::Number(n) => rec.error = Some(Cow::Borrowed(n.text())),
                 // An error object or list (some tools nest it) counts unless it is empty.
                 Value::Object(raw) | Value::Array(raw) => {
                     rec.error_object = raw.bytes().any(|c| !b"{}[] \t\r\n".contains(&c))
@@ -375,7 +387,7 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
                 let val = match &v {
                     Value::Null => Val::Null,
                     Value::Bool(b) => Val::Bool(*b),
-                    Value::Number(n) => Val::Str(Cow::Borrowed(n)),
+                    Value::Number(n) => Val::Str(Cow::Borrowed(n.text())),
                     Value::String(s) => Val::Str(Cow::Borrowed(s)),
                     // tag_set reads the list's JSON text.
                     Value::Array(raw) => Val::Str(Cow::Borrowed(raw)),
@@ -391,7 +403,7 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
                 let text = match v {
                     Value::Null => None,
                     Value::String(s) => Some(s),
-                    Value::Number(n) => Some(Cow::Borrowed(n)),
+                    Value::Number(n) => Some(Cow::Borrowed(n.text())),
                     _ => return Err(bad(sc, "a string")),
                 };
                 match field {
@@ -411,9 +423,9 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
                 let val = match &v {
                     Value::Null => return Ok(()),
                     Value::Bool(b) => Val::Bool(*b),
-                    Value::Number(n) => match n.parse::<i64>() {
+                    Value::Number(n) => match n.text().parse::<i64>() {
                         Ok(i) => Val::Int(i),
-                        Err(_) => Val::Float(n.parse().map_err(|_| bad(sc, "a number"))?),
+                        Err(_) => Val::Float(n.value().ok_or_else(|| bad(sc, "a number"))?),
                     },
                     Value::String(s) if s.trim().is_empty() => return Ok(()),
                     Value::String(s) => Val::Str(Cow::Borrowed(s)),
@@ -434,6 +446,9 @@ fn parse_line<'a>(bytes: &'a [u8], keys: &mut KeyCache) -> ScanResult<LineRecord
         Ok(())
     })?;
     sc.end()?;
+    for (pos, key) in missed {
+        keys.learn(pos, &key);
+    }
     // Only a total: nothing to split it by, so it counts as input (it is billed at least so).
     if rec.input_tokens.is_none() && rec.output_tokens.is_none() {
         rec.input_tokens = rec.total_tokens;
@@ -473,7 +488,7 @@ impl Kind {
 fn number(v: &Value<'_>, kind: Kind) -> Result<Option<f64>, ()> {
     let x = match v {
         Value::Null => return Ok(None),
-        Value::Number(n) => n.parse::<f64>().map_err(|_| ())?,
+        Value::Number(n) => n.value().ok_or(())?,
         Value::String(s) => s.trim().parse::<f64>().map_err(|_| ())?,
         _ => return Err(()),
     };
@@ -508,5 +523,49 @@ mod tests {
         let e = &sink.report.errors[0];
         assert_eq!((e.line, e.byte_offset), (2, good.len() as u64));
         assert_eq!(e.reason, "the line is longer than 1 MiB; skipped");
+    }
+}
+
+#[cfg(test)]
+mod key_order_tests {
+    use crate::table::dict_value;
+    use crate::Ingest;
+
+    /// The scanner compares each key with the previous line's at the same place: lines whose
+    /// keys move, grow, shrink or are written with escapes are still read by name.
+    #[test]
+    fn keys_are_read_by_name_whatever_their_order() {
+        let lines = [
+            r#"{"timestamp":1,"model_name":"a","latency_ms":10.5,"cost":1}"#,
+            r#"{"latency_ms":20,"timestamp":2,"model_name":"b"}"#,
+            r#"{"timestamp":3,"model\u005fname":"c","latency_ms":30.25,"cost":1}"#,
+            r#"{"timestamp":4,"model_name":"d","latency_m":99,"latency_ms":40}"#,
+            r#"{"timestamp":5,"model_nam":"x","model_name":"e","latency_ms":50}"#,
+            r#"{"timestamp":6,"model_name":"f","latency_ms":60}"#,
+        ];
+        let mut ingest = Ingest::new();
+        ingest.start_file("keys.jsonl");
+        ingest.feed(lines.join("\n").as_bytes());
+        let (t, report) = ingest.finish();
+        assert_eq!(report.records, 6, "{:?}", report.errors);
+        let got: Vec<(String, f64)> = (0..t.len())
+            .map(|i| {
+                let model = dict_value(&t.model, i).unwrap_or_default().to_string();
+                (model, t.latency_ms.value(i))
+            })
+            .collect();
+        let want = [
+            ("a", 10.5),
+            ("b", 20.0),
+            ("c", 30.25),
+            ("d", 40.0),
+            ("e", 50.0),
+            ("f", 60.0),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(m, l)| (m.to_string(), l)).to_vec(),
+            "model and latency of each line"
+        );
     }
 }

@@ -50,8 +50,8 @@ pub enum Value<'a> {
     Null,
     /// `true` or `false`.
     Bool(bool),
-    /// A number, as written.
-    Number(&'a str),
+    /// A number, as written (its value found while scanning when that is exact).
+    Number(Number<'a>),
     /// A string, unescaped.
     String(Cow<'a, str>),
     /// An object, as written.
@@ -66,13 +66,38 @@ impl Value<'_> {
         match self {
             Value::Null => "null".into(),
             Value::Bool(b) => format!("`{b}`"),
-            Value::Number(n) => format!("`{n}`"),
+            Value::Number(n) => format!("`{}`", n.text()),
             Value::String(s) => format!("{:?}", s.chars().take(60).collect::<String>()),
             Value::Object(_) => "an object".into(),
             Value::Array(_) => "an array".into(),
         }
     }
 }
+
+/// A number's text, and its value when the scan could compute it exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number<'a> {
+    text: &'a [u8],
+    fast: Option<f64>,
+}
+
+impl<'a> Number<'a> {
+    /// The number as written (JSON's grammar, so ASCII).
+    pub fn text(&self) -> &'a str {
+        text(self.text)
+    }
+
+    /// The number's value, correctly rounded.
+    pub fn value(&self) -> Option<f64> {
+        self.fast.or_else(|| self.text().parse().ok())
+    }
+}
+
+/// Exact powers of ten as f64 (10^22 is the largest).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 /// A position in one line.
 pub struct Scanner<'a> {
@@ -137,6 +162,18 @@ impl<'a> Scanner<'a> {
         &mut self,
         mut field: impl FnMut(&[u8], &mut Self) -> ScanResult<()>,
     ) -> ScanResult<()> {
+        self.object_hinted(&[], |_, key, _, sc| field(key, sc))
+    }
+
+    /// [`Scanner::object`] for lines that repeat their keys in the same order: `hints[n]` is
+    /// the key expected at position n, without `"` or `\\` (a previous line's). `field(n,
+    /// key, hit, scanner)` learns whether the key was the expected one, which is checked by
+    /// one comparison instead of reading the key byte by byte and then comparing it.
+    pub fn object_hinted(
+        &mut self,
+        hints: &[Vec<u8>],
+        mut field: impl FnMut(usize, &[u8], bool, &mut Self) -> ScanResult<()>,
+    ) -> ScanResult<()> {
         self.ws();
         if self.peek() != Some(b'{') {
             return self.not_an_object();
@@ -147,19 +184,31 @@ impl<'a> Scanner<'a> {
             self.i += 1;
             return Ok(());
         }
+        let b: &'a [u8] = self.b;
+        let mut pos = 0;
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
                 return self.error(ErrorKind::Syntax, "expected a field name");
             }
-            let key = self.key()?;
+            let (key, hit) = match hints.get(pos) {
+                Some(h)
+                    if b.get(self.i + 1..self.i + 1 + h.len()) == Some(h)
+                        && b.get(self.i + 1 + h.len()) == Some(&b'"') =>
+                {
+                    self.i += h.len() + 2;
+                    (Cow::Borrowed(&b[self.i - h.len() - 1..self.i - 1]), true)
+                }
+                _ => (self.key()?, false),
+            };
             self.ws();
             if self.peek() != Some(b':') {
                 return self.error(ErrorKind::Syntax, "expected `:`");
             }
             self.i += 1;
             self.ws();
-            field(&key, self)?;
+            field(pos, &key, hit, self)?;
+            pos += 1;
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
@@ -219,30 +268,49 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A number's text, checked against JSON's grammar (it is parsed only if it is used).
-    fn number(&mut self) -> ScanResult<&'a str> {
+    /// A number, checked against JSON's grammar. The plain decimal forms exports write
+    /// (`-12`, `0.00480875`, `1794182402.190011`) get their value in the same pass: an integer
+    /// of at most 2^53 divided by an exact power of ten is correctly rounded (Clinger's fast
+    /// path), so it equals what `str::parse` gives; other numbers are parsed from the text
+    /// when used. This is a tenth of a JSONL import.
+    fn number(&mut self) -> ScanResult<Number<'a>> {
         let start = self.i;
-        let digits = |sc: &mut Self| {
+        let b: &'a [u8] = self.b;
+        let neg = b.get(self.i) == Some(&b'-');
+        if neg {
+            self.i += 1;
+        }
+        // Wrapping arithmetic: 19 digits always fit in a u64, and a number with more is not
+        // given the fast value (`count` tells).
+        let mut mant: u64 = 0;
+        let mut count = 0;
+        let mut digits = |sc: &mut Self| {
             let from = sc.i;
-            while matches!(sc.peek(), Some(b'0'..=b'9')) {
+            while let Some(&c) = b.get(sc.i) {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                mant = mant.wrapping_mul(10).wrapping_add(u64::from(d));
                 sc.i += 1;
             }
-            sc.i > from
+            count += sc.i - from;
+            sc.i - from
         };
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        let mut ok = digits(self);
+        let mut ok = digits(self) > 0;
+        let mut frac = 0;
         if ok && self.peek() == Some(b'.') {
             self.i += 1;
-            ok = digits(self);
+            frac = digits(self);
+            ok = frac > 0;
         }
-        if ok && matches!(self.peek(), Some(b'e' | b'E')) {
+        let exponent = ok && matches!(self.peek(), Some(b'e' | b'E'));
+        if exponent {
             self.i += 1;
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.i += 1;
             }
-            ok = digits(self);
+            ok = digits(self) > 0;
         }
         while matches!(
             self.peek(),
@@ -251,13 +319,26 @@ impl<'a> Scanner<'a> {
             self.i += 1;
             ok = false;
         }
-        let b: &'a [u8] = self.b;
-        let written = text(&b[start..self.i]);
+        let written = &b[start..self.i];
         if !ok {
             self.i = start;
-            return self.error(ErrorKind::Syntax, format!("invalid number `{written}`"));
+            return self.error(
+                ErrorKind::Syntax,
+                format!("invalid number `{}`", text(written)),
+            );
         }
-        Ok(written)
+        let fast = (count <= 19 && !exponent && mant <= 1 << 53 && frac < POW10.len()).then(|| {
+            let x = mant as f64 / POW10[frac];
+            if neg {
+                -x
+            } else {
+                x
+            }
+        });
+        Ok(Number {
+            text: written,
+            fast,
+        })
     }
 
     /// Skips one value without decoding it.
@@ -456,12 +537,70 @@ mod tests {
     fn reads_values() {
         let v = fields(r#" {"a": 1.5e3, "b": "x\"y\u00e9\ud83d\ude00", "c": null, "d": [1, {"e": "]"}], "f": true} "#)
             .unwrap();
-        assert_eq!(v[0].1, Value::Number("1.5e3"));
+        let Value::Number(n) = v[0].1 else {
+            panic!("{:?}", v[0].1)
+        };
+        assert_eq!((n.text(), n.value()), ("1.5e3", Some(1500.0)));
         assert_eq!(v[1].1, Value::String(Cow::Owned("x\"yé😀".into())));
         assert_eq!(v[2].1, Value::Null);
         assert_eq!(v[3].1, Value::Array(r#"[1, {"e": "]"}]"#.into()));
         assert_eq!(v[4].1, Value::Bool(true));
         assert_eq!(fields("{}").unwrap(), vec![]);
+    }
+
+    /// The value found while scanning is the one `str::parse` gives, bit for bit.
+    #[test]
+    fn numbers_read_while_scanning_equal_parse() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "0.1",
+            "0.00480875",
+            "1794182402.190011",
+            "4667.192",
+            "9007199254740992",
+            "9007199254740993",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "1.0000000000000000000000001",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "123456789.123456789",
+            "1e3",
+            "-2.5E-3",
+            "1.7976931348623157e308",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Fractions with every count of digits, and values near 2^53.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 18 + 1) as usize;
+            let m = (x >> 8) % 10u64.pow(digits as u32);
+            let frac = (x >> 3) as usize % (digits + 4);
+            let s = format!("{m:0digits$}");
+            let s = if frac == 0 || frac >= s.len() {
+                format!("0.{s}")
+            } else {
+                format!("{}.{}", &s[..s.len() - frac], &s[s.len() - frac..])
+            };
+            texts.push(s);
+        }
+        for t in &texts {
+            let mut sc = Scanner::new(t.as_bytes());
+            let Ok(Value::Number(n)) = sc.value() else {
+                panic!("{t}")
+            };
+            assert_eq!(n.text(), t);
+            let want: f64 = t.parse().unwrap();
+            assert_eq!(n.value().map(f64::to_bits), Some(want.to_bits()), "{t}");
+        }
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl<'a> Val<'a> {
         match self {
             Val::Int(i) => Some(*i as f64),
             Val::Float(x) => Some(*x),
-            Val::Str(s) => s.trim().parse().ok(),
+            Val::Str(s) => super::scan::parse_f64(s),
             _ => None,
         }
     }

@@ -99,6 +99,38 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// A number written as text (a CSV field, a JSON string), as `str::parse` reads it after
+/// trimming whitespace. The plain decimals exports write take the fast path of
+/// [`Scanner::number`]; anything else (an exponent, `inf`, more than 19 digits, spaces) is
+/// left to `str::parse`.
+pub fn parse_f64(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let neg = b.first() == Some(&b'-');
+    let mut i = usize::from(neg);
+    // One pass: the digits' value (wrapping: only used for at most 19 digits), and where
+    // the point is.
+    let (mut mant, mut point, mut digits) = (0u64, None, 0);
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d <= 9 {
+            mant = mant.wrapping_mul(10).wrapping_add(u64::from(d));
+            digits += 1;
+        } else if c == b'.' && point.is_none() {
+            point = Some(digits);
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let frac = point.map_or(0, |p| digits - p);
+    let plain = i == b.len() && point != Some(0) && (point.is_none() || frac > 0);
+    if plain && digits > 0 && digits <= 19 && frac < POW10.len() && mant <= 1 << 53 {
+        let x = mant as f64 / POW10[frac];
+        return Some(if neg { -x } else { x });
+    }
+    s.trim().parse().ok()
+}
+
 /// A position in one line.
 pub struct Scanner<'a> {
     b: &'a [u8],
@@ -548,7 +580,8 @@ mod tests {
         assert_eq!(fields("{}").unwrap(), vec![]);
     }
 
-    /// The value found while scanning is the one `str::parse` gives, bit for bit.
+    /// The value found while scanning, or by [`parse_f64`], is the one `str::parse` gives,
+    /// bit for bit.
     #[test]
     fn numbers_read_while_scanning_equal_parse() {
         let mut texts: Vec<String> = [
@@ -600,6 +633,23 @@ mod tests {
             assert_eq!(n.text(), t);
             let want: f64 = t.parse().unwrap();
             assert_eq!(n.value().map(f64::to_bits), Some(want.to_bits()), "{t}");
+            assert_eq!(parse_f64(t).map(f64::to_bits), Some(want.to_bits()), "{t}");
+            let other = match t.strip_prefix('-') {
+                Some(pos) => pos.to_string(),
+                None => format!("-{t}"),
+            };
+            let want: f64 = other.parse().unwrap();
+            assert_eq!(
+                parse_f64(&other).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{other}"
+            );
+        }
+        for t in [
+            " 12.5 ", "+3", "1.", ".5", "inf", "NaN", "1e2", "", "-", "1.2.3", "12a", "--1",
+        ] {
+            let want = t.trim().parse::<f64>().ok().map(f64::to_bits);
+            assert_eq!(parse_f64(t).map(f64::to_bits), want, "{t:?}");
         }
     }
 

@@ -64,7 +64,7 @@ pub fn epoch_to_micros(x: f64) -> Option<i64> {
 /// number written as a string.
 pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     let t = s.trim();
-    if let Ok(x) = t.parse::<f64>() {
+    if let Some(x) = super::scan::parse_f64(t) {
         return epoch_to_micros(x).ok_or_else(|| format!("timestamp {t:?} is out of range"));
     }
     parse_iso(t.as_bytes()).ok_or_else(|| format!("cannot read {t:?} as a timestamp"))

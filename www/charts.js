@@ -169,14 +169,14 @@ function setStale(canvas, yes) {
  * chart drawn later must not show older figures meanwhile). A chart with nothing to plot
  * (its card says why) is never stale.
  */
-function markStale(canvas) {
+function markStale(canvas, quiet = false) {
   if (isEmpty(canvas)) {
     if (stale.delete(canvas)) setStale(canvas, false);
     return;
   }
   if (!stale.has(canvas)) {
     stale.add(canvas);
-    setStale(canvas, true);
+    if (!quiet) setStale(canvas, true);
   }
   if (painted.delete(canvas)) {
     const ctx = canvas.getContext('2d');
@@ -331,7 +331,11 @@ export function drawCharts(json, bucketLabel, { layoutFirst = false } = {}) {
   cancelPendingDraws();
   const all = dashboardCanvases();
   // Nothing may show the previous dashboard's figures: a chart is stale until drawn again.
-  for (const c of all) markStale(c);
+  // The charts about to be drawn in this task are not marked on the page: a mark changes
+  // the page's style, and a canvas given a font then has the whole page's style computed
+  // again before it draws (measured: 8-12 ms of a 1M-record time range change).
+  const now = loadedPageWasm() && !layoutFirst ? trustedInView(all) : null;
+  for (const c of all) markStale(c, now && now.includes(c));
   const labels = () => {
     for (const el of document.querySelectorAll('.bucket-label')) {
       const text = bucketLabel ? `· per ${bucketLabel}, ${getDisplayZone()}` : `· ${getDisplayZone()}`;
@@ -373,14 +377,18 @@ function afterNextFrame() {
   });
 }
 
+/** The charts of `all` in view, by the IntersectionObserver's word; null when it is not up to date. */
+function trustedInView(all) {
+  const trusted = inViewKnown && all.every((c) => isEmpty(c) || hasSize(c));
+  return trusted ? all.filter((c) => inView.has(c)) : null;
+}
+
 /** Draws the charts of `all` in view now; the background pass and a check at the next frame do the rest. */
 function drawInView(mod, all, mine) {
   // Which charts are in view: the IntersectionObserver's word when it is up to date (no
   // layout forced here); else every box is read (one layout, the one the page needs anyway
   // for a dashboard it has not laid out yet).
-  const trusted = inViewKnown && all.every((c) => isEmpty(c) || hasSize(c));
-  const visible = trusted ? all.filter((c) => inView.has(c))
-    : all.filter((c) => meetsViewport(measure(c, null)));
+  const visible = trustedInView(all) || all.filter((c) => meetsViewport(measure(c, null)));
   // (One may have been drawn meanwhile, when it came into view.)
   for (const c of visible) if (stale.has(c)) drawOne(mod, c);
   scheduleBackground();

@@ -252,7 +252,7 @@ impl JsonlDecoder {
                     span: (offset, bytes.len() as u32),
                     file: 0,
                 };
-                sink.record(&row);
+                sink.record(row);
             }
             // A line the article's rules refuse may be another export's record (a file may
             // mix them): the mapped path reads it when its keys are not the article's.

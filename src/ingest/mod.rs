@@ -152,21 +152,15 @@ impl Sink {
     }
 
     /// Keeps one good record.
-    pub fn record(&mut self, row: &Row<'_>) {
+    pub fn record(&mut self, mut row: Row<'_>) {
         self.report.records += 1;
         self.this_file().records += 1;
-        let file = self.report.files.len().saturating_sub(1) as u16;
-        let span = match self.span_coding {
-            SpanCoding::None => (0, 0),
-            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::Arrow => {
-                row.span
-            }
-        };
-        self.builder.push(&Row {
-            span,
-            file,
-            ..row.clone()
-        });
+        row.file = self.report.files.len().saturating_sub(1) as u16;
+        match self.span_coding {
+            SpanCoding::None => row.span = (0, 0),
+            SpanCoding::Plain | SpanCoding::Gzip | SpanCoding::Parquet | SpanCoding::Arrow => {}
+        }
+        self.builder.push(&row);
     }
 
     /// Counts one bad line and lists it while the list is short.
@@ -286,7 +280,7 @@ impl Sink {
                     SpanCoding::Parquet => (line.saturating_sub(1), 1),
                     _ => (offset, len),
                 };
-                self.record(&m.row(span));
+                self.record(m.row(span));
             }
             Ok(Outcome::NotACall) => {
                 self.report.ignored_records += 1;

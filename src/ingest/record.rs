@@ -827,7 +827,10 @@ fn bad(rule: &OwnedRule, v: &Val<'_>, why: String) -> String {
 fn is_absent(v: &Val<'_>) -> bool {
     match v {
         Val::Null => true,
-        Val::Str(s) => s.trim().is_empty(),
+        // Most values start with a visible ASCII character: no need to trim them.
+        Val::Str(s) => {
+            !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty()
+        }
         _ => false,
     }
 }

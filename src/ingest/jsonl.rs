@@ -489,7 +489,7 @@ fn number(v: &Value<'_>, kind: Kind) -> Result<Option<f64>, ()> {
     let x = match v {
         Value::Null => return Ok(None),
         Value::Number(n) => n.value().ok_or(())?,
-        Value::String(s) => s.trim().parse::<f64>().map_err(|_| ())?,
+        Value::String(s) => super::scan::parse_f64(s).ok_or(())?,
         _ => return Err(()),
     };
     if kind.accepts(x) {

@@ -124,11 +124,25 @@ pub fn parse_f64(s: &str) -> Option<f64> {
     }
     let frac = point.map_or(0, |p| digits - p);
     let plain = i == b.len() && point != Some(0) && (point.is_none() || frac > 0);
-    if plain && digits > 0 && digits <= 19 && frac < POW10.len() && mant <= 1 << 53 {
+    plain
+        .then(|| exact_decimal(neg, mant, digits, frac))
+        .flatten()
+        .or_else(|| s.trim().parse().ok())
+}
+
+/// The value of a decimal of `digits` digits (`mant`, wrapped if there are more than 19)
+/// with `frac` of them after the point, when it is exact: a mantissa of at most 2^53
+/// divided by an exact power of ten is correctly rounded (Clinger's fast path), so it
+/// equals what `str::parse` gives. `None` otherwise.
+fn exact_decimal(neg: bool, mant: u64, digits: usize, frac: usize) -> Option<f64> {
+    (digits > 0 && digits <= 19 && mant <= 1 << 53 && frac < POW10.len()).then(|| {
         let x = mant as f64 / POW10[frac];
-        return Some(if neg { -x } else { x });
-    }
-    s.trim().parse().ok()
+        if neg {
+            -x
+        } else {
+            x
+        }
+    })
 }
 
 /// A position in one line.
@@ -301,10 +315,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number, checked against JSON's grammar. The plain decimal forms exports write
-    /// (`-12`, `0.00480875`, `1794182402.190011`) get their value in the same pass: an integer
-    /// of at most 2^53 divided by an exact power of ten is correctly rounded (Clinger's fast
-    /// path), so it equals what `str::parse` gives; other numbers are parsed from the text
-    /// when used. This is a tenth of a JSONL import.
+    /// (`-12`, `0.00480875`, `1794182402.190011`) get their value in the same pass
+    /// ([`exact_decimal`]); other numbers are parsed from the text when used. This is a
+    /// tenth of a JSONL import.
     fn number(&mut self) -> ScanResult<Number<'a>> {
         let start = self.i;
         let b: &'a [u8] = self.b;
@@ -359,14 +372,9 @@ impl<'a> Scanner<'a> {
                 format!("invalid number `{}`", text(written)),
             );
         }
-        let fast = (count <= 19 && !exponent && mant <= 1 << 53 && frac < POW10.len()).then(|| {
-            let x = mant as f64 / POW10[frac];
-            if neg {
-                -x
-            } else {
-                x
-            }
-        });
+        let fast = (!exponent)
+            .then(|| exact_decimal(neg, mant, count, frac))
+            .flatten();
         Ok(Number {
             text: written,
             fast,

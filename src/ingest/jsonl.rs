@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::fields::{article_rule, Field, Rule, Unit};
 use super::record::{quality, tag_set, Val};
 use super::scan::{ErrorKind, ScanResult, Scanner, Value};
-use super::{error_type, is_error, time, Sink};
+use super::{error_type, find, is_error, time, Sink};
 use crate::table::Row;
 
 /// The JSONL decoder's state between chunks.
@@ -115,7 +115,7 @@ impl JsonlDecoder {
     pub fn feed(&mut self, chunk: &[u8], sink: &mut Sink) {
         let mut start = 0;
         if self.overlong {
-            match memchr::memchr(b'\n', chunk) {
+            match find::find(b'\n', chunk) {
                 None => {
                     self.consumed += chunk.len() as u64;
                     return;
@@ -126,7 +126,7 @@ impl JsonlDecoder {
                 }
             }
         } else if !self.pending.is_empty() {
-            match memchr::memchr(b'\n', chunk) {
+            match find::find(b'\n', chunk) {
                 None => {
                     self.pending.extend_from_slice(chunk);
                     self.consumed += chunk.len() as u64;
@@ -143,9 +143,8 @@ impl JsonlDecoder {
                 }
             }
         }
-        let base = start;
-        for pos in memchr::memchr_iter(b'\n', &chunk[base..]) {
-            let end = base + pos;
+        while let Some(pos) = find::find(b'\n', &chunk[start..]) {
+            let end = start + pos;
             self.line(&chunk[start..end], self.consumed + start as u64, sink);
             start = end + 1;
         }

@@ -239,7 +239,8 @@ impl<'a> Scanner<'a> {
             }
             let (key, hit) = match hints.get(pos) {
                 Some(h)
-                    if b.get(self.i + 1..self.i + 1 + h.len()) == Some(h)
+                    if b.get(self.i + 1..self.i + 1 + h.len())
+                        .is_some_and(|k| super::find::same(k, h))
                         && b.get(self.i + 1 + h.len()) == Some(&b'"') =>
                 {
                     self.i += h.len() + 2;
@@ -417,7 +418,7 @@ impl<'a> Scanner<'a> {
         self.i += 1;
         loop {
             let rest = self.b.get(self.i..).unwrap_or_default();
-            match memchr::memchr2(b'"', b'\\', rest) {
+            match super::find::find2(b'"', b'\\', rest) {
                 None => {
                     self.i = self.b.len();
                     return self.error(ErrorKind::Eof, "unclosed string");

@@ -4,10 +4,11 @@
 //! the profile's paths.
 //!
 //! Records are split by [`split`], which finds each field's end a word at a time
-//! ([`find`]) and leaves the field where it lies in the input; only a field with doubled quotes is written out. It
-//! reads exactly as csv-core does (a test compares them on generated text), but a record's
-//! long prompt and output are skipped instead of copied byte by byte: csv-core was a third
-//! of a CSV record's instructions, and half as fast in wasm.
+//! ([`find`]) and leaves the field where it lies in the input; only a field with doubled
+//! quotes is written out. It reads exactly as csv-core does (a test compares them on
+//! generated text), but a record's long prompt and output are skipped instead of copied
+//! byte by byte: csv-core was a third of a CSV record's instructions, and half as fast in
+//! wasm.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -357,6 +358,8 @@ impl CsvDecoder {
             taken += step;
             match split(&carry, 0, d, false, &mut self.fields, &mut self.written) {
                 Some((end, lines)) => {
+                    // The carried bytes alone did not end the record, so it ends after them.
+                    debug_assert!(end > before);
                     self.record(&carry, 0..end, lines, sink);
                     carry.clear();
                     break Some(end - before);

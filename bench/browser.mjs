@@ -286,13 +286,13 @@ async function freshPage(pageUrl, interactive, init = null) {
 
 /**
  * Times a load in the page's own clock, from the file input's `change` event (the moment the
- * page learns of the file) to the first data-state of `states` after it, seen by a
+ * page learns of the file) to the first data-state 'ready' or 'error' after it, seen by a
  * MutationObserver. Polling from outside (waitForFunction with `raf`) sees it later, by
  * 40-60 ms in runs here, more under load. Set up before the load starts; returns a
- * function that resolves to {ms, state} once it is done.
+ * function that resolves to the ms, rounded, once it is done.
  */
-async function timeLoad(page, states) {
-  await page.evaluate((states) => {
+async function timeLoad(page) {
+  await page.evaluate(() => {
     window.__benchLoad = new Promise((resolve) => {
       const body = document.body;
       let t0 = null;
@@ -300,15 +300,14 @@ async function timeLoad(page, states) {
         t0 = performance.now();
       }, { capture: true, once: true });
       const obs = new MutationObserver(() => {
-        const s = body.dataset.state;
-        if (t0 !== null && states.includes(s)) {
+        if (t0 !== null && ['ready', 'error'].includes(body.dataset.state)) {
           obs.disconnect();
-          resolve({ ms: performance.now() - t0, state: s });
+          resolve(Math.round(performance.now() - t0));
         }
       });
       obs.observe(body, { attributes: true, attributeFilter: ['data-state'] });
     });
-  }, states);
+  });
   return () => page.evaluate(() => window.__benchLoad);
 }
 
@@ -396,14 +395,14 @@ async function tokenlensRun(file) {
     const rssBefore = rss(pid);
     await watchLongTasks(page);
     const stopPeak = watchPeak(pid);
-    const timed = await timeLoad(page, ['ready', 'error']);
+    const timed = await timeLoad(page);
     const t0 = Date.now();
     await page.setInputFiles('#file-input', file);
     await page.waitForFunction(() => document.body.dataset.state === 'ready'
       && document.querySelector('[data-kpi="requests"]')?.dataset.value,
     null, { polling: 'raf', timeout: LONG });
     const outerMs = Date.now() - t0;
-    const loadMs = Math.round((await timed()).ms);
+    const loadMs = await timed();
     debug('loaded', file, loadMs);
     const rssPeak = stopPeak();
     const tasks = await longTasks(page);
@@ -462,13 +461,13 @@ async function peerRun(file, m) {
     const rssBefore = rss(pid);
     await watchLongTasks(page);
     const stopPeak = watchPeak(pid);
-    const timed = await timeLoad(page, ['ready', 'error']);
+    const timed = await timeLoad(page);
     const t0 = Date.now();
     await page.setInputFiles('#file-input', file);
     await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state),
       null, { polling: 'raf', timeout: LONG });
     const outerMs = Date.now() - t0;
-    const loadMs = Math.round((await timed()).ms);
+    const loadMs = await timed();
     debug('loaded', file, loadMs);
     const rssPeak = stopPeak();
     const tasks = await longTasks(page);

@@ -19,7 +19,7 @@ use super::record::{json_path, owned, Source, Val};
 use super::Sink;
 
 /// Where one field of the current record lies.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 struct Field {
     from: usize,
     to: usize,
@@ -136,7 +136,6 @@ fn quoted_written(
     eof: bool,
     written: &mut Vec<u8>,
 ) -> Option<(Field, usize)> {
-    #[derive(PartialEq)]
     enum State {
         Quoted,
         /// A quote inside the quoted text: the field's end, or the first of two.
@@ -248,7 +247,6 @@ impl CsvDecoder {
             return Err("no readable header in the file's first bytes".into());
         }
         d.header_only = false;
-        d.carry.clear();
         d.begun = true;
         d.offset = offset;
         d.newlines = 0;

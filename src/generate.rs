@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::ingest::sniff::Format;
 use crate::ingest::time::{days_from_civil, US_PER_S};
 
 /// What to generate.
@@ -290,6 +291,60 @@ fn traffic(ts_us: i64) -> f64 {
 
 /// Writes `opts.records` JSON lines to `out`.
 pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
+    each_record(opts, |rec| jsonl_line(out, rec))
+}
+
+/// The article's fourteen columns, as [`generate_csv`] writes them.
+const CSV_HEADER: &str = "timestamp,request_id,user_id,application,model_name,input_prompt,\
+llm_output,latency_ms,status_code,error_message,prompt_tokens,completion_tokens,total_tokens,\
+estimated_cost_usd\n";
+
+/// Writes the same records as [`generate`] as CSV with a header: the article's fourteen
+/// columns (the labels, when asked for, are left out), text quoted, a missing value empty.
+pub fn generate_csv(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(CSV_HEADER.as_bytes())?;
+    each_record(opts, |rec| csv_row(out, rec))
+}
+
+fn jsonl_line(out: &mut impl Write, rec: &Record) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, rec)?;
+    out.write_all(b"\n")
+}
+
+fn csv_row(out: &mut impl Write, r: &Record) -> io::Result<()> {
+    fn text(out: &mut impl Write, s: Option<&str>) -> io::Result<()> {
+        match s {
+            Some(s) => write!(out, "\"{}\",", s.replace('"', "\"\"")),
+            None => out.write_all(b","),
+        }
+    }
+    fn number(out: &mut impl Write, x: Option<f64>, last: bool) -> io::Result<()> {
+        if let Some(x) = x {
+            write!(out, "{x}")?;
+        }
+        out.write_all(if last { b"\n" } else { b"," })
+    }
+    number(out, Some(r.timestamp), false)?;
+    text(out, Some(&r.request_id))?;
+    text(out, r.user_id.as_deref())?;
+    text(out, Some(r.application))?;
+    text(out, Some(r.model_name))?;
+    text(out, Some(r.input_prompt))?;
+    text(out, Some(r.llm_output))?;
+    number(out, r.latency_ms, false)?;
+    number(out, Some(f64::from(r.status_code)), false)?;
+    text(out, r.error_message)?;
+    number(out, Some(f64::from(r.prompt_tokens)), false)?;
+    number(out, Some(f64::from(r.completion_tokens)), false)?;
+    number(out, Some(f64::from(r.total_tokens)), false)?;
+    number(out, r.estimated_cost_usd, true)
+}
+
+/// Calls `each` with every record [`generate`] writes, in order.
+fn each_record(
+    opts: GenOptions,
+    mut each: impl FnMut(&Record) -> io::Result<()>,
+) -> io::Result<()> {
     let mut rng = Rng(opts.seed ^ 0x746F_6B65_6E6C_656E);
     // Tags come from their own sequence, so adding them left every other field as it was.
     let mut side = Rng(opts.seed ^ 0x7461_6773);
@@ -391,15 +446,168 @@ pub fn generate(opts: GenOptions, out: &mut impl Write) -> io::Result<()> {
             feedback,
             hallucination,
         };
-        serde_json::to_writer(&mut *out, &rec)?;
-        out.write_all(b"\n")?;
+        each(&rec)?;
     }
     Ok(())
+}
+
+/// Reads `records` generated records, as JSON Lines and as CSV, as the page's worker and a
+/// helper would (the file in two parts, the second taken in pieces and appended), finishes
+/// each import and builds the dashboard for everything, one model and one day; returns
+/// their request counts, JSON Lines' first. The text is fed as it is made, so the table is
+/// all it holds. The page's worker runs it once its engine has started (`warm_up` in
+/// web.rs says why).
+pub fn warm_up(records: u32) -> Vec<u64> {
+    let opts = GenOptions {
+        records: u64::from(records),
+        seed: 7,
+        incident: true,
+        labels: false,
+    };
+    let mut counts = Vec::new();
+    for format in [Format::Jsonl, Format::Csv] {
+        counts.extend(warm_up_import(opts, format).unwrap_or_default());
+    }
+    counts
+}
+
+/// One import of [`warm_up`]'s; None when a step fails (it cannot: the text is ours).
+fn warm_up_import(opts: GenOptions, format: Format) -> Option<Vec<u64>> {
+    use crate::ingest::record::MapOptions;
+    use crate::{dashboard_prepared, Ingest, Prepared, View};
+    // Chunks the size a File's stream gives.
+    const CHUNK: usize = 64 << 10;
+    let name = format!("warm-up.{}", format.name());
+    let head: &[u8] = if format == Format::Csv {
+        CSV_HEADER.as_bytes()
+    } else {
+        b""
+    };
+    /// Where the text goes: the first part's import, then the second part's.
+    struct Feed {
+        first: Ingest,
+        part: Option<Ingest>,
+        pieces: Vec<Vec<u8>>,
+        offset: u64,
+        chunks: u32,
+    }
+    impl Feed {
+        fn flush(&mut self, buf: &mut Vec<u8>) {
+            match &mut self.part {
+                Some(p) => {
+                    p.feed(buf);
+                    self.chunks += 1;
+                    // Pieces handed over as a helper does.
+                    if self.chunks.is_multiple_of(8) {
+                        self.pieces.push(p.take_rows());
+                    }
+                }
+                None => self.first.feed(buf),
+            }
+            self.offset += buf.len() as u64;
+            buf.clear();
+        }
+    }
+    let mut feed = Feed {
+        first: Ingest::with_options(MapOptions::default()),
+        part: None,
+        pieces: Vec::new(),
+        offset: 0,
+        chunks: 0,
+    };
+    feed.first.start_file(&name);
+    let mut buf = head.to_vec();
+    let half = opts.records / 2;
+    let mut n = 0;
+    each_record(opts, |rec| {
+        match format {
+            Format::Csv => csv_row(&mut buf, rec)?,
+            _ => jsonl_line(&mut buf, rec)?,
+        }
+        n += 1;
+        if buf.len() >= CHUNK || n == half {
+            feed.flush(&mut buf);
+        }
+        if n == half {
+            // The rest is a part, as a helper reads it.
+            let p = Ingest::for_part(&name, format, head, feed.offset, MapOptions::default());
+            feed.part = Some(p.map_err(io::Error::other)?);
+        }
+        Ok(())
+    })
+    .ok()?;
+    feed.flush(&mut buf);
+    let mut first = feed.first;
+    if let Some(p) = feed.part {
+        feed.pieces.push(p.finish_part());
+    }
+    for piece in feed.pieces {
+        first.append_part(piece).ok()?;
+    }
+    let (table, _) = first.finish();
+    let prepared = Prepared::of(&table);
+    let day_ms = (incident_us().0 / 1000) as f64;
+    let views = [
+        View::default(),
+        View {
+            models: vec![INCIDENT_MODELS[0].to_string()],
+            ..View::default()
+        },
+        View {
+            from_ms: Some(day_ms),
+            to_ms: Some(day_ms + 86_400_000.0),
+            ..View::default()
+        },
+    ];
+    let dashboards = views
+        .iter()
+        .map(|v| dashboard_prepared(&table, &prepared, v));
+    // Serialised as the page's dashboard_json does.
+    dashboards
+        .map(|d| d.ok().filter(|d| serde_json::to_string(d).is_ok()))
+        .map(|d| d.map(|d| d.summary.totals.requests))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_holds_the_same_records_as_json_lines() {
+        let opts = GenOptions {
+            records: 2_000,
+            seed: 3,
+            incident: true,
+            labels: false,
+        };
+        let read = |text: &[u8], name: &str| {
+            let mut ingest = crate::Ingest::default();
+            ingest.start_file(name);
+            ingest.feed(text);
+            let (table, report) = ingest.finish();
+            assert_eq!(report.records, 2_000, "{name}");
+            assert_eq!(report.skipped_lines, 0, "{name}");
+            crate::dashboard(&table, &crate::View::default()).unwrap()
+        };
+        let (mut jsonl, mut csv) = (Vec::new(), Vec::new());
+        generate(opts, &mut jsonl).unwrap();
+        generate_csv(opts, &mut csv).unwrap();
+        // Every figure, chart and table of the dashboard.
+        assert_eq!(read(&jsonl, "g.jsonl"), read(&csv, "g.csv"));
+    }
+
+    #[test]
+    fn warm_up_reads_every_generated_record_through_the_parts_path() {
+        let counts = warm_up(3_000);
+        assert_eq!(counts.len(), 6);
+        // The CSV's figures are the JSON Lines' (the same records).
+        assert_eq!(counts[..3], counts[3..]);
+        assert_eq!(counts[0], 3_000);
+        // One model and one day are each a strict, non-empty share.
+        assert!(counts[1] > 0 && counts[1] < 3_000, "{counts:?}");
+        assert!(counts[2] > 0 && counts[2] < 3_000, "{counts:?}");
+    }
 
     #[test]
     fn deterministic() {

@@ -210,6 +210,18 @@ struct ImportOptions {
     model: Option<String>,
 }
 
+/// Runs small generated imports (JSON Lines and CSV) through the engine's hot paths and
+/// throws them away: a file read in two parts (the second as a helper worker reads it), the
+/// finish, and a dashboard for everything, a model and a day. Why: V8 first runs each wasm function in baseline
+/// code and optimises it only once it has run for a while; a function called once with a
+/// long loop (the finish's sort, the cube's pass) stays in baseline code for that whole
+/// call. The worker calls this once it has started, so a person's first file does not pay
+/// for it.
+#[wasm_bindgen]
+pub fn warm_up(records: u32) {
+    crate::generate::warm_up(records);
+}
+
 /// The format a file's first bytes show (`jsonl`, `csv`, `gzip`, …), or "" when they do not
 /// tell yet or show none; `whole`: `head` is the whole file.
 #[wasm_bindgen]

@@ -107,6 +107,49 @@ fn generate_is_deterministic() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `generate --csv` writes the same records as JSON Lines: every figure of the summary
+/// is the same; only the format and the file differ.
+#[test]
+fn generate_csv_has_the_json_lines_figures() {
+    let dir = std::env::temp_dir().join(format!("tokenlens-gen-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let summary = |name: &str, csv: bool| {
+        let path = dir.join(name);
+        let mut args = vec!["generate", "--records", "800", "--seed", "5", "--out"];
+        args.push(path.to_str().unwrap());
+        if csv {
+            args.push("--csv");
+        }
+        assert!(tokenlens(&args).status.success());
+        let out = tokenlens(&["summary", path.to_str().unwrap(), "--json"]);
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let o = v.as_object_mut().unwrap();
+        let format = o.remove("format").unwrap();
+        assert_eq!(o.remove("import").unwrap()["records"], 800);
+        (format, v)
+    };
+    let (csv_format, csv) = summary("g.csv", true);
+    let (jsonl_format, jsonl) = summary("g.jsonl", false);
+    assert_eq!(
+        (csv_format.as_str(), jsonl_format.as_str()),
+        (Some("csv"), Some("jsonl"))
+    );
+    assert_eq!(csv["requests"], 800);
+    assert_eq!(csv, jsonl);
+    // Labels have no CSV form.
+    let out = tokenlens(&[
+        "generate",
+        "--records",
+        "5",
+        "--csv",
+        "--labels",
+        "--out",
+        "-",
+    ]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Any split of a file between threads gives exactly the single-threaded report:
 /// the same records in the same order, the same line numbers and offsets for bad lines.
 #[test]

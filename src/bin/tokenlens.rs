@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tokenlens::calendar::Zone;
-use tokenlens::generate::{generate, GenOptions};
+use tokenlens::generate::{generate, generate_csv, GenOptions};
 use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
 use tokenlens::ingest::{self, fields};
@@ -118,6 +118,9 @@ enum Command {
         /// data has them).
         #[arg(long)]
         labels: bool,
+        /// Write CSV with a header (the article's fourteen columns) instead of JSON Lines.
+        #[arg(long, conflicts_with = "labels")]
+        csv: bool,
     },
 }
 
@@ -277,7 +280,8 @@ fn main() -> ExitCode {
             seed,
             no_incident,
             labels,
-        } => write_generated(records, &out, seed, no_incident, labels).map(|()| false),
+            csv,
+        } => write_generated(records, &out, seed, no_incident, labels, csv).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,
@@ -667,6 +671,7 @@ fn write_generated(
     seed: u64,
     no_incident: bool,
     labels: bool,
+    csv: bool,
 ) -> Result<(), String> {
     let opts = GenOptions {
         records,
@@ -675,13 +680,20 @@ fn write_generated(
         labels,
     };
     let name = out.display();
+    let write = |w: &mut dyn Write| {
+        let mut w = BufWriter::with_capacity(1 << 20, w);
+        if csv {
+            generate_csv(opts, &mut w)?;
+        } else {
+            generate(opts, &mut w)?;
+        }
+        w.flush()
+    };
     let result = if out.as_os_str() == "-" {
-        let mut w = BufWriter::new(io::stdout().lock());
-        generate(opts, &mut w).and_then(|_| w.flush())
+        write(&mut io::stdout().lock())
     } else {
-        let file = File::create(out).map_err(|e| format!("cannot create {name}: {e}"))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        generate(opts, &mut w).and_then(|_| w.flush())
+        let mut file = File::create(out).map_err(|e| format!("cannot create {name}: {e}"))?;
+        write(&mut file)
     };
     result.map_err(|e| format!("cannot write {name}: {e}"))
 }

@@ -4,7 +4,9 @@
 //! metric sums one column. Where a log reports a cost and the table prices the model too,
 //! a difference of more than 1% is flagged, never silently chosen between.
 
-use arrow::array::{Array, Float64Builder, UInt8Builder};
+use arrow::array::BooleanBufferBuilder;
+use arrow::array::{Array, ArrowPrimitiveType, Float64Array, PrimitiveArray, UInt8Array};
+use arrow::buffer::NullBuffer;
 
 use serde::Serialize;
 
@@ -52,78 +54,98 @@ struct Prices<'t, 'p> {
     table: &'p PriceTable,
     models: Option<&'t arrow::array::StringArray>,
     providers: Option<&'t arrow::array::StringArray>,
-    /// By FxHash: SipHash for each row's key was 7% of a 1M-record import's finish in wasm.
+    /// When the pairs are few (as they are): the price of each pair, at `model * width +
+    /// provider slot` (0 for none, key + 1 otherwise); `None` until looked up. A hash per
+    /// row was most of pricing a million records in wasm.
+    dense: Vec<Option<Option<&'p Price>>>,
+    width: usize,
+    /// Otherwise by FxHash (SipHash was 7% of a 1M-record import's finish in wasm).
     cache: rustc_hash::FxHashMap<PairKey, Option<&'p Price>>,
-    /// The last pair asked for: runs of one model skip the hash.
-    last: Option<(PairKey, Option<&'p Price>)>,
 }
 
+/// At most this many (model, provider) pairs are cached densely.
+const DENSE_PAIRS: usize = 1 << 16;
+
 impl<'t, 'p> Prices<'t, 'p> {
-    fn new(t: &'t Table, table: &'p PriceTable) -> Self {
+    /// `dense_pairs`: at most this many pairs are cached densely ([`DENSE_PAIRS`]).
+    fn new(t: &'t Table, table: &'p PriceTable, dense_pairs: usize) -> Self {
         let strings = |c: &'t crate::table::DictColumn| {
             c.values()
                 .as_any()
                 .downcast_ref::<arrow::array::StringArray>()
         };
+        let width = t.provider.values().len() + 1;
+        let pairs = t.model.values().len().saturating_mul(width);
         Prices {
             table,
             models: strings(&t.model),
             providers: strings(&t.provider),
+            dense: if pairs <= dense_pairs {
+                vec![None; pairs]
+            } else {
+                Vec::new()
+            },
+            width,
             cache: rustc_hash::FxHashMap::default(),
-            last: None,
         }
     }
 
-    /// The price of row `i`'s model as sold by its provider.
-    fn of_row(&mut self, t: &Table, i: usize) -> Option<&'p Price> {
-        if !t.model.keys().is_valid(i) {
-            return None;
-        }
-        let model = t.model.keys().value(i);
-        let provider = t
-            .provider
-            .keys()
-            .is_valid(i)
-            .then(|| t.provider.keys().value(i));
-        let key = (model, provider);
-        if let Some((k, price)) = self.last {
-            if k == key {
-                return price;
-            }
+    /// The price of model key `model` as sold by provider key `provider`.
+    fn of(&mut self, model: u32, provider: Option<u32>) -> Option<&'p Price> {
+        let slot = model as usize * self.width + provider.map_or(0, |p| p as usize + 1);
+        if let Some(Some(price)) = self.dense.get(slot) {
+            return *price;
         }
         let (table, models, providers) = (self.table, self.models, self.providers);
-        let price = *self.cache.entry(key).or_insert_with(|| {
+        let look = || {
             let name = models?.value(model as usize);
             let host = provider.and_then(|p| providers.map(|a| a.value(p as usize)));
             table
                 .lookup_with_provider(host.unwrap_or(""), name)
                 .map(|m| &m.entry.price)
-        });
-        self.last = Some((key, price));
-        price
+        };
+        if slot < self.dense.len() {
+            let price = look();
+            self.dense[slot] = Some(price);
+            price
+        } else {
+            *self.cache.entry((model, provider)).or_insert_with(look)
+        }
     }
 }
 
 /// Prices the table: `cost_usd` becomes the effective cost, `cost_source` says where each
 /// came from, and `cost_mismatch` keeps the computed cost of flagged rows.
 pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
-    let mut lookup = Prices::new(t, prices);
-    let mut cost = Float64Builder::with_capacity(t.len());
-    let mut source = UInt8Builder::with_capacity(t.len());
+    let n = t.len();
+    let mut lookup = Prices::new(t, prices, DENSE_PAIRS);
+    let mut cost = Vec::with_capacity(n);
+    let mut cost_valid = BooleanBufferBuilder::new(n);
+    let mut source = Vec::with_capacity(n);
     let mut mismatch = Vec::new();
-    let tok =
-        |a: &arrow::array::UInt32Array, i: usize| a.is_valid(i).then(|| u64::from(a.value(i)));
-    for i in 0..t.len() {
-        let was = CostSource::from_u8(t.cost_source.value(i));
+    // Columns as slices and validity bits: an Array call per row and column (and Arrow's
+    // builders) were most of this pass.
+    fn column<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> (&[T::Native], Option<&NullBuffer>) {
+        (a.values(), a.nulls())
+    }
+    fn at<T: Copy>((values, nulls): (&[T], Option<&NullBuffer>), i: usize) -> Option<T> {
+        nulls.is_none_or(|b| b.is_valid(i)).then(|| values[i])
+    }
+    let (models, providers) = (column(t.model.keys()), column(t.provider.keys()));
+    let (inputs, outputs) = (column(&t.input_tokens), column(&t.output_tokens));
+    let cached_inputs = column(&t.cached_input_tokens);
+    let (costs, sources) = (t.cost_usd.values(), t.cost_source.values());
+    for i in 0..n {
+        let was = CostSource::from_u8(sources[i]);
         // A reported cost stays in the column; a computed one is recomputed.
-        let reported =
-            matches!(was, CostSource::Reported | CostSource::Mismatch).then(|| t.cost_usd.value(i));
-        let (input, output) = (tok(&t.input_tokens, i), tok(&t.output_tokens, i));
-        let price = lookup.of_row(t, i);
+        let reported = matches!(was, CostSource::Reported | CostSource::Mismatch).then(|| costs[i]);
+        let input = at(inputs, i).map(u64::from);
+        let output = at(outputs, i).map(u64::from);
+        let price = at(models, i).and_then(|m| lookup.of(m, at(providers, i)));
         let computed = match (price, input.is_some() || output.is_some()) {
             (Some(p), true) => {
                 let input = input.unwrap_or(0);
-                let cached = tok(&t.cached_input_tokens, i).unwrap_or(0);
+                let cached = at(cached_inputs, i).map_or(0, u64::from);
                 Some(p.cost(input, cached, output.unwrap_or(0), input))
             }
             _ => None,
@@ -142,11 +164,15 @@ pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
             }
             (None, None) => (None, CostSource::None),
         };
-        cost.append_option(value);
-        source.append_value(src as u8);
+        cost.push(value.unwrap_or(0.0));
+        cost_valid.append(value.is_some());
+        source.push(src as u8);
     }
-    t.cost_usd = cost.finish();
-    t.cost_source = source.finish();
+    let nulls = NullBuffer::new(cost_valid.finish());
+    // No null buffer when nothing is null, as Arrow's builders do.
+    let nulls = (nulls.null_count() > 0).then_some(nulls);
+    t.cost_usd = Float64Array::new(cost.into(), nulls);
+    t.cost_source = UInt8Array::from(source);
     t.cost_mismatch = mismatch;
 }
 
@@ -289,6 +315,57 @@ mod tests {
             assert_eq!(got[2].input_usd_per_mtok, own_input);
             assert_eq!(got[2].priced_as.is_some(), own_input.is_some());
         }
+    }
+
+    #[test]
+    fn dense_and_hashed_price_caches_agree() {
+        let mut b = TableBuilder::default();
+        for (model, provider) in [
+            ("gpt-4o", Some("openai")),
+            ("gpt-4o", None),
+            ("meta-llama/llama-4-scout-17b-16e-instruct", Some("groq")),
+            (
+                "meta-llama/llama-4-scout-17b-16e-instruct",
+                Some("together_ai"),
+            ),
+            ("my-own-model", None),
+            ("gpt-4o", Some("openai")),
+        ] {
+            b.push(&Row {
+                model: Some(model),
+                provider,
+                ..Row::default()
+            });
+        }
+        let t = b.finish();
+        let table = PriceTable::builtin();
+        let (mut dense, mut hashed) = (
+            Prices::new(&t, table, DENSE_PAIRS),
+            Prices::new(&t, table, 0),
+        );
+        assert!(!dense.dense.is_empty() && hashed.dense.is_empty());
+        let (models, providers) = (t.model.keys(), t.provider.keys());
+        let mut priced = Vec::new();
+        for i in 0..t.len() {
+            let provider = providers.is_valid(i).then(|| providers.value(i));
+            let a = dense.of(models.value(i), provider);
+            // Twice: the second answer comes from the cache.
+            assert_eq!(a, dense.of(models.value(i), provider));
+            assert_eq!(a, hashed.of(models.value(i), provider));
+            priced.push(a.map(|p| p.base.input_usd_per_mtok));
+        }
+        // Groq's and Together's prices for one model differ; my-own-model has none.
+        assert_eq!(
+            priced,
+            [
+                Some(2.5),
+                Some(2.5),
+                Some(0.11),
+                Some(0.18),
+                None,
+                Some(2.5)
+            ]
+        );
     }
 
     #[test]

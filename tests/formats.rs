@@ -187,6 +187,27 @@ fn non_utf8_and_ragged_csv_rows_are_skipped() {
     assert_eq!(r["requests"], 2);
     assert_eq!(r["import"]["skipped_lines"], 0);
     assert_eq!(r["latency_ms"]["p50"], 150.0);
+    // Characters of more than one byte at fields' edges, plain, quoted, and quoted with
+    // doubled quotes (a field written out), each read as it is.
+    let csv = "timestamp,model_name,application,latency_ms\n\
+        2026-11-09T10:00:00Z,café,日本,100\n\
+        2026-11-09T10:01:00Z,\"é\",\"\"\"ü\"\"\",200\n";
+    let r = report("multibyte.csv", csv.as_bytes(), 7);
+    assert_eq!(r["import"]["skipped_lines"], 0);
+    let models: Vec<&str> = r["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["café", "é"]);
+    let apps: Vec<&str> = r["by_application"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["application"].as_str().unwrap())
+        .collect();
+    assert_eq!(apps, ["\"ü\"", "日本"]);
     let r = invalid("ragged.csv");
     assert_eq!(r["requests"], 2);
     assert_eq!(

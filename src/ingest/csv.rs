@@ -398,14 +398,23 @@ impl CsvDecoder {
     /// The record `buf[range]` (from its first byte to its line end), split into
     /// `self.fields`, with `lines` `\n` in it.
     fn record(&mut self, buf: &[u8], range: std::ops::Range<usize>, lines: u64, sink: &mut Sink) {
-        let bytes = &buf[range];
+        let bytes = &buf[range.clone()];
         let (line, start) = (self.newlines + self.line_shift + 1, self.offset);
         self.offset += bytes.len() as u64;
         self.newlines += lines;
+        // The whole record checked to be UTF-8 at once (the header is checked field by
+        // field below): a check per field read cost more, though it skips the long prompt
+        // and output. A record that is not is read field by field, so a bad byte in a
+        // column no mapping reads costs nothing.
+        let text = match self.header {
+            Some(_) => std::str::from_utf8(bytes).ok().map(|t| (t, range.start)),
+            None => None,
+        };
         let row = CsvRow {
             index: &self.index,
             resolved: &self.resolved,
             buf,
+            text,
             written: &self.written,
             fields: &self.fields,
             fault: std::cell::Cell::new(None),
@@ -465,6 +474,8 @@ struct CsvRow<'a> {
     resolved: &'a Resolved,
     /// The bytes the row was split from, the fields written out, and where each field is.
     buf: &'a [u8],
+    /// The record's bytes as text and where they start in `buf`, when they are UTF-8.
+    text: Option<(&'a str, usize)>,
     written: &'a [u8],
     fields: &'a [Field],
     /// The first field read that is not UTF-8: the row is skipped with it.
@@ -511,6 +522,18 @@ impl CsvRow<'_> {
 
     /// Field `i` as text; `None` (and the row's fault noted) when it is not UTF-8.
     fn text(&self, i: usize) -> Option<&str> {
+        let f = self.fields[i];
+        if let (Some((text, at)), false) = (self.text, f.written) {
+            // Fields end at ASCII bytes (delimiters, quotes, line ends): character
+            // boundaries of the record's text.
+            if let Some(t) = f
+                .from
+                .checked_sub(at)
+                .and_then(|a| text.get(a..a + f.to - f.from))
+            {
+                return Some(t);
+            }
+        }
         let t = std::str::from_utf8(self.field(i)).ok();
         if t.is_none() && self.fault.get().is_none() {
             self.fault.set(Some(i));

@@ -263,6 +263,23 @@ impl Sink {
         self.outcome(outcome, line, offset, len);
     }
 
+    /// Keeps (or skips) a record mapped without [`Sink::source`] (by
+    /// [`record::Mapping::map_columns`]); `fault`, why a field it read is not text, wins as
+    /// it does there.
+    pub fn mapped(
+        &mut self,
+        outcome: Result<Outcome, String>,
+        fault: Option<String>,
+        line: u64,
+        offset: u64,
+        len: u32,
+    ) {
+        if let Some(why) = fault {
+            return self.skip(line, offset, why);
+        }
+        self.outcome(outcome, line, offset, len);
+    }
+
     fn outcome(&mut self, outcome: Result<Outcome, String>, line: u64, offset: u64, len: u32) {
         match outcome {
             Ok(Outcome::Call(m)) if m.is_empty() => {

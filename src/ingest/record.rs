@@ -427,6 +427,13 @@ impl Mapped<'_> {
     }
 }
 
+/// Which column each rule of a [`Mapping`] reads, in the order [`Mapping::map`] reads them:
+/// (rule, column).
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    steps: Vec<(usize, usize)>,
+}
+
 /// What a record turned out to be.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)] // One lives at a time; a box was an allocation a record.
@@ -680,6 +687,124 @@ impl Mapping {
         }
         if m.model.is_none() {
             m.model = self.default_model.clone().map(Cow::Owned);
+        }
+        Ok(Outcome::Call(m))
+    }
+
+    /// A plan for reading records whose columns are every record's (CSV) by
+    /// [`Mapping::map_columns`], which gives what [`Mapping::map`] gives without looking
+    /// each rule's value up through [`Source`]: `column(name)` is the column called `name`.
+    /// `None` when the rules ask for more than it reads: a field from two columns, a value
+    /// inside a column's JSON, required fields, options, or a unit it does not convert.
+    pub fn column_plan(&self, column: impl Fn(&str) -> Option<usize>) -> Option<ColumnPlan> {
+        if self.has_required
+            || self.ts_unit.is_some()
+            || self.start_us.is_some()
+            || self.default_model.is_some()
+        {
+            return None;
+        }
+        let mut seen = [false; Field::Keep as usize + 1];
+        let mut steps = Vec::new();
+        for (k, rule) in self.active() {
+            let Some(i) = column(&rule.path.join(".")) else {
+                if rule.path.len() > 1 && column(&rule.path[0]).is_some() {
+                    return None; // Inside a column's JSON.
+                }
+                continue; // In no column: never present.
+            };
+            let plain = match rule.field {
+                // Not read (drill-down reads the id back from the file).
+                Field::RequestId => continue,
+                Field::Timestamp => rule.unit == Unit::Time,
+                Field::LatencyMs | Field::TtftMs => rule.unit == Unit::Ms,
+                Field::Status => rule.unit == Unit::Status,
+                Field::InputTokens
+                | Field::OutputTokens
+                | Field::TotalTokens
+                | Field::CachedInputTokens
+                | Field::ReasoningTokens => rule.unit == Unit::Count,
+                Field::CostUsd => rule.unit == Unit::Usd,
+                Field::ErrorMessage
+                | Field::Model
+                | Field::Provider
+                | Field::Application
+                | Field::UserId
+                | Field::Feature => rule.unit == Unit::Text,
+                _ => false,
+            };
+            if !plain || std::mem::replace(&mut seen[rule.field as usize], true) {
+                return None;
+            }
+            steps.push((k, i));
+        }
+        // The start first, as `map` reads it (the sort is stable: the rest keep their order).
+        steps.sort_by_key(|&(k, _)| self.rules[k].field != Field::Timestamp);
+        Some(ColumnPlan { steps })
+    }
+
+    /// Maps one record by `plan` ([`Mapping::column_plan`]): `text(column)` is a column's
+    /// text, `None` when it is not text (the caller notes why). The same outcome as
+    /// [`Mapping::map`] on the record.
+    pub fn map_columns<'s>(
+        &self,
+        plan: &ColumnPlan,
+        text: impl Fn(usize) -> Option<&'s str>,
+    ) -> Result<Outcome<'s>, String> {
+        let mut m = Mapped::default();
+        for &(k, column) in &plan.steps {
+            let rule = &self.rules[k];
+            let v = match text(column) {
+                None | Some("") => Val::Null,
+                Some(t) => Val::Str(Cow::Borrowed(t)),
+            };
+            if is_absent(&v) {
+                continue;
+            }
+            let fail = |why: &str| bad(rule, &v, why.to_string());
+            match rule.field {
+                Field::Timestamp => m.ts = Some(self.time(&v).map_err(|why| bad(rule, &v, why))?),
+                Field::LatencyMs | Field::TtftMs => {
+                    let ms = non_neg(&v).ok_or_else(|| fail("a non-negative number"))?;
+                    if rule.field == Field::LatencyMs {
+                        m.latency_ms = Some(ms);
+                    } else {
+                        m.ttft_ms = Some(ms);
+                    }
+                }
+                Field::Status => {
+                    let s = v
+                        .number()
+                        .filter(|x| (0.0..=999.0).contains(x) && x.fract() == 0.0)
+                        .ok_or_else(|| fail("an HTTP status code (0-999)"))?;
+                    m.status = Some(s as u16);
+                }
+                Field::InputTokens
+                | Field::OutputTokens
+                | Field::TotalTokens
+                | Field::CachedInputTokens
+                | Field::ReasoningTokens => {
+                    let n = count(&v).ok_or_else(|| fail("a non-negative whole number"))?;
+                    match rule.field {
+                        Field::InputTokens => m.input_tokens = Some(n),
+                        Field::OutputTokens => m.output_tokens = Some(n),
+                        Field::TotalTokens => total_tokens(&mut m, n),
+                        Field::CachedInputTokens => m.cached_input_tokens = Some(n),
+                        _ => m.reasoning_tokens = Some(n),
+                    }
+                }
+                Field::CostUsd => {
+                    m.cost_usd = Some(non_neg(&v).ok_or_else(|| fail("a non-negative number"))?)
+                }
+                Field::ErrorMessage => m.error_message = v.into_text(),
+                Field::Model => m.model = v.into_text(),
+                Field::Provider => m.provider = v.into_text(),
+                Field::Application => m.application = v.into_text(),
+                Field::Feature => m.feature = v.into_text(),
+                Field::UserId => m.user_id = v.into_text(),
+                // Not in a plan.
+                _ => {}
+            }
         }
         Ok(Outcome::Call(m))
     }

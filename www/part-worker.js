@@ -6,15 +6,19 @@
 // them.
 // Workers share no memory here (that would need cross-origin isolation headers, which a
 // static host may not send), so the bytes are transferred, not copied. Pieces keep this
-// helper's wasm memory small; each helper reads one part and is then terminated.
+// helper's wasm memory small; each helper reads one part and is then terminated (the
+// engine's worker starts the next ones ahead, with 'init').
 //
-// Messages in:  {type:'part', module, compiled, file, format, head, start, end, options,
+// Messages in:  {type:'init', module, compiled}               (optional: load the engine
+//                                                           before the part is known)
+//               {type:'part', module, compiled, file, format, head, start, end, options,
 //                panicAfter}
 //               (module: the URL of the engine build of the engine's worker, so both read
 //               alike; compiled: its WebAssembly.Module; format: as sniff_format says;
 //               head: the file's first bytes, with a CSV header; panicAfter: tests only, the
 //               pieces after which the engine panics, 0 for never)
-// Messages out: {type:'started'}                             (ready to read)
+// Messages out: {type:'ready'}                               (after 'init': loaded)
+//               {type:'started'}                             (ready to read)
 //               {type:'progress', bytes, records, skipped}   (every 100 ms)
 //               {type:'piece', bytes: Uint8Array}           (rows; transferred)
 //               {type:'part', bytes: Uint8Array, clean}     (the last rows and the report;
@@ -26,13 +30,27 @@ const PROGRESS_EVERY_MS = 100;
 /** Rows a piece holds (a few MB). */
 const PIECE_ROWS = 1 << 16;
 
+/** The engine build, once loaded: {type:'init'} loads it ahead of the part. */
+let loading = null;
+
+/** Loads the engine build `module` from its compiled WebAssembly.Module. */
+async function loadEngine(module, compiled) {
+  const wasm = await import(module);
+  // The engine's worker's compiled module: its code, already optimised, is shared.
+  await wasm.default({ module_or_path: compiled });
+  return wasm;
+}
+
 self.onmessage = async (e) => {
   const msg = e.data || {};
+  if (msg.type === 'init') {
+    loading = loadEngine(msg.module, msg.compiled);
+    loading.then(() => self.postMessage({ type: 'ready' }), () => {});
+    return;
+  }
   if (msg.type !== 'part') return;
   try {
-    const wasm = await import(msg.module);
-    // The engine's worker's compiled module: its code, already optimised, is shared.
-    await wasm.default({ module_or_path: msg.compiled });
+    const wasm = await (loading || loadEngine(msg.module, msg.compiled));
     const engine = new wasm.Engine();
     if (msg.options) engine.set_options(msg.options);
     self.postMessage({ type: 'started' });

@@ -169,6 +169,7 @@ async function load(msg) {
   } finally {
     stopParts(mine);
     if (job === mine) job = null;
+    spareHelpersUp();
   }
 }
 
@@ -228,7 +229,7 @@ function startParts(mine, file, cut, options) {
   const compiled = full ? fullCompiled : leanCompiled;
   mine.parts = bounds.slice(1, -1).map((start, j) => {
     const part = { start, end: bounds[j + 2], bytes: 0, records: 0, skipped: 0, pieces: [], clean: false, fail: null };
-    part.worker = new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module', name: 'tokenlens-part' });
+    part.worker = (!full && spareHelpers.pop()) || newHelper();
     let started = null;
     part.started = new Promise((resolve) => { started = resolve; });
     part.done = new Promise((resolve, reject) => {
@@ -265,6 +266,28 @@ function startParts(mine, file, cut, options) {
     });
     return part;
   });
+}
+
+/** Helpers with the lean engine loaded, waiting for a part (see spareHelpersUp). */
+const spareHelpers = [];
+
+function newHelper() {
+  return new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module', name: 'tokenlens-part' });
+}
+
+/**
+ * Starts the helpers a big file would need, with the lean engine loaded, so that its parts
+ * start reading at once instead of after a worker's start (about 20 ms). Each reads one part
+ * and is then terminated (its wasm memory is let go), so they are started again after each
+ * load.
+ */
+function spareHelpersUp() {
+  const module = new URL(LEAN_MODULE, import.meta.url).href;
+  while (leanCompiled && spareHelpers.length < READERS - 1) {
+    const worker = newHelper();
+    worker.postMessage({ type: 'init', module, compiled: leanCompiled });
+    spareHelpers.push(worker);
+  }
 }
 
 /** Stops the helpers of a load (cancelled, failed or done). */
@@ -661,6 +684,7 @@ enqueue(() => {
     console.warn(`tokenlens: the engine's warm-up failed: ${err && err.message ? err.message : err}`);
     engine = new wasm.Engine();
   }
+  spareHelpersUp();
 });
 
 self.onmessage = (e) => {

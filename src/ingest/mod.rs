@@ -5,7 +5,7 @@
 pub mod columnar;
 pub mod csv;
 pub mod fields;
-mod find;
+pub(crate) mod find;
 pub mod json;
 pub mod jsonl;
 pub mod otlp;

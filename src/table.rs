@@ -158,6 +158,22 @@ trait Column: Default {
     fn extend(&mut self, a: &Self::Array);
 }
 
+/// `a` with its values' buffer cut to their length. A builder grows by doubling, so up to
+/// half of its buffer is spare; the allocator cuts the block in place and the spare holds
+/// what is allocated next (the prepared views) instead of new memory.
+fn fit<T: ArrowPrimitiveType>(a: PrimitiveArray<T>) -> PrimitiveArray<T> {
+    let (data_type, values, nulls) = a.into_parts();
+    let len = values.len();
+    let buf = match values.into_inner().into_mutable() {
+        Ok(mut m) => {
+            m.shrink_to_fit();
+            Buffer::from(m)
+        }
+        Err(b) => b,
+    };
+    PrimitiveArray::new(ScalarBuffer::new(buf, 0, len), nulls).with_data_type(data_type)
+}
+
 impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
     type Value<'a> = T::Native;
     type Array = PrimitiveArray<T>;
@@ -168,7 +184,7 @@ impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
         self.append_value(v);
     }
     fn finish(&mut self) -> PrimitiveArray<T> {
-        PrimitiveBuilder::finish(self)
+        fit(PrimitiveBuilder::finish(self))
     }
     fn all_null(len: usize, zeros: &Buffer) -> PrimitiveArray<T> {
         PrimitiveArray::new(
@@ -217,7 +233,7 @@ impl Column for DictBuilder {
     fn finish(&mut self) -> DictColumn {
         self.slots = Vec::new();
         let values: ArrayRef = std::sync::Arc::new(self.values.finish());
-        DictionaryArray::new(self.keys.finish(), values)
+        DictionaryArray::new(fit(self.keys.finish()), values)
     }
     fn all_null(len: usize, zeros: &Buffer) -> DictColumn {
         let values: ArrayRef = std::sync::Arc::new(StringArray::from(Vec::<&str>::new()));
@@ -466,16 +482,16 @@ impl TableBuilder {
             cached_input_tokens: self.cached_input_tokens.finish(len, &zeros),
             reasoning_tokens: self.reasoning_tokens.finish(len, &zeros),
             cost_usd: self.cost_usd.finish(len, &zeros),
-            cost_source: self.cost_source.finish(),
+            cost_source: fit(self.cost_source.finish()),
             cost_mismatch: Vec::new(),
             feedback: self.feedback.finish(len, &zeros),
             hallucination: self.hallucination.finish(len, &zeros),
             safety_violation: self.safety_violation.finish(len, &zeros),
             relevance: self.relevance.finish(len, &zeros),
             coherence: self.coherence.finish(len, &zeros),
-            span_offset: self.span_offset.finish(),
-            span_len: self.span_len.finish(),
-            file: self.file.finish(),
+            span_offset: fit(self.span_offset.finish()),
+            span_len: fit(self.span_len.finish()),
+            file: fit(self.file.finish()),
         }
     }
 }

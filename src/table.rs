@@ -156,6 +156,17 @@ trait Column: Default {
     fn all_null(len: usize, zeros: &Buffer) -> Self::Array;
     /// Appends every row of `a`, a column of another table.
     fn extend(&mut self, a: &Self::Array);
+    /// An empty builder with room for `rows` rows.
+    fn with_room(rows: usize) -> Self;
+}
+
+/// Makes `b` a builder of the same rows with room for `rows` in all, so it does not grow
+/// (by doubling, copying) while they come.
+fn reserve_rows<B: Column>(b: &mut B, rows: usize) {
+    let rows_so_far = b.finish();
+    let mut roomy = B::with_room(rows);
+    roomy.extend(&rows_so_far);
+    *b = roomy;
 }
 
 /// `a` with its values' buffer cut to their length. A builder grows by doubling, so up to
@@ -195,6 +206,9 @@ impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
     fn extend(&mut self, a: &PrimitiveArray<T>) {
         self.append_array(a);
     }
+    fn with_room(rows: usize) -> Self {
+        PrimitiveBuilder::with_capacity(rows)
+    }
 }
 
 impl Column for BooleanBuilder {
@@ -218,6 +232,9 @@ impl Column for BooleanBuilder {
     fn extend(&mut self, a: &BooleanArray) {
         self.append_array(a);
     }
+    fn with_room(rows: usize) -> Self {
+        BooleanBuilder::with_capacity(rows)
+    }
 }
 
 impl Column for DictBuilder {
@@ -238,6 +255,12 @@ impl Column for DictBuilder {
     fn all_null(len: usize, zeros: &Buffer) -> DictColumn {
         let values: ArrayRef = std::sync::Arc::new(StringArray::from(Vec::<&str>::new()));
         DictionaryArray::new(UInt32Builder::all_null(len, zeros), values)
+    }
+    fn with_room(rows: usize) -> Self {
+        DictBuilder {
+            keys: UInt32Builder::with_capacity(rows),
+            ..DictBuilder::default()
+        }
     }
     fn extend(&mut self, a: &DictColumn) {
         // Each of its labels is looked up once, when a row first uses it.
@@ -330,6 +353,12 @@ impl Zeros {
 }
 
 impl<B: Column> Lazy<B> {
+    fn reserve(&mut self, rows: usize) {
+        if let Some(b) = &mut self.b {
+            reserve_rows(b, rows);
+        }
+    }
+
     fn push(&mut self, v: Option<B::Value<'_>>) {
         match (v, &mut self.b) {
             (None, Some(b)) => b.nulls(1),
@@ -412,6 +441,42 @@ impl TableBuilder {
         self.span_offset.append_value(r.span.0);
         self.span_len.append_value(r.span.1);
         self.file.append_value(r.file);
+    }
+
+    /// Makes room for `rows` rows in all in the columns that have values so far (a column
+    /// whose first value comes later grows as it goes). For a reader that knows about how
+    /// many rows will come (from the file's size): its columns then never grow by
+    /// doubling, which copies them and, in wasm, leaves the old buffers' memory behind.
+    pub fn reserve(&mut self, rows: usize) {
+        if rows <= self.len() {
+            return;
+        }
+        self.ts.reserve(rows);
+        self.latency_ms.reserve(rows);
+        self.ttft_ms.reserve(rows);
+        self.status.reserve(rows);
+        reserve_rows(&mut self.error, rows);
+        self.error_type.reserve(rows);
+        self.user_id.reserve(rows);
+        self.application.reserve(rows);
+        self.model.reserve(rows);
+        self.provider.reserve(rows);
+        self.feature.reserve(rows);
+        self.tags.reserve(rows);
+        self.input_tokens.reserve(rows);
+        self.output_tokens.reserve(rows);
+        self.cached_input_tokens.reserve(rows);
+        self.reasoning_tokens.reserve(rows);
+        self.cost_usd.reserve(rows);
+        reserve_rows(&mut self.cost_source, rows);
+        self.feedback.reserve(rows);
+        self.hallucination.reserve(rows);
+        self.safety_violation.reserve(rows);
+        self.relevance.reserve(rows);
+        self.coherence.reserve(rows);
+        reserve_rows(&mut self.span_offset, rows);
+        reserve_rows(&mut self.span_len, rows);
+        reserve_rows(&mut self.file, rows);
     }
 
     /// Appends every row of `t` (re-encoding its strings in this builder's dictionaries);

@@ -305,6 +305,14 @@ impl Engine {
             .start_file(name);
     }
 
+    /// Says the current file is `bytes` long (with the parts helpers read): its rows get
+    /// room at once instead of growing by doubling (see `Ingest::expect_bytes`).
+    pub fn expect_bytes(&mut self, bytes: f64) {
+        if let Some(ingest) = &mut self.ingest {
+            ingest.expect_bytes(bytes as u64);
+        }
+    }
+
     /// Feeds the next chunk of the current file; chunks may split lines and characters.
     pub fn feed(&mut self, chunk: &[u8]) {
         let opts = &self.opts;

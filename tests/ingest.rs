@@ -582,3 +582,41 @@ fn csv_cuts_are_picked_at_record_starts() {
         "{picked} {refused_at_first}"
     );
 }
+
+/// Telling the import the file's size (so its columns get room at once) changes nothing it
+/// reads, whether the size is right, too small or far too large, for JSON Lines and CSV.
+#[test]
+fn expected_size_changes_nothing_read() {
+    let opts = GenOptions {
+        records: 3_000,
+        seed: 11,
+        incident: true,
+        labels: false,
+    };
+    let (mut jsonl, mut csv) = (Vec::new(), Vec::new());
+    generate(opts, &mut jsonl).unwrap();
+    tokenlens::generate::generate_csv(opts, &mut csv).unwrap();
+    for (name, bytes) in [("g.jsonl", &jsonl), ("g.csv", &csv)] {
+        let read = |expect: Option<u64>| {
+            let mut ingest = Ingest::new();
+            ingest.start_file(name);
+            if let Some(n) = expect {
+                ingest.expect_bytes(n);
+            }
+            for chunk in bytes.chunks(64 << 10) {
+                ingest.feed(chunk);
+            }
+            let (table, report) = ingest.finish();
+            assert_eq!(report.records, 3_000);
+            (format!("{table:?}"), format!("{report:?}"))
+        };
+        let plain = read(None);
+        let len = bytes.len() as u64;
+        for expect in [len, len / 3, len * 50] {
+            assert!(
+                read(Some(expect)) == plain,
+                "{name}, expecting {expect} bytes"
+            );
+        }
+    }
+}

@@ -403,6 +403,7 @@ async function readImport(mine, files, options, t0, view) {
     const stream = (cut ? file.slice(0, cut.bounds[1]) : file).stream();
     // Names the file in the engine's error reports; the files of one import are merged.
     engine.start_file(file.name);
+    engine.expect_bytes(file.size);
     if (mine.cancelled || needsFull()) return stopped(stream);
     if (cut) {
       startParts(mine, file, cut, options);

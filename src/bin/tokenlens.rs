@@ -578,6 +578,7 @@ fn read_file(
     bounds.push(len);
     let mut first = Ingest::with_options(opts.clone());
     first.start_file(name);
+    first.expect_bytes(len);
     let (head, bounds) = (&head, &bounds);
     std::thread::scope(|scope| {
         let parts: Vec<_> = bounds[1..]

@@ -602,6 +602,9 @@ pub struct Ingest {
     sink: Sink,
     decoder: Decoder,
     started: bool,
+    /// The current file's size, when told ([`Ingest::expect_bytes`]): room for its rows is
+    /// made once its first records show their size.
+    expect_bytes: Option<u64>,
 }
 
 impl Ingest {
@@ -621,6 +624,7 @@ impl Ingest {
     pub fn start_file(&mut self, name: &str) {
         self.end_file();
         self.started = true;
+        self.expect_bytes = None;
         self.sink.file = name.to_string();
         self.sink.mapping = None;
         self.sink.mapping_keys.clear();
@@ -724,6 +728,13 @@ impl Ingest {
         Ok(())
     }
 
+    /// Says the current file is `bytes` long (its parts read elsewhere and appended
+    /// included): the table makes room for about as many rows as that holds once the first
+    /// records show their size, instead of growing by doubling.
+    pub fn expect_bytes(&mut self, bytes: u64) {
+        self.expect_bytes = Some(bytes);
+    }
+
     /// Feeds the next chunk of the current file; a chunk may end anywhere.
     pub fn feed(&mut self, chunk: &[u8]) {
         if !self.started {
@@ -732,6 +743,28 @@ impl Ingest {
         self.sink.report.bytes += chunk.len() as u64;
         self.sink.this_file().bytes += chunk.len() as u64;
         self.decoder.feed(chunk, &mut self.sink, false);
+        if self.expect_bytes.is_some() {
+            self.make_room();
+        }
+    }
+
+    /// Room for the current file's rows, by the size of those read so far: 10% more than
+    /// the file holds at that size (the spare is cut off when the table is finished), at
+    /// most a row per 64 bytes.
+    fn make_room(&mut self) {
+        let Some(total) = self.expect_bytes else {
+            return;
+        };
+        let f = self.sink.this_file();
+        let (records, bytes) = (f.records, f.bytes);
+        if records < 256 || bytes < (64 << 10) {
+            return;
+        }
+        self.expect_bytes = None;
+        let left = total.saturating_sub(bytes) as f64;
+        let more = (left * records as f64 / bytes as f64 * 1.1).min(left / 64.0);
+        let rows = self.sink.builder.len() + more as usize;
+        self.sink.builder.reserve(rows);
     }
 
     /// The report so far (for progress).

@@ -170,6 +170,12 @@ fn wrong_types_in_csv_name_field_and_value() {
     );
 }
 
+/// The `key` of each row of the summary's table `list` (`by_model`, `by_application`).
+fn labels<'a>(r: &'a Value, list: &str, key: &str) -> Vec<&'a str> {
+    let rows = r[list].as_array().unwrap();
+    rows.iter().map(|m| m[key].as_str().unwrap()).collect()
+}
+
 #[test]
 fn non_utf8_and_ragged_csv_rows_are_skipped() {
     let r = invalid("non_utf8.csv");
@@ -194,20 +200,11 @@ fn non_utf8_and_ragged_csv_rows_are_skipped() {
         2026-11-09T10:01:00Z,\"é\",\"\"\"ü\"\"\",200\n";
     let r = report("multibyte.csv", csv.as_bytes(), 7);
     assert_eq!(r["import"]["skipped_lines"], 0);
-    let models: Vec<&str> = r["by_model"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["model"].as_str().unwrap())
-        .collect();
-    assert_eq!(models, ["café", "é"]);
-    let apps: Vec<&str> = r["by_application"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["application"].as_str().unwrap())
-        .collect();
-    assert_eq!(apps, ["\"ü\"", "日本"]);
+    assert_eq!(labels(&r, "by_model", "model"), ["café", "é"]);
+    assert_eq!(
+        labels(&r, "by_application", "application"),
+        ["\"ü\"", "日本"]
+    );
     let r = invalid("ragged.csv");
     assert_eq!(r["requests"], 2);
     assert_eq!(

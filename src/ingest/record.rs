@@ -600,18 +600,10 @@ impl Mapping {
                         }
                         _ => non_neg(&v).ok_or_else(|| fail("a non-negative number"))?,
                     };
-                    if rule.field == Field::LatencyMs {
-                        m.latency_ms = Some(ms);
-                    } else {
-                        m.ttft_ms = Some(ms);
-                    }
+                    m.set_ms(rule.field, ms);
                 }
                 Field::Status => {
-                    let s = v
-                        .number()
-                        .filter(|x| (0.0..=999.0).contains(x) && x.fract() == 0.0)
-                        .ok_or_else(|| fail("an HTTP status code (0-999)"))?;
-                    m.status = Some(s as u16);
+                    m.status = Some(status(&v).ok_or_else(|| fail("an HTTP status code (0-999)"))?)
                 }
                 Field::InputTokens
                 | Field::OutputTokens
@@ -619,13 +611,7 @@ impl Mapping {
                 | Field::CachedInputTokens
                 | Field::ReasoningTokens => {
                     let n = count(&v).ok_or_else(|| fail("a non-negative whole number"))?;
-                    match rule.field {
-                        Field::InputTokens => m.input_tokens = Some(n),
-                        Field::OutputTokens => m.output_tokens = Some(n),
-                        Field::TotalTokens => total_tokens(&mut m, n),
-                        Field::CachedInputTokens => m.cached_input_tokens = Some(n),
-                        _ => m.reasoning_tokens = Some(n),
-                    }
+                    m.set_count(rule.field, n);
                 }
                 Field::CostUsd => {
                     let x = non_neg(&v).ok_or_else(|| fail("a non-negative number"))?;
@@ -766,18 +752,10 @@ impl Mapping {
                 Field::Timestamp => m.ts = Some(self.time(&v).map_err(|why| bad(rule, &v, why))?),
                 Field::LatencyMs | Field::TtftMs => {
                     let ms = non_neg(&v).ok_or_else(|| fail("a non-negative number"))?;
-                    if rule.field == Field::LatencyMs {
-                        m.latency_ms = Some(ms);
-                    } else {
-                        m.ttft_ms = Some(ms);
-                    }
+                    m.set_ms(rule.field, ms);
                 }
                 Field::Status => {
-                    let s = v
-                        .number()
-                        .filter(|x| (0.0..=999.0).contains(x) && x.fract() == 0.0)
-                        .ok_or_else(|| fail("an HTTP status code (0-999)"))?;
-                    m.status = Some(s as u16);
+                    m.status = Some(status(&v).ok_or_else(|| fail("an HTTP status code (0-999)"))?)
                 }
                 Field::InputTokens
                 | Field::OutputTokens
@@ -785,13 +763,7 @@ impl Mapping {
                 | Field::CachedInputTokens
                 | Field::ReasoningTokens => {
                     let n = count(&v).ok_or_else(|| fail("a non-negative whole number"))?;
-                    match rule.field {
-                        Field::InputTokens => m.input_tokens = Some(n),
-                        Field::OutputTokens => m.output_tokens = Some(n),
-                        Field::TotalTokens => total_tokens(&mut m, n),
-                        Field::CachedInputTokens => m.cached_input_tokens = Some(n),
-                        _ => m.reasoning_tokens = Some(n),
-                    }
+                    m.set_count(rule.field, n);
                 }
                 Field::CostUsd => {
                     m.cost_usd = Some(non_neg(&v).ok_or_else(|| fail("a non-negative number"))?)
@@ -917,6 +889,35 @@ pub fn tag_set(v: &Val<'_>) -> Result<Option<String>, &'static str> {
 }
 
 /// Only a total: nothing to split it by, so it counts as input (it is billed at least so).
+impl Mapped<'_> {
+    /// Sets the latency or the time to first token.
+    fn set_ms(&mut self, field: Field, ms: f64) {
+        if field == Field::LatencyMs {
+            self.latency_ms = Some(ms);
+        } else {
+            self.ttft_ms = Some(ms);
+        }
+    }
+
+    /// Sets a token count (a total only stands for the input when neither part is known).
+    fn set_count(&mut self, field: Field, n: u32) {
+        match field {
+            Field::InputTokens => self.input_tokens = Some(n),
+            Field::OutputTokens => self.output_tokens = Some(n),
+            Field::TotalTokens => total_tokens(self, n),
+            Field::CachedInputTokens => self.cached_input_tokens = Some(n),
+            _ => self.reasoning_tokens = Some(n),
+        }
+    }
+}
+
+/// An HTTP status code (0-999).
+fn status(v: &Val<'_>) -> Option<u16> {
+    v.number()
+        .filter(|x| (0.0..=999.0).contains(x) && x.fract() == 0.0)
+        .map(|s| s as u16)
+}
+
 fn total_tokens(m: &mut Mapped<'_>, n: u32) {
     if m.input_tokens.is_none() && m.output_tokens.is_none() {
         m.input_tokens = Some(n);

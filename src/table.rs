@@ -87,7 +87,7 @@ pub fn tags_of(set: &str) -> impl Iterator<Item = &str> {
 /// multiplies wasm32 does in software (6% of a wasm import); FxHash multiplies in 64 bits.
 /// The labels are found through a table of our own, compared with the labels where the
 /// column keeps them: a map of its own copies compared them with wasm's byte-at-a-time
-/// `memcmp` (a fifth of the lookups' time).
+/// `memcmp` (a third of the lookups' time).
 #[derive(Default)]
 struct DictBuilder {
     /// Open addressing: each slot is empty (0) or a label's id + 1; at most half are used.

@@ -820,12 +820,13 @@ fn judge<'g>(
     let mut runs: Vec<Option<Run>> = (0..labels.len()).map(|_| None).collect();
     let mut done: Vec<(usize, Run)> = Vec::new();
     let mut n = 0;
+    let cols = t.cols();
     let mut start = p.floor(from, z);
     while start <= stop {
         let end = p.next(start, z);
         while n < rows.len() && ts(n) < end {
             let (i, c) = (rows[n] as usize, &mut cells[slot[n]]);
-            c.acc.add(t, i);
+            c.acc.add(&cols, i);
             c.latencies += u64::from(t.latency_ms.is_valid(i));
             c.ttfts += u64::from(t.ttft_ms.is_valid(i));
             n += 1;

@@ -647,6 +647,141 @@ impl Table {
     }
 }
 
+/// Bits of a boolean or validity buffer, read without Arrow's checks at each call.
+#[derive(Clone, Copy)]
+pub struct Bits<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Bits<'a> {
+    fn of(b: &'a BooleanBuffer) -> Bits<'a> {
+        Bits {
+            bytes: b.values(),
+            offset: b.offset(),
+        }
+    }
+
+    /// Bit `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> bool {
+        let j = i + self.offset;
+        (self.bytes[j >> 3] >> (j & 7)) & 1 != 0
+    }
+}
+
+/// A column's values, and which are valid when some are null.
+#[derive(Clone, Copy)]
+pub struct Col<'a, T> {
+    /// Every row's value (a null row's is whatever the buffer holds).
+    pub values: &'a [T],
+    valid: Option<Bits<'a>>,
+}
+
+impl<'a, T: arrow::datatypes::ArrowNativeType> Col<'a, T> {
+    /// The column `a` as slices.
+    pub fn of<P: ArrowPrimitiveType<Native = T>>(a: &'a PrimitiveArray<P>) -> Col<'a, T> {
+        Col {
+            values: a.values().as_ref(),
+            valid: a
+                .nulls()
+                .filter(|n| n.null_count() > 0)
+                .map(|n| Bits::of(n.inner())),
+        }
+    }
+
+    /// Row `i`'s value; `None` when it is null.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> Option<T> {
+        match self.valid {
+            Some(v) if !v.get(i) => None,
+            _ => Some(self.values[i]),
+        }
+    }
+}
+
+/// The columns a pass over rows reads, as slices and bits: Arrow's accessors check the
+/// index (and the null buffer's) at every call, and a row pass calls them a dozen times a
+/// row.
+#[derive(Clone, Copy)]
+#[allow(missing_docs)]
+pub struct Cols<'a> {
+    /// The table, for what is read rarely.
+    pub t: &'a Table,
+    pub ts: Col<'a, i64>,
+    pub latency_ms: Col<'a, f64>,
+    pub ttft_ms: Col<'a, f64>,
+    pub error: Bits<'a>,
+    /// Dictionary keys.
+    pub error_type: Col<'a, u32>,
+    pub user_id: Col<'a, u32>,
+    pub feature: Col<'a, u32>,
+    pub tags: Col<'a, u32>,
+    pub input_tokens: Col<'a, u32>,
+    pub output_tokens: Col<'a, u32>,
+    pub cached_input_tokens: Col<'a, u32>,
+    pub reasoning_tokens: Col<'a, u32>,
+    pub cost_usd: Col<'a, f64>,
+    pub cost_source: &'a [u8],
+    pub feedback: Col<'a, f32>,
+    pub hallucination: Col<'a, f32>,
+    pub relevance: Col<'a, f32>,
+    pub coherence: Col<'a, f32>,
+    /// Whether a row was flagged, and (below) whether it says.
+    pub safety_violation: Bits<'a>,
+    pub safety_known: Option<Bits<'a>>,
+}
+
+impl Table {
+    /// The columns of row passes (see [`Cols`]).
+    pub fn cols(&self) -> Cols<'_> {
+        Cols {
+            t: self,
+            ts: Col::of(&self.ts),
+            latency_ms: Col::of(&self.latency_ms),
+            ttft_ms: Col::of(&self.ttft_ms),
+            error: Bits::of(self.error.values()),
+            error_type: Col::of(self.error_type.keys()),
+            user_id: Col::of(self.user_id.keys()),
+            feature: Col::of(self.feature.keys()),
+            tags: Col::of(self.tags.keys()),
+            input_tokens: Col::of(&self.input_tokens),
+            output_tokens: Col::of(&self.output_tokens),
+            cached_input_tokens: Col::of(&self.cached_input_tokens),
+            reasoning_tokens: Col::of(&self.reasoning_tokens),
+            cost_usd: Col::of(&self.cost_usd),
+            cost_source: self.cost_source.values(),
+            feedback: Col::of(&self.feedback),
+            hallucination: Col::of(&self.hallucination),
+            relevance: Col::of(&self.relevance),
+            coherence: Col::of(&self.coherence),
+            safety_violation: Bits::of(self.safety_violation.values()),
+            safety_known: self
+                .safety_violation
+                .nulls()
+                .filter(|n| n.null_count() > 0)
+                .map(|n| Bits::of(n.inner())),
+        }
+    }
+}
+
+impl Cols<'_> {
+    /// Whether row `i` failed.
+    #[inline(always)]
+    pub fn error(&self, i: usize) -> bool {
+        self.error.get(i)
+    }
+
+    /// Row `i`'s safety flag; `None` when it has none.
+    #[inline(always)]
+    pub fn safety(&self, i: usize) -> Option<bool> {
+        match self.safety_known {
+            Some(v) if !v.get(i) => None,
+            _ => Some(self.safety_violation.get(i)),
+        }
+    }
+}
+
 /// The text of row `i` of a dictionary column; `None` when the row has none.
 pub fn dict_value(col: &DictColumn, i: usize) -> Option<&str> {
     if !col.is_valid(i) {
@@ -669,16 +804,8 @@ pub struct Groups {
 impl Groups {
     /// The groups of a dictionary column.
     pub fn of(col: &DictColumn) -> Self {
-        let mut labels: Vec<String> = match col.values().as_any().downcast_ref::<StringArray>() {
-            Some(values) => values
-                .iter()
-                .map(|v| v.unwrap_or(NONE_LABEL).to_string())
-                .collect(),
-            // Every dictionary here is built by StringDictionaryBuilder: values are strings.
-            None => Vec::new(),
-        };
-        let none = labels.len() as u32;
-        labels.push(NONE_LABEL.to_string());
+        let labels = Groups::labels_of(col);
+        let none = labels.len() as u32 - 1;
         let keys = col.keys();
         let of_row = (0..col.len())
             .map(|i| {
@@ -690,6 +817,20 @@ impl Groups {
             })
             .collect();
         Groups { labels, of_row }
+    }
+
+    /// The labels of [`Groups::of`] alone (no index per row).
+    pub fn labels_of(col: &DictColumn) -> Vec<String> {
+        let mut labels: Vec<String> = match col.values().as_any().downcast_ref::<StringArray>() {
+            Some(values) => values
+                .iter()
+                .map(|v| v.unwrap_or(NONE_LABEL).to_string())
+                .collect(),
+            // Every dictionary here is built by StringDictionaryBuilder: values are strings.
+            None => Vec::new(),
+        };
+        labels.push(NONE_LABEL.to_string());
+        labels
     }
 }
 

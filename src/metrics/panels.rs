@@ -18,7 +18,7 @@ use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::{self, Series};
 use crate::query::{ts_range, Buckets, View};
-use crate::table::{tags_of, Groups, Table};
+use crate::table::{tags_of, Col, Cols, Groups, Table};
 
 /// What every view of a loaded table needs and no view changes, built once after load.
 #[derive(Debug, Clone, Default)]
@@ -141,19 +141,20 @@ impl Order {
 impl Prepared {
     /// Prepares `t` for views.
     pub fn of(t: &Table) -> Prepared {
-        let models = Groups::of(&t.model);
-        let apps = Groups::of(&t.application);
-        let na = apps.labels.len();
+        let models = Groups::labels_of(&t.model);
+        let apps = Groups::labels_of(&t.application);
+        let na = apps.len();
         // Dense ids of the pairs that occur, numbered in (model, application) order so that
-        // sums over cells add in the same order whatever the data's row order.
-        let pair = |i: usize| models.of_row[i] as u64 * na as u64 + apps.of_row[i] as u64;
-        let (present, cell_of_row) = dense_ids(
-            (0..t.len()).map(pair).collect(),
-            (models.labels.len() * na) as u64,
-        );
-        // The groups' per-row ids are done with: freed before the orders are sorted, whose
-        // scratch is the peak of the heap.
-        let (models, apps) = (models.labels, apps.labels);
+        // sums over cells add in the same order whatever the data's row order. (Read from
+        // the keys, without a group index per row: the memory a load's finish touches first
+        // costs a page fault every 4 KB.)
+        let (m, a) = (Col::of(t.model.keys()), Col::of(t.application.keys()));
+        let (none_m, none_a) = (models.len() as u64 - 1, na as u64 - 1);
+        let pair = |i: usize| {
+            m.get(i).map_or(none_m, u64::from) * na as u64 + a.get(i).map_or(none_a, u64::from)
+        };
+        let (present, cell_of_row) =
+            dense_ids((0..t.len()).map(pair).collect(), (models.len() * na) as u64);
         let (tags, tagset_tags) = tag_sets(&t.tags);
         let na = na as u64;
         let mut p = Prepared {
@@ -161,7 +162,7 @@ impl Prepared {
                 .iter()
                 .map(|&p| ((p / na) as u32, (p % na) as u32))
                 .collect(),
-            features: Groups::of(&t.feature).labels,
+            features: Groups::labels_of(&t.feature),
             tags,
             tagset_tags,
             latency: Order::of(t, &t.latency_ms, &cell_of_row),
@@ -169,7 +170,7 @@ impl Prepared {
             cell_of_row,
             models,
             apps,
-            error_types: Groups::of(&t.error_type).labels,
+            error_types: Groups::labels_of(&t.error_type),
             cube: None,
             ts_range: ts_range(t),
             ts_order: TsOrder::of(t),
@@ -256,7 +257,8 @@ fn total_order_key(x: f64) -> u64 {
 /// `rows` (ascending) in ascending order of their `keys`, rows of equal keys ascending: a
 /// least-significant-digit radix sort, a byte a pass, skipping the bytes every key shares
 /// (a column's latencies share their top byte). In wasm, at 1M rows, the sort of (key, row)
-/// pairs it replaced was a fifth of a load's finish.
+/// pairs it replaced was a fifth of a load's finish. (Spreading the pairs over 65,536
+/// buckets by their top bits and sorting each bucket alone took twice as long natively.)
 fn sort_rows_by_key(mut keys: Vec<u64>, mut rows: Vec<u32>) -> Vec<u32> {
     let n = keys.len();
     if n < 256 {
@@ -421,23 +423,31 @@ impl Cube {
         }
         let has_quality = QualitySums::any(t);
         let end = (first + n_slots as i64) * slot_us;
-        let error_keys = t.error_type.keys();
-        for i in 0..t.len() {
-            let cell = p.cell_of_row[i] as usize;
-            c.sums[cell].add(t, i);
-            if t.error.value(i) {
-                let e = key_or(error_keys, i, ne - 1);
+        let cols = t.cols();
+        let (mut slot_start, mut slot_k) = (i64::MIN, 0);
+        for (i, &cell) in p.cell_of_row.iter().enumerate() {
+            let cell = cell as usize;
+            c.sums[cell].add(&cols, i);
+            if cols.error(i) {
+                let e = cols.error_type.get(i).map_or(ne - 1, |k| k as usize);
                 c.errors[cell * ne + e] += 1;
             }
-            count_bins(&mut c.bins[cell * per_cell..(cell + 1) * per_cell], t, i);
-            if !t.ts.is_valid(i) {
-                continue;
-            }
-            let ts = t.ts.value(i);
+            count_bins(
+                &mut c.bins[cell * per_cell..(cell + 1) * per_cell],
+                &cols,
+                i,
+            );
+            let Some(ts) = cols.ts.get(i) else { continue };
             c.range[cell] = Some(c.range[cell].map_or((ts, ts), |(a, b)| (a.min(ts), b.max(ts))));
-            let k = (ts.div_euclid(slot_us) - first) as usize;
-            let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
-            slot(&mut at, &mut c.slots, cell * n_slots + k).add_row(t, i, latency, has_quality);
+            // The last row's slot, when this row is in it too (rows mostly come in time
+            // order): a 64-bit division per row cost more than the rest of the row's sums.
+            if ts.wrapping_sub(slot_start) as u64 >= slot_us as u64 {
+                slot_k = (ts.div_euclid(slot_us) - first) as usize;
+                slot_start = (first + slot_k as i64) * slot_us;
+            }
+            let k = slot_k;
+            let latency = cols.latency_ms.get(i);
+            slot(&mut at, &mut c.slots, cell * n_slots + k).add_row(&cols, i, latency, has_quality);
             if let Some(l) = latency {
                 let end_of = ts as f64 + l * 1000.0;
                 if end_of > end as f64
@@ -608,7 +618,7 @@ fn dense_ids(keys: Vec<u64>, all: u64) -> (Vec<u64>, Vec<u32>) {
 /// The distinct tags of a `tags` column, sorted, then `(none)`; and each tag set's tags
 /// (by key, then the empty set as `(none)`).
 fn tag_sets(col: &crate::table::DictColumn) -> (Vec<String>, Vec<Vec<u32>>) {
-    let sets = Groups::of(col).labels;
+    let sets = Groups::labels_of(col);
     let (sets, none) = sets.split_at(sets.len() - 1);
     let mut tags: Vec<String> = sets
         .iter()
@@ -791,22 +801,23 @@ struct BucketSums {
 impl BucketSums {
     /// Adds row `i` (its latency given), all but its running time; its quality signals
     /// when `quality` (the table has some).
-    fn add_row(&mut self, t: &Table, i: usize, latency: Option<f64>, quality: bool) {
+    #[inline(always)]
+    fn add_row(&mut self, c: &Cols, i: usize, latency: Option<f64>, quality: bool) {
         if quality {
-            self.quality.get_or_insert_default().add_row(t, i);
+            self.quality.get_or_insert_default().add_row(c, i);
         }
         self.requests += 1;
-        self.errors += u64::from(t.error.value(i));
-        if t.input_tokens.is_valid(i) {
-            self.input_tokens += u64::from(t.input_tokens.value(i));
+        self.errors += u64::from(c.error(i));
+        if let Some(x) = c.input_tokens.get(i) {
+            self.input_tokens += u64::from(x);
         }
-        if t.output_tokens.is_valid(i) {
-            self.output_tokens += u64::from(t.output_tokens.value(i));
+        if let Some(x) = c.output_tokens.get(i) {
+            self.output_tokens += u64::from(x);
         }
-        if t.cost_usd.is_valid(i) {
-            *self.cost.get_or_insert(0.0) += t.cost_usd.value(i);
+        if let Some(x) = c.cost_usd.get(i) {
+            *self.cost.get_or_insert(0.0) += x;
         }
-        if t.ttft_ms.is_valid(i) {
+        if c.ttft_ms.get(i).is_some() {
             self.ttft_count += 1;
         }
         if let Some(l) = latency {
@@ -946,26 +957,20 @@ const DISTRIBUTIONS: usize = 4;
 
 /// Counts row `i` in the bins of each distribution it has a value of: `bins` holds
 /// [`DISTRIBUTIONS`] runs of [`Histogram::BINS`].
-#[inline]
-fn count_bins(bins: &mut [u64], t: &Table, i: usize) {
+#[inline(always)]
+fn count_bins(bins: &mut [u64], c: &Cols, i: usize) {
     let at = |d: Distribution, x: f64| d as usize * Histogram::BINS + bin_of(x);
-    if t.latency_ms.is_valid(i) {
-        bins[at(Distribution::Latency, t.latency_ms.value(i))] += 1;
+    if let Some(x) = c.latency_ms.get(i) {
+        bins[at(Distribution::Latency, x)] += 1;
     }
-    if t.ttft_ms.is_valid(i) {
-        bins[at(Distribution::Ttft, t.ttft_ms.value(i))] += 1;
+    if let Some(x) = c.ttft_ms.get(i) {
+        bins[at(Distribution::Ttft, x)] += 1;
     }
-    if t.input_tokens.is_valid(i) {
-        bins[at(
-            Distribution::InputTokens,
-            f64::from(t.input_tokens.value(i)),
-        )] += 1;
+    if let Some(x) = c.input_tokens.get(i) {
+        bins[at(Distribution::InputTokens, f64::from(x))] += 1;
     }
-    if t.output_tokens.is_valid(i) {
-        bins[at(
-            Distribution::OutputTokens,
-            f64::from(t.output_tokens.value(i)),
-        )] += 1;
+    if let Some(x) = c.output_tokens.get(i) {
+        bins[at(Distribution::OutputTokens, f64::from(x))] += 1;
     }
 }
 
@@ -1021,45 +1026,41 @@ impl Gathered {
 fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>) -> Gathered {
     let mut g = Gathered::new(t, p, buckets.map_or(0, |b| b.count));
     let ne = p.error_types.len();
-    let user_keys = t.user_id.keys();
-    let error_keys = t.error_type.keys();
     let mut user_seen = vec![false; g.user_requests.len()];
     let mut kept: Vec<u32> = Vec::new();
     let has_quality = QualitySums::any(t);
+    let cols = t.cols();
     for i in p.rows_of(t, sel.range) {
         let c = p.cell_of_row[i];
-        let ts = if t.ts.is_valid(i) {
-            t.ts.value(i)
-        } else {
-            NO_TS
-        };
+        let ts = cols.ts.get(i).unwrap_or(NO_TS);
         if !sel.keeps(c, ts) {
             continue;
         }
         kept.push(i as u32);
         let c = c as usize;
-        g.cells[c].add(t, i);
-        if t.error.value(i) {
-            g.cell_errors[c * ne + key_or(error_keys, i, ne - 1)] += 1;
+        g.cells[c].add(&cols, i);
+        if cols.error(i) {
+            let e = cols.error_type.get(i).map_or(ne - 1, |k| k as usize);
+            g.cell_errors[c * ne + e] += 1;
         }
-        if user_keys.is_valid(i) {
-            let u = user_keys.value(i) as usize;
+        if let Some(u) = cols.user_id.get(i) {
+            let u = u as usize;
             g.user_requests[u] += 1;
-            if t.cost_usd.is_valid(i) {
-                g.user_cost[u] += t.cost_usd.value(i);
+            if let Some(x) = cols.cost_usd.get(i) {
+                g.user_cost[u] += x;
             }
             g.users += u64::from(!user_seen[u]);
             user_seen[u] = true;
         }
-        let latency = t.latency_ms.is_valid(i).then(|| t.latency_ms.value(i));
-        count_bins(&mut g.bins, t, i);
+        let latency = cols.latency_ms.get(i);
+        count_bins(&mut g.bins, &cols, i);
         if ts == NO_TS {
             continue;
         }
         g.widen(Some((ts, ts)));
         let Some(b) = buckets else { continue };
         let Some(k) = b.index(ts) else { continue };
-        g.buckets[k].add_row(t, i, latency, has_quality);
+        g.buckets[k].add_row(&cols, i, latency, has_quality);
         if let Some(l) = latency {
             spread(&mut g.buckets, b, k, ts, l);
         }
@@ -1524,17 +1525,31 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for n in [0, 1, 2, 255, 256, 257, 1000, 5000] {
-            for _ in 0..4 {
+        // Any bits (every byte varies), latencies (a narrow range: bytes that do not vary
+        // are skipped), and one value most of the time.
+        let kinds: [&dyn Fn(u64, u64) -> f64; 3] = [
+            &|_, bits| f64::from_bits(bits),
+            &|_, bits| (bits % 3_000_000) as f64 / 1000.0,
+            &|r, bits| {
+                if r % 16 == 0 {
+                    (bits % 5000) as f64
+                } else {
+                    250.0
+                }
+            },
+        ];
+        let sizes = [0, 1, 2, 255, 256, 257, 1000, 5000, 40_000];
+        for (kind, n) in (0..kinds.len()).flat_map(|k| sizes.map(|n| (k, n))) {
+            for _ in 0..3 {
                 let mut row = 0u32;
                 let (mut xs, mut rows) = (Vec::new(), Vec::new());
                 for _ in 0..n {
                     let r = next();
-                    // Duplicates from the pool, else any bits (every byte varies).
-                    let x = if r % 3 == 0 {
+                    // Duplicates from the pool (with any bits), else a value of this kind.
+                    let x = if kind == 0 && r % 3 == 0 {
                         pool[(r >> 8) as usize % pool.len()]
                     } else {
-                        f64::from_bits(next())
+                        kinds[kind](r >> 2, next())
                     };
                     row += 1 + (r >> 60) as u32;
                     xs.push(x);
@@ -1545,7 +1560,7 @@ mod tests {
                 let mut want: Vec<(f64, u32)> = xs.into_iter().zip(rows).collect();
                 want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let want: Vec<u32> = want.into_iter().map(|(_, r)| r).collect();
-                assert_eq!(got, want, "{n} rows");
+                assert_eq!(got, want, "{n} rows of kind {kind}");
             }
         }
     }

@@ -196,6 +196,7 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
     let mut quality = vec![QualitySums::default(); n];
     let has_quality = QualitySums::any(t);
     let mut bucket_of = Vec::with_capacity(rows.len());
+    let c = t.cols();
     for &i in rows {
         let i = i as usize;
         let k = if t.ts.is_valid(i) {
@@ -217,7 +218,7 @@ pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
             *s.cost_usd[k].get_or_insert(0.0) += t.cost_usd.value(i);
         }
         if has_quality {
-            quality[k].add_row(t, i);
+            quality[k].add_row(&c, i);
         }
         if t.latency_ms.is_valid(i) {
             spread(b, k, t.ts.value(i), t.latency_ms.value(i), |j, us| {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cost::CostSource;
 use super::latency::LatencyStats;
-use crate::table::Table;
+use crate::table::{Col, Cols, Table};
 
 /// The headline figures of a set of requests.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -95,9 +95,10 @@ struct Signal {
 }
 
 impl Signal {
-    fn add(&mut self, a: &arrow::array::Float32Array, i: usize) {
-        if a.is_valid(i) {
-            let x = f64::from(a.value(i));
+    #[inline(always)]
+    fn add(&mut self, a: Col<f32>, i: usize) {
+        if let Some(x) = a.get(i) {
+            let x = f64::from(x);
             self.n += 1;
             self.sum += x;
             self.positive += u64::from(x > 0.0);
@@ -207,27 +208,27 @@ impl QualitySums {
         p.feedback || p.hallucination || p.safety || p.relevance || p.coherence
     }
 
-    /// Adds row `i` of `t`.
-    pub fn add_row(&mut self, t: &Table, i: usize) {
-        self.add(t, i, Present::of_quality());
+    /// Adds row `i`.
+    pub fn add_row(&mut self, c: &Cols, i: usize) {
+        self.add(c, i, Present::of_quality());
     }
 
     /// Adds row `i`, skipping the signals `p` says no row has.
-    fn add(&mut self, t: &Table, i: usize, p: Present) {
+    #[inline(always)]
+    fn add(&mut self, c: &Cols, i: usize, p: Present) {
         if p.feedback {
-            self.feedback.add(&t.feedback, i);
+            self.feedback.add(c.feedback, i);
         }
         if p.hallucination {
-            self.hallucination.add(&t.hallucination, i);
+            self.hallucination.add(c.hallucination, i);
         }
         if p.relevance {
-            self.relevance.add(&t.relevance, i);
+            self.relevance.add(c.relevance, i);
         }
         if p.coherence {
-            self.coherence.add(&t.coherence, i);
+            self.coherence.add(c.coherence, i);
         }
-        if p.safety && t.safety_violation.is_valid(i) {
-            let flagged = t.safety_violation.value(i);
+        if let Some(flagged) = c.safety(i).filter(|_| p.safety) {
             self.safety.n += 1;
             self.safety.sum += f64::from(u8::from(flagged));
             self.safety.positive += u64::from(flagged);
@@ -334,11 +335,12 @@ impl Sums {
             self.add_cost_source(t, p, CostSource::from_u8(sources[i]), i);
         }
         let q = &mut self.quality;
+        let c = t.cols();
         for (present, signal, a) in [
-            (p.feedback, &mut q.feedback, &t.feedback),
-            (p.hallucination, &mut q.hallucination, &t.hallucination),
-            (p.relevance, &mut q.relevance, &t.relevance),
-            (p.coherence, &mut q.coherence, &t.coherence),
+            (p.feedback, &mut q.feedback, c.feedback),
+            (p.hallucination, &mut q.hallucination, c.hallucination),
+            (p.relevance, &mut q.relevance, c.relevance),
+            (p.coherence, &mut q.coherence, c.coherence),
         ] {
             if present {
                 for &i in rows {
@@ -375,37 +377,47 @@ impl Sums {
         }
     }
 
-    /// Adds row `i` of `t` (rows of one table only).
-    pub fn add(&mut self, t: &Table, i: usize) {
-        let p = *self.present.get_or_insert_with(|| Present::of(t));
+    /// Adds row `i` (rows of one table only).
+    #[inline]
+    pub fn add(&mut self, c: &Cols, i: usize) {
+        let p = *self.present.get_or_insert_with(|| Present::of(c.t));
         self.requests += 1;
-        self.errors += u64::from(t.error.value(i));
-        if t.input_tokens.is_valid(i) {
-            self.input_tokens += u64::from(t.input_tokens.value(i));
+        self.errors += u64::from(c.error(i));
+        if let Some(x) = c.input_tokens.get(i) {
+            self.input_tokens += u64::from(x);
         }
-        if t.output_tokens.is_valid(i) {
-            self.output_tokens += u64::from(t.output_tokens.value(i));
+        if let Some(x) = c.output_tokens.get(i) {
+            self.output_tokens += u64::from(x);
         }
-        if p.cached && t.cached_input_tokens.is_valid(i) {
-            self.cached_input_tokens += u64::from(t.cached_input_tokens.value(i));
+        if p.cached {
+            if let Some(x) = c.cached_input_tokens.get(i) {
+                self.cached_input_tokens += u64::from(x);
+            }
         }
-        if p.reasoning && t.reasoning_tokens.is_valid(i) {
-            self.reasoning_tokens += u64::from(t.reasoning_tokens.value(i));
+        if p.reasoning {
+            if let Some(x) = c.reasoning_tokens.get(i) {
+                self.reasoning_tokens += u64::from(x);
+            }
         }
-        if p.ttft && t.ttft_ms.is_valid(i) {
-            self.ttft_sum += t.ttft_ms.value(i);
-            self.ttft_count += 1;
+        if p.ttft {
+            if let Some(x) = c.ttft_ms.get(i) {
+                self.ttft_sum += x;
+                self.ttft_count += 1;
+            }
         }
-        if t.latency_ms.is_valid(i) {
-            self.latency_sum += t.latency_ms.value(i);
+        if let Some(x) = c.latency_ms.get(i) {
+            self.latency_sum += x;
             self.latency_count += 1;
         }
-        if t.cost_usd.is_valid(i) {
-            self.cost += t.cost_usd.value(i);
+        if let Some(x) = c.cost_usd.get(i) {
+            self.cost += x;
             self.cost_count += 1;
         }
-        self.add_cost_source(t, p, CostSource::from_u8(t.cost_source.value(i)), i);
-        self.quality.add(t, i, p);
+        let source = CostSource::from_u8(c.cost_source[i]);
+        if source != CostSource::None && source != CostSource::Reported {
+            self.add_cost_source(c.t, p, source, i);
+        }
+        self.quality.add(c, i, p);
     }
 
     /// Adds everything `other` holds (over other rows of the same table).
@@ -482,14 +494,16 @@ impl Acc {
         values(&t.latency_ms, &mut self.latencies);
     }
 
-    /// Adds row `i` of `t` (rows of one table only).
-    pub fn add(&mut self, t: &Table, i: usize) {
-        self.sums.add(t, i);
-        if self.sums.present.is_some_and(|p| p.ttft) && t.ttft_ms.is_valid(i) {
-            self.ttfts.push(t.ttft_ms.value(i));
+    /// Adds row `i` (rows of one table only).
+    pub fn add(&mut self, c: &Cols, i: usize) {
+        self.sums.add(c, i);
+        if self.sums.present.is_some_and(|p| p.ttft) {
+            if let Some(x) = c.ttft_ms.get(i) {
+                self.ttfts.push(x);
+            }
         }
-        if t.latency_ms.is_valid(i) {
-            self.latencies.push(t.latency_ms.value(i));
+        if let Some(x) = c.latency_ms.get(i) {
+            self.latencies.push(x);
         }
     }
 
@@ -511,8 +525,9 @@ impl Acc {
 /// The totals of the selected rows.
 pub fn totals(t: &Table, rows: &[u32]) -> Totals {
     let mut acc = Acc::default();
+    let c = t.cols();
     for &i in rows {
-        acc.add(t, i as usize);
+        acc.add(&c, i as usize);
     }
     acc.finish()
 }

@@ -803,9 +803,9 @@ impl Mapping {
         match v {
             Val::Int(i) => epoch_int_to_micros(*i).ok_or_else(|| "a timestamp in range".into()),
             Val::Float(x) => time::epoch_to_micros(*x).ok_or_else(|| "a timestamp in range".into()),
-            Val::Str(s) => match s.trim().parse::<i64>() {
-                Ok(i) => epoch_int_to_micros(i).ok_or_else(|| "a timestamp in range".into()),
-                Err(_) => time::parse_timestamp(s),
+            Val::Str(s) => match super::scan::parse_i64(s) {
+                Some(i) => epoch_int_to_micros(i).ok_or_else(|| "a timestamp in range".into()),
+                None => time::parse_timestamp(s),
             },
             _ => Err("a timestamp (epoch number or ISO 8601)".into()),
         }

@@ -130,6 +130,30 @@ pub fn parse_f64(s: &str) -> Option<f64> {
         .or_else(|| s.trim().parse().ok())
 }
 
+/// An integer written as text, as `s.trim().parse::<i64>()` reads it (digits after an
+/// optional sign). A CSV timestamp is tried as an integer first; std's parser checks each
+/// step for overflow, which in wasm is a 128-bit multiply per digit (7% of reading the
+/// article's CSV, whose times are decimals and so not integers at all).
+pub fn parse_i64(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let digits = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if digits.is_empty() || digits.len() > 18 {
+        // 19 digits may overflow: std says.
+        return t.parse().ok();
+    }
+    let v = digits
+        .iter()
+        .fold(0i64, |a, &c| a * 10 + i64::from(c - b'0'));
+    Some(if b[0] == b'-' { -v } else { v })
+}
+
 /// The value of a decimal of `digits` digits (`mant`, wrapped if there are more than 19)
 /// with `frac` of them after the point, when it is exact: a mantissa of at most 2^53
 /// divided by an exact power of ten is correctly rounded (Clinger's fast path), so it
@@ -659,6 +683,18 @@ mod tests {
         ] {
             let want = t.trim().parse::<f64>().ok().map(f64::to_bits);
             assert_eq!(parse_f64(t).map(f64::to_bits), want, "{t:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integers_read_as_std_reads_them(
+            s in "[ +-]{0,2}[0-9]{0,21}[ .e5a-]{0,2}",
+            n in proptest::num::i64::ANY,
+        ) {
+            proptest::prop_assert_eq!(parse_i64(&s), s.trim().parse::<i64>().ok(), "{:?}", s);
+            let t = n.to_string();
+            proptest::prop_assert_eq!(parse_i64(&t), Some(n));
         }
     }
 

@@ -189,6 +189,11 @@ impl Prepared {
         p
     }
 
+    /// Whether the sums per cell and time slot were kept (see [`Cube`]).
+    pub fn has_cube(&self) -> bool {
+        self.cube.is_some()
+    }
+
     /// Row `i`'s feature, as an index into `features`.
     fn feature_of(&self, t: &Table, i: usize) -> u32 {
         key_or(t.feature.keys(), i, self.features.len() - 1) as u32

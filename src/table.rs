@@ -152,8 +152,9 @@ trait Column: Default {
     fn nulls(&mut self, n: usize);
     fn value(&mut self, v: Self::Value<'_>);
     fn finish(&mut self) -> Self::Array;
-    /// `len` nulls, their values read from `zeros` (at least 8 bytes a row, all zero).
-    fn all_null(len: usize, zeros: &Buffer) -> Self::Array;
+    /// `len` nulls, their values read from `filler` (at least 8 bytes a row, any bytes: a
+    /// null's value means nothing).
+    fn all_null(len: usize, filler: &Buffer) -> Self::Array;
     /// Appends every row of `a`, a column of another table.
     fn extend(&mut self, a: &Self::Array);
     /// An empty builder with room for `rows` rows.
@@ -197,9 +198,9 @@ impl<T: ArrowPrimitiveType> Column for PrimitiveBuilder<T> {
     fn finish(&mut self) -> PrimitiveArray<T> {
         fit(PrimitiveBuilder::finish(self))
     }
-    fn all_null(len: usize, zeros: &Buffer) -> PrimitiveArray<T> {
+    fn all_null(len: usize, filler: &Buffer) -> PrimitiveArray<T> {
         PrimitiveArray::new(
-            ScalarBuffer::new(zeros.clone(), 0, len),
+            ScalarBuffer::new(filler.clone(), 0, len),
             Some(NullBuffer::new_null(len)),
         )
     }
@@ -223,9 +224,9 @@ impl Column for BooleanBuilder {
     fn finish(&mut self) -> BooleanArray {
         BooleanBuilder::finish(self)
     }
-    fn all_null(len: usize, zeros: &Buffer) -> BooleanArray {
+    fn all_null(len: usize, filler: &Buffer) -> BooleanArray {
         BooleanArray::new(
-            BooleanBuffer::new(zeros.clone(), 0, len),
+            BooleanBuffer::new(filler.clone(), 0, len),
             Some(NullBuffer::new_null(len)),
         )
     }
@@ -252,9 +253,9 @@ impl Column for DictBuilder {
         let values: ArrayRef = std::sync::Arc::new(self.values.finish());
         DictionaryArray::new(fit(self.keys.finish()), values)
     }
-    fn all_null(len: usize, zeros: &Buffer) -> DictColumn {
+    fn all_null(len: usize, filler: &Buffer) -> DictColumn {
         let values: ArrayRef = std::sync::Arc::new(StringArray::from(Vec::<&str>::new()));
-        DictionaryArray::new(UInt32Builder::all_null(len, zeros), values)
+        DictionaryArray::new(UInt32Builder::all_null(len, filler), values)
     }
     fn with_room(rows: usize) -> Self {
         DictBuilder {
@@ -338,20 +339,6 @@ impl DictBuilder {
     }
 }
 
-/// One zeroed buffer, the widest column's size, holding the values of every column that
-/// got none; made when the first such column asks (a table with every column has none).
-struct Zeros {
-    len: usize,
-    buf: std::cell::OnceCell<Buffer>,
-}
-
-impl Zeros {
-    fn get(&self) -> &Buffer {
-        self.buf
-            .get_or_init(|| Buffer::from_vec(vec![0u64; self.len]))
-    }
-}
-
 impl<B: Column> Lazy<B> {
     fn reserve(&mut self, rows: usize) {
         if let Some(b) = &mut self.b {
@@ -398,12 +385,12 @@ impl<B: Column> Lazy<B> {
             .extend(a);
     }
 
-    /// The column, `len` rows; an empty column's values are `zeros`, shared by all of them.
-    fn finish(&mut self, len: usize, zeros: &Zeros) -> B::Array {
+    /// The column, `len` rows; an empty column's values are `filler`, shared by all of them.
+    fn finish(&mut self, len: usize, filler: &Buffer) -> B::Array {
         self.nulls = 0;
         match &mut self.b.take() {
             Some(b) => b.finish(),
-            None => B::all_null(len, zeros.get()),
+            None => B::all_null(len, filler),
         }
     }
 }
@@ -525,36 +512,37 @@ impl TableBuilder {
     /// The finished table; the builder is left empty.
     pub fn finish(&mut self) -> Table {
         let len = arrow::array::ArrayBuilder::len(&self.error);
-        let zeros = Zeros {
-            len,
-            buf: std::cell::OnceCell::new(),
-        };
+        // The values of the columns that got none (they are all null, so any bytes do) are
+        // those of the byte offsets, 8 a row: a zeroed buffer of their own, 8 bytes a record,
+        // was memory touched for nothing at the end of every load.
+        let span_offset = fit(self.span_offset.finish());
+        let filler = span_offset.values().inner().clone();
         Table {
-            ts: self.ts.finish(len, &zeros),
-            latency_ms: self.latency_ms.finish(len, &zeros),
-            ttft_ms: self.ttft_ms.finish(len, &zeros),
-            status: self.status.finish(len, &zeros),
+            ts: self.ts.finish(len, &filler),
+            latency_ms: self.latency_ms.finish(len, &filler),
+            ttft_ms: self.ttft_ms.finish(len, &filler),
+            status: self.status.finish(len, &filler),
             error: self.error.finish(),
-            error_type: self.error_type.finish(len, &zeros),
-            user_id: self.user_id.finish(len, &zeros),
-            application: self.application.finish(len, &zeros),
-            model: self.model.finish(len, &zeros),
-            provider: self.provider.finish(len, &zeros),
-            feature: self.feature.finish(len, &zeros),
-            tags: self.tags.finish(len, &zeros),
-            input_tokens: self.input_tokens.finish(len, &zeros),
-            output_tokens: self.output_tokens.finish(len, &zeros),
-            cached_input_tokens: self.cached_input_tokens.finish(len, &zeros),
-            reasoning_tokens: self.reasoning_tokens.finish(len, &zeros),
-            cost_usd: self.cost_usd.finish(len, &zeros),
+            error_type: self.error_type.finish(len, &filler),
+            user_id: self.user_id.finish(len, &filler),
+            application: self.application.finish(len, &filler),
+            model: self.model.finish(len, &filler),
+            provider: self.provider.finish(len, &filler),
+            feature: self.feature.finish(len, &filler),
+            tags: self.tags.finish(len, &filler),
+            input_tokens: self.input_tokens.finish(len, &filler),
+            output_tokens: self.output_tokens.finish(len, &filler),
+            cached_input_tokens: self.cached_input_tokens.finish(len, &filler),
+            reasoning_tokens: self.reasoning_tokens.finish(len, &filler),
+            cost_usd: self.cost_usd.finish(len, &filler),
             cost_source: fit(self.cost_source.finish()),
             cost_mismatch: Vec::new(),
-            feedback: self.feedback.finish(len, &zeros),
-            hallucination: self.hallucination.finish(len, &zeros),
-            safety_violation: self.safety_violation.finish(len, &zeros),
-            relevance: self.relevance.finish(len, &zeros),
-            coherence: self.coherence.finish(len, &zeros),
-            span_offset: fit(self.span_offset.finish()),
+            feedback: self.feedback.finish(len, &filler),
+            hallucination: self.hallucination.finish(len, &filler),
+            safety_violation: self.safety_violation.finish(len, &filler),
+            relevance: self.relevance.finish(len, &filler),
+            coherence: self.coherence.finish(len, &filler),
+            span_offset,
             span_len: fit(self.span_len.finish()),
             file: fit(self.file.finish()),
         }

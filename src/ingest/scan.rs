@@ -686,6 +686,8 @@ mod tests {
         }
     }
 
+    // proptest is a native dev-dependency only.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn integers_read_as_std_reads_them(

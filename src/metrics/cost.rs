@@ -5,13 +5,13 @@
 //! a difference of more than 1% is flagged, never silently chosen between.
 
 use arrow::array::BooleanBufferBuilder;
-use arrow::array::{Array, ArrowPrimitiveType, Float64Array, PrimitiveArray, UInt8Array};
+use arrow::array::{Array, Float64Array, UInt8Array};
 use arrow::buffer::NullBuffer;
 
 use serde::Serialize;
 
 use crate::pricing::{MatchKind, Price, PriceTable};
-use crate::table::Table;
+use crate::table::{Col, Table};
 
 /// Where a row's cost comes from (the `cost_source` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,27 +125,20 @@ pub fn apply_prices(t: &mut Table, prices: &PriceTable) {
     let mut mismatch = Vec::new();
     // Columns as slices and validity bits: an Array call per row and column (and Arrow's
     // builders) were most of this pass.
-    fn column<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> (&[T::Native], Option<&NullBuffer>) {
-        (a.values(), a.nulls())
-    }
-    fn at<T: Copy>((values, nulls): (&[T], Option<&NullBuffer>), i: usize) -> Option<T> {
-        nulls.is_none_or(|b| b.is_valid(i)).then(|| values[i])
-    }
-    let (models, providers) = (column(t.model.keys()), column(t.provider.keys()));
-    let (inputs, outputs) = (column(&t.input_tokens), column(&t.output_tokens));
-    let cached_inputs = column(&t.cached_input_tokens);
-    let (costs, sources) = (t.cost_usd.values(), t.cost_source.values());
+    let c = t.cols();
+    let (models, providers) = (Col::of(t.model.keys()), Col::of(t.provider.keys()));
+    let (costs, sources) = (c.cost_usd.values, c.cost_source);
     for i in 0..n {
         let was = CostSource::from_u8(sources[i]);
         // A reported cost stays in the column; a computed one is recomputed.
         let reported = matches!(was, CostSource::Reported | CostSource::Mismatch).then(|| costs[i]);
-        let input = at(inputs, i).map(u64::from);
-        let output = at(outputs, i).map(u64::from);
-        let price = at(models, i).and_then(|m| lookup.of(m, at(providers, i)));
+        let input = c.input_tokens.get(i).map(u64::from);
+        let output = c.output_tokens.get(i).map(u64::from);
+        let price = models.get(i).and_then(|m| lookup.of(m, providers.get(i)));
         let computed = match (price, input.is_some() || output.is_some()) {
             (Some(p), true) => {
                 let input = input.unwrap_or(0);
-                let cached = at(cached_inputs, i).map_or(0, u64::from);
+                let cached = c.cached_input_tokens.get(i).map_or(0, u64::from);
                 Some(p.cost(input, cached, output.unwrap_or(0), input))
             }
             _ => None,

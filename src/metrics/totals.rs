@@ -228,10 +228,12 @@ impl QualitySums {
         if p.coherence {
             self.coherence.add(c.coherence, i);
         }
-        if let Some(flagged) = c.safety(i).filter(|_| p.safety) {
-            self.safety.n += 1;
-            self.safety.sum += f64::from(u8::from(flagged));
-            self.safety.positive += u64::from(flagged);
+        if p.safety {
+            if let Some(flagged) = c.safety(i) {
+                self.safety.n += 1;
+                self.safety.sum += f64::from(u8::from(flagged));
+                self.safety.positive += u64::from(flagged);
+            }
         }
     }
 

@@ -1,9 +1,12 @@
 //! Times the dashboard of a few views natively, the table loaded and prepared once (the
-//! wasm counterpart is bench/reagg.mjs):
+//! wasm counterpart is bench/reagg.mjs), then the whole table's anomaly flags and alerts
+//! (the page asks for them after its dashboard; `tokenlens summary` computes them too):
 //!
 //!     cargo run --release --example reagg bench/data/article-1000000.jsonl
 use std::time::Instant;
-use tokenlens::{dashboard_prepared, Ingest, Prepared, View};
+use tokenlens::calendar::Zone;
+use tokenlens::metrics::anomaly::anomalies;
+use tokenlens::{alerts, dashboard_prepared, Ingest, Prepared, Rules, View};
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: reagg FILE");
@@ -50,14 +53,29 @@ fn main() {
         ),
     ];
     for (name, view) in views {
-        let mut ms: Vec<f64> = (0..7)
-            .map(|_| {
-                let t0 = Instant::now();
-                std::hint::black_box(dashboard_prepared(&t, &p, &view).expect("a valid view"));
-                t0.elapsed().as_secs_f64() * 1e3
-            })
-            .collect();
-        ms.sort_by(f64::total_cmp);
-        println!("{name}: median {:.1} ms", ms[3]);
+        median(name, || {
+            std::hint::black_box(dashboard_prepared(&t, &p, &view).expect("a valid view"));
+        });
     }
+    let whole = View::default();
+    median("anomalies", || {
+        std::hint::black_box(anomalies(&t, &whole));
+    });
+    let rules = Rules::default_rules();
+    median("alerts (default rules)", || {
+        std::hint::black_box(alerts(&t, &whole, &rules.rules, &Zone::utc()));
+    });
+}
+
+/// Prints the median time of 7 runs of `f`.
+fn median(name: &str, mut f: impl FnMut()) {
+    let mut ms: Vec<f64> = (0..7)
+        .map(|_| {
+            let t0 = Instant::now();
+            f();
+            t0.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    println!("{name}: median {:.1} ms", ms[3]);
 }

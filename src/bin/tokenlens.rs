@@ -10,7 +10,7 @@ use tokenlens::calendar::Zone;
 use tokenlens::generate::{generate, generate_csv, GenOptions};
 use tokenlens::ingest::record::MapOptions;
 use tokenlens::ingest::sniff::{self, Format, Sniffed};
-use tokenlens::ingest::{self, fields};
+use tokenlens::ingest::{self, fields, Part};
 use tokenlens::metrics::budget::{number_text, usd_text, BudgetPeriod};
 use tokenlens::metrics::cost::apply_prices;
 use tokenlens::pricing::PriceTable;
@@ -205,15 +205,17 @@ impl MappingArgs {
     }
 }
 
-/// The built-in price table, with `path`'s prices (LiteLLM JSON or tokenlens CSV) winning.
-fn price_table(path: Option<&Path>) -> Result<PriceTable, String> {
-    let builtin = PriceTable::builtin();
+/// The built-in price table, with `path`'s prices (LiteLLM JSON or tokenlens CSV) winning;
+/// `None` without a path: the built-in table, which imports price with already.
+fn price_table(path: Option<&Path>) -> Result<Option<PriceTable>, String> {
     let Some(path) = path else {
-        return Ok(builtin.clone());
+        return Ok(None);
     };
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    PriceTable::builtin_with_overrides(&text).map_err(|e| format!("--prices {name}: {e}"))
+    PriceTable::builtin_with_overrides(&text)
+        .map(Some)
+        .map_err(|e| format!("--prices {name}: {e}"))
 }
 
 /// The rules file at `path`, or the message saying what is wrong with it.
@@ -244,7 +246,7 @@ fn main() -> ExitCode {
                 None => Rules::default_rules(),
             };
             let zone = zone(&tz)?;
-            summary(&files, json, threads, &opts, &prices, &rules, &zone).map(|()| false)
+            summary(&files, json, threads, &opts, prices.as_ref(), &rules, &zone).map(|()| false)
         }),
         Command::Check {
             files,
@@ -259,7 +261,7 @@ fn main() -> ExitCode {
             let rules = rules_file(&rules)?;
             let zone = zone(&tz)?;
             let prices = price_table(prices.as_deref())?;
-            check(&files, json, threads, &opts, &prices, &rules, &zone)
+            check(&files, json, threads, &opts, prices.as_ref(), &rules, &zone)
         }),
         Command::Dashboard {
             files,
@@ -268,7 +270,7 @@ fn main() -> ExitCode {
             mapping,
         } => mapping.options().and_then(|opts| {
             let prices = price_table(prices.as_deref())?;
-            dashboard_json(&files, &view, &opts, &prices).map(|()| false)
+            dashboard_json(&files, &view, &opts, prices.as_ref()).map(|()| false)
         }),
         Command::Fields => {
             print!("{}", fields::markdown_table());
@@ -299,7 +301,7 @@ fn summary(
     json: bool,
     threads: Option<usize>,
     opts: &MapOptions,
-    prices: &PriceTable,
+    prices: Option<&PriceTable>,
     rules: &Rules,
     zone: &Zone,
 ) -> Result<(), String> {
@@ -325,7 +327,7 @@ fn dashboard_json(
     files: &[PathBuf],
     view: &ViewArgs,
     opts: &MapOptions,
-    prices: &PriceTable,
+    prices: Option<&PriceTable>,
 ) -> Result<(), String> {
     let view = view.view()?;
     let (table, _) = load(files, None, opts, prices)?;
@@ -349,7 +351,7 @@ fn check(
     json: bool,
     threads: Option<usize>,
     opts: &MapOptions,
-    prices: &PriceTable,
+    prices: Option<&PriceTable>,
     rules: &Rules,
     zone: &Zone,
 ) -> Result<bool, String> {
@@ -505,7 +507,7 @@ fn load(
     files: &[PathBuf],
     threads: Option<usize>,
     opts: &MapOptions,
-    prices: &PriceTable,
+    prices: Option<&PriceTable>,
 ) -> Result<(Table, ImportReport), String> {
     let mut read = Vec::new();
     for path in files {
@@ -533,17 +535,19 @@ fn load(
         }
         (builder.finish(), import)
     };
-    // Pricing again: joined parts lose the list of flagged costs, and --prices may differ
-    // from the built-in table the import used.
+    // Pricing again where the import's is not the one wanted: joined files lose the list of
+    // flagged costs, and --prices differs from the built-in table the import used.
     let mut table = table;
-    apply_prices(&mut table, prices);
+    if files.len() > 1 || prices.is_some() {
+        apply_prices(&mut table, prices.unwrap_or(PriceTable::builtin()));
+    }
     Ok((table, import))
 }
 
 /// Reads a file with `threads` threads (default: one per core, one for files under 4 MiB,
 /// which are not worth a thread). JSON Lines, CSV and TSV files are cut at line starts: this
 /// thread reads the first part while one thread each reads the others, whose rows are then
-/// appended in order ([`Ingest::append_part`]). A CSV part that starts or ends inside a
+/// appended in order ([`Ingest::append_part_rows`]). A CSV part that starts or ends inside a
 /// quoted field (a line start inside a record) is read again here instead.
 fn read_file(
     path: &Path,
@@ -585,21 +589,21 @@ fn read_file(
             .windows(2)
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
-                scope.spawn(move || -> Result<Vec<u8>, String> {
+                scope.spawn(move || -> Result<Part, String> {
                     let format = format.ok_or("not a format read in parts")?;
                     let mut part = Ingest::for_part(name, format, head, start, opts.clone())?;
                     feed_range(path, start, end, &mut part).map_err(|e| e.to_string())?;
                     if end < len && !part.at_record_start() {
                         return Err("the part ends inside a record".into());
                     }
-                    Ok(part.finish_part())
+                    Ok(part.finish_part_rows())
                 })
             })
             .collect();
         feed_range(path, 0, bounds[1], &mut first)?;
         for (part, w) in parts.into_iter().zip(bounds[1..].windows(2)) {
             let appended = match part.join() {
-                Ok(Ok(bytes)) => first.append_part(bytes).is_ok(),
+                Ok(Ok(rows)) => first.append_part_rows(rows).is_ok(),
                 _ => false,
             };
             if !appended {

@@ -596,6 +596,13 @@ impl Decoder {
     }
 }
 
+/// Rows of a part of a file read by another import ([`Ingest::for_part`]), not priced, and
+/// with the part's last rows its report and line count.
+pub struct Part {
+    table: Table,
+    end: Option<(ImportReport, u64)>,
+}
+
 /// An import in progress: one or more files fed in chunks, then [`Ingest::finish`].
 #[derive(Default)]
 pub struct Ingest {
@@ -703,9 +710,20 @@ impl Ingest {
     /// Ends an import made by [`Ingest::for_part`]: its last rows and its report as bytes,
     /// for [`Ingest::append_part`] in the worker that reads the part before it.
     pub fn finish_part(self) -> Vec<u8> {
+        let part = self.finish_part_rows();
+        part::encode(&part.table, part.end.as_ref().map(|(r, lines)| (r, *lines)))
+    }
+
+    /// What [`Ingest::finish_part`] encodes, for [`Ingest::append_part_rows`] in the same
+    /// process (a thread of the CLI): no bytes written and read again.
+    pub fn finish_part_rows(self) -> Part {
         let lines = self.decoder.lines();
-        let (table, report) = self.finish();
-        part::encode(&table, Some((&report, lines)))
+        // Not priced: the import it is appended to prices every row when it finishes.
+        let (table, report) = self.finish_unpriced();
+        Part {
+            table,
+            end: Some((report, lines)),
+        }
     }
 
     /// Appends a piece of a part of the current file that another worker read
@@ -717,7 +735,14 @@ impl Ingest {
     pub fn append_part(&mut self, bytes: Vec<u8>) -> Result<(), String> {
         // Checked first: a refused part is not decoded for nothing.
         self.decoder.at_part_start()?;
-        let (table, report) = part::decode(bytes)?;
+        let (table, end) = part::decode(bytes)?;
+        self.append_part_rows(Part { table, end })
+    }
+
+    /// [`Ingest::append_part`] of a part not encoded ([`Ingest::finish_part_rows`]).
+    pub fn append_part_rows(&mut self, part: Part) -> Result<(), String> {
+        self.decoder.at_part_start()?;
+        let Part { table, end: report } = part;
         let file = self.sink.report.files.len().saturating_sub(1) as u16;
         self.sink.builder.append(&table, file);
         if let Some((report, lines)) = report {
@@ -774,10 +799,16 @@ impl Ingest {
 
     /// Ends the import: the table (priced with the built-in price table; see
     /// [`crate::metrics::cost::apply_prices`] for others) and the report.
-    pub fn finish(mut self) -> (Table, ImportReport) {
-        self.end_file();
-        let mut table = self.sink.builder.finish();
+    pub fn finish(self) -> (Table, ImportReport) {
+        let (mut table, report) = self.finish_unpriced();
         crate::metrics::cost::apply_prices(&mut table, crate::pricing::PriceTable::builtin());
+        (table, report)
+    }
+
+    /// [`Ingest::finish`] without the costs computed from prices.
+    fn finish_unpriced(mut self) -> (Table, ImportReport) {
+        self.end_file();
+        let table = self.sink.builder.finish();
         let mut report = self.sink.report;
         report.has_latency = table.latency_ms.null_count() < table.len();
         (table, report)

@@ -11,8 +11,7 @@
 
 use serde::Serialize;
 
-use super::series::{series, Series};
-use crate::calendar::Zone;
+use super::series::{series_for_flags, Series};
 use crate::ingest::time::{format_iso_micros, US_PER_S};
 use crate::query::{select_in, Buckets, View};
 use crate::table::{Groups, Table};
@@ -92,7 +91,6 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
     let Some(b) = Buckets::for_table(t) else {
         return Vec::new();
     };
-    let utc = Zone::utc();
     let models = Groups::of(&t.model);
     let apps = Groups::of(&t.application);
     // A time range narrows the flags shown, not the history they are judged against: the
@@ -104,7 +102,7 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
     };
     let rows = select_in(t, &models, &apps, &whole);
     let mut out = Vec::new();
-    out.extend(judge_series(&series(t, &rows, &b, &utc), &b, "all"));
+    out.extend(judge_series(&series_for_flags(t, &rows, &b), &b, "all"));
     for (kind, groups) in [("model", &models), ("application", &apps)] {
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); groups.labels.len()];
         for &i in &rows {
@@ -120,7 +118,11 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
             .collect();
         for g in busiest {
             let name = format!("{kind}:{}", groups.labels[g]);
-            out.extend(judge_series(&series(t, &members[g], &b, &utc), &b, &name));
+            out.extend(judge_series(
+                &series_for_flags(t, &members[g], &b),
+                &b,
+                &name,
+            ));
         }
     }
     let from = view.from_ms.unwrap_or(f64::NEG_INFINITY);

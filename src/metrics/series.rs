@@ -8,7 +8,7 @@ use super::totals::{Quality, QualitySums};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::query::Buckets;
-use crate::table::Table;
+use crate::table::{Col, Table};
 
 /// One value per bucket for each figure. Latency is `None` in a bucket without latencies;
 /// cost is `None` in a bucket where no request reports one.
@@ -68,6 +68,8 @@ pub struct Series {
 
 /// Latency quantiles drawn per bucket, in the order of the `p*_ms` fields.
 const QS: [f64; 7] = super::latency::STATS_QS;
+/// Where the 95th percentile is in `QS`.
+const P95: usize = 3;
 
 /// Spreads a request's running time (from `ts`, µs, for `latency_ms`) over the buckets it
 /// overlaps, from its own (`k`) to the end of the axis: `add(bucket, µs)` for each.
@@ -151,12 +153,15 @@ impl Series {
     }
 }
 
+/// A row's bucket in [`scatter`] when it has none (no timestamp, or outside the axis).
+const NO_BUCKET: u32 = u32::MAX;
+
 /// The values of column `col` among `rows`, bucket after bucket: a counting sort by bucket
 /// into one buffer, no per-bucket allocation. Returns the buffer and each bucket's start.
 fn scatter(
     col: &arrow::array::Float64Array,
     rows: &[u32],
-    bucket_of: &[Option<usize>],
+    bucket_of: &[u32],
     n: usize,
 ) -> (Vec<f64>, Vec<usize>) {
     let mut at = vec![0usize; n + 1];
@@ -164,25 +169,23 @@ fn scatter(
     if col.null_count() == col.len() {
         return (Vec::new(), at);
     }
-    for (&i, k) in rows.iter().zip(bucket_of) {
-        if let Some(k) = *k {
-            if col.is_valid(i as usize) {
-                at[k + 1] += 1;
-            }
-        }
+    let col = Col::of(col);
+    let valid_bucket = |(&i, &k): (&u32, &u32)| {
+        (k != NO_BUCKET)
+            .then(|| col.get(i as usize).map(|v| (k as usize, v)))
+            .flatten()
+    };
+    for (k, _) in rows.iter().zip(bucket_of).filter_map(valid_bucket) {
+        at[k + 1] += 1;
     }
     for k in 0..n {
         at[k + 1] += at[k];
     }
     let mut next = at.clone();
     let mut values = vec![0.0; at[n]];
-    for (&i, k) in rows.iter().zip(bucket_of) {
-        if let Some(k) = *k {
-            if col.is_valid(i as usize) {
-                values[next[k]] = col.value(i as usize);
-                next[k] += 1;
-            }
-        }
+    for (k, v) in rows.iter().zip(bucket_of).filter_map(valid_bucket) {
+        values[next[k]] = v;
+        next[k] += 1;
     }
     (values, at)
 }
@@ -190,48 +193,66 @@ fn scatter(
 /// The series of the selected rows over `b` in zone `zone`. Rows without a timestamp are
 /// left out.
 pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
+    series_of(t, rows, b, zone, true)
+}
+
+/// What anomaly flags judge of [`series`]: requests, errors, tokens, cost, quality and the
+/// p95 latency; the other latency figures, TTFT and concurrency are left `None` and zero
+/// (they cost most of the pass, for up to 17 series a load).
+pub(crate) fn series_for_flags(t: &Table, rows: &[u32], b: &Buckets) -> Series {
+    series_of(t, rows, b, &Zone::utc(), false)
+}
+
+fn series_of(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone, full: bool) -> Series {
     let n = b.count;
     let mut s = Series::axis(b, zone);
     let mut busy_us = vec![0f64; n];
     let mut quality = vec![QualitySums::default(); n];
     let has_quality = QualitySums::any(t);
+    // Each row's bucket, NO_BUCKET without one: the latencies are spread by it after.
     let mut bucket_of = Vec::with_capacity(rows.len());
     let c = t.cols();
     for &i in rows {
         let i = i as usize;
-        let k = if t.ts.is_valid(i) {
-            b.index(t.ts.value(i))
-        } else {
-            None
+        let Some(k) = c.ts.get(i).and_then(|ts| b.index(ts)) else {
+            bucket_of.push(NO_BUCKET);
+            continue;
         };
-        bucket_of.push(k);
-        let Some(k) = k else { continue };
+        bucket_of.push(k as u32);
         s.requests[k] += 1;
-        s.errors[k] += u64::from(t.error.value(i));
-        if t.input_tokens.is_valid(i) {
-            s.input_tokens[k] += u64::from(t.input_tokens.value(i));
+        s.errors[k] += u64::from(c.error.get(i));
+        if let Some(v) = c.input_tokens.get(i) {
+            s.input_tokens[k] += u64::from(v);
         }
-        if t.output_tokens.is_valid(i) {
-            s.output_tokens[k] += u64::from(t.output_tokens.value(i));
+        if let Some(v) = c.output_tokens.get(i) {
+            s.output_tokens[k] += u64::from(v);
         }
-        if t.cost_usd.is_valid(i) {
-            *s.cost_usd[k].get_or_insert(0.0) += t.cost_usd.value(i);
+        if let Some(v) = c.cost_usd.get(i) {
+            *s.cost_usd[k].get_or_insert(0.0) += v;
         }
         if has_quality {
             quality[k].add_row(&c, i);
         }
-        if t.latency_ms.is_valid(i) {
-            spread(b, k, t.ts.value(i), t.latency_ms.value(i), |j, us| {
-                busy_us[j] += us
-            });
+        if let Some(latency) = c.latency_ms.get(i).filter(|_| full) {
+            spread(b, k, c.ts.values[i], latency, |j, us| busy_us[j] += us);
         }
     }
     let (mut lat, at) = scatter(&t.latency_ms, rows, &bucket_of, n);
-    let (mut ttft, ttft_at) = scatter(&t.ttft_ms, rows, &bucket_of, n);
+    let (mut ttft, ttft_at) = if full {
+        scatter(&t.ttft_ms, rows, &bucket_of, n)
+    } else {
+        (Vec::new(), vec![0; n + 1])
+    };
     for k in 0..n {
         let slice = &mut lat[at[k]..at[k + 1]];
-        let q = quantiles(slice, &QS);
-        let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
+        let (q, mean) = if full {
+            let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
+            (quantiles(slice, &QS), mean)
+        } else {
+            let mut q = vec![None; QS.len()];
+            q[P95] = quantiles(slice, &[QS[P95]])[0];
+            (q, None)
+        };
         let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
         s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
         if has_quality {

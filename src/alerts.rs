@@ -821,14 +821,20 @@ fn judge<'g>(
     let mut done: Vec<(usize, Run)> = Vec::new();
     let mut n = 0;
     let cols = t.cols();
+    // Only a percentile rule keeps each window's latencies (its sums are the rest).
+    let percentiles = matches!(rule.metric.basis(), Basis::Latencies | Basis::Ttfts);
     let mut start = p.floor(from, z);
     while start <= stop {
         let end = p.next(start, z);
         while n < rows.len() && ts(n) < end {
             let (i, c) = (rows[n] as usize, &mut cells[slot[n]]);
-            c.acc.add(&cols, i);
-            c.latencies += u64::from(t.latency_ms.is_valid(i));
-            c.ttfts += u64::from(t.ttft_ms.is_valid(i));
+            if percentiles {
+                c.acc.add(&cols, i);
+            } else {
+                c.acc.sums.add(&cols, i);
+            }
+            c.latencies += u64::from(cols.latency_ms.get(i).is_some());
+            c.ttfts += u64::from(cols.ttft_ms.get(i).is_some());
             n += 1;
         }
         let cut = start < first || end > last;

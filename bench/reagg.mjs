@@ -1,7 +1,8 @@
 // Re-aggregation of the wasm engine alone, in Node (the same V8 as Chromium), without the
 // page: loads a file into the lean engine, then times `Engine.dashboard_json` (what the
-// worker hands the page) for the views the page asks after a filter change. A development
-// aid for the engine; the browser figures in BENCHMARKS.md come from bench/run.sh.
+// worker hands the page) for the views the page asks after a filter change, then the anomaly
+// flags and the default rules' alerts (which the page asks for after each dashboard). A
+// development aid for the engine; the browser figures in BENCHMARKS.md come from bench/run.sh.
 //
 //   node bench/reagg.mjs bench/data/article-1000000.jsonl [runs]
 import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
@@ -36,12 +37,16 @@ const views = {
   'New York, 1 h buckets': { tz: 'America/New_York', bucket: '1h' },
 };
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
-for (const [name, view] of Object.entries(views)) {
+const time = (name, f) => {
   const times = [];
   for (let r = 0; r < runs; r++) {
     const t = performance.now();
-    engine.dashboard_json(view);
+    f();
     times.push(performance.now() - t);
   }
   console.log(`${name.padEnd(40)} median ${median(times).toFixed(1)} ms  (min ${Math.min(...times).toFixed(1)})`);
-}
+};
+for (const [name, view] of Object.entries(views)) time(name, () => engine.dashboard_json(view));
+engine.set_rules('');
+time('anomalies (no filter)', () => engine.anomalies({ tz: 'UTC' }));
+time('alerts, default rules (no filter)', () => engine.alerts({ tz: 'UTC' }));

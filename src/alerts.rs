@@ -743,7 +743,7 @@ fn judge<'g>(
     rule: &Rule,
     z: &Zone,
     (first, last): (i64, i64),
-    groups: &dyn Fn(Dimension) -> &'g Groups,
+    groups: &dyn Fn(Dimension) -> &'g Groups<'g>,
 ) -> Vec<Alert> {
     let mut prefix = String::new();
     let rows: Vec<u32> = match &rule.group {
@@ -755,7 +755,7 @@ fn judge<'g>(
                 Some(k) => rows
                     .iter()
                     .copied()
-                    .filter(|&i| gs.of_row[i as usize] as usize == k)
+                    .filter(|&i| gs.of_row(i as usize) as usize == k)
                     .collect(),
                 // Not in the data: no requests (a low-count rule still fires).
                 None => Vec::new(),
@@ -782,7 +782,7 @@ fn judge<'g>(
     let slot: Vec<usize> = rows
         .iter()
         .map(|&i| {
-            let key = by.map_or(0, |(_, g)| g.of_row[i as usize] as usize);
+            let key = by.map_or(0, |(_, g)| g.of_row(i as usize) as usize);
             *slot_of[key].get_or_insert_with(|| {
                 labels.push(label(key));
                 labels.len() - 1

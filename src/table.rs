@@ -780,31 +780,37 @@ pub fn dict_value(col: &DictColumn, i: usize) -> Option<&str> {
     Some(values.value(col.keys().value(i) as usize))
 }
 
-/// A dictionary column seen as groups: a label per group and a group index per row.
+/// A dictionary column seen as groups: a label per group and a group index per row (its
+/// key, read from the column: no index per row is kept, which would cost 4 bytes a row).
 /// Rows without a value form the last group, labelled [`NONE_LABEL`].
-pub struct Groups {
+pub struct Groups<'a> {
     /// One label per group; the last one is [`NONE_LABEL`].
     pub labels: Vec<String>,
-    /// Group index of each row.
-    pub of_row: Vec<u32>,
+    keys: Col<'a, u32>,
+    none: u32,
 }
 
-impl Groups {
+impl<'a> Groups<'a> {
     /// The groups of a dictionary column.
-    pub fn of(col: &DictColumn) -> Self {
+    pub fn of(col: &'a DictColumn) -> Self {
         let labels = Groups::labels_of(col);
         let none = labels.len() as u32 - 1;
-        let keys = col.keys();
-        let of_row = (0..col.len())
-            .map(|i| {
-                if keys.is_valid(i) {
-                    keys.value(i)
-                } else {
-                    none
-                }
-            })
-            .collect();
-        Groups { labels, of_row }
+        Groups {
+            labels,
+            keys: Col::of(col.keys()),
+            none,
+        }
+    }
+
+    /// Group index of row `i`.
+    #[inline(always)]
+    pub fn of_row(&self, i: usize) -> u32 {
+        self.keys.get(i).unwrap_or(self.none)
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.keys.values.len()
     }
 
     /// The labels of [`Groups::of`] alone (no index per row).
@@ -874,7 +880,10 @@ mod tests {
         assert_eq!(t.len(), 4);
         let g = Groups::of(&t.model);
         assert_eq!(g.labels, ["a", "b", NONE_LABEL]);
-        assert_eq!(g.of_row, [0, 2, 1, 0]);
+        assert_eq!(
+            (0..4).map(|i| g.of_row(i)).collect::<Vec<_>>(),
+            [0, 2, 1, 0]
+        );
         assert_eq!(t.to_record_batch().map(|b| b.num_rows()).ok(), Some(4));
     }
 }

@@ -195,3 +195,44 @@ fn negative_feedback_is_flagged_in_the_incident_and_rarely_else() {
         "{per_thousand} false flags per 1,000 buckets"
     );
 }
+
+#[test]
+fn a_model_filter_flags_as_a_table_of_that_model_alone_would() {
+    let mut bytes = Vec::new();
+    let options = GenOptions {
+        records: RECORDS,
+        seed: 5,
+        incident: true,
+        labels: true,
+    };
+    generate(options, &mut bytes).unwrap();
+    let model = INCIDENT_MODELS[0];
+    let needle = format!("\"model_name\":\"{model}\"");
+    let only: Vec<u8> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|line| std::str::from_utf8(line).unwrap().contains(&needle))
+        .flatten()
+        .copied()
+        .collect();
+    let load = |bytes: &[u8]| {
+        let mut ingest = Ingest::new();
+        ingest.start_file("generated.jsonl");
+        ingest.feed(bytes);
+        ingest.finish().0
+    };
+    let (all, alone) = (load(&bytes), load(&only));
+    assert!(alone.len() > 1_000 && alone.len() < all.len() / 2);
+    // The same axis: the model has requests in the first and last hour.
+    let (a, b) = (
+        Buckets::for_table(&all).unwrap(),
+        Buckets::for_table(&alone).unwrap(),
+    );
+    assert_eq!((a.start(0), a.count), (b.start(0), b.count));
+    let view = View {
+        models: vec![model.to_string()],
+        ..View::default()
+    };
+    let filtered = anomalies(&all, &view);
+    assert!(filtered.iter().any(|f| f.group == "all"));
+    assert_eq!(filtered, anomalies(&alone, &View::default()));
+}

@@ -226,7 +226,7 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
     let features = Groups::of(&t.feature);
     let tag_sets = Groups::of(&t.tags);
     let has_tag = |i: u32, tag: &str| {
-        let set = &tag_sets.labels[tag_sets.of_row[i as usize] as usize];
+        let set = &tag_sets.labels[tag_sets.of_row(i as usize) as usize];
         if tag == "(none)" {
             set == "(none)"
         } else {
@@ -237,12 +237,12 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
         .iter()
         .map(|&i| {
             (
-                features.labels[features.of_row[i as usize] as usize].clone(),
+                features.labels[features.of_row(i as usize) as usize].clone(),
                 true,
             )
         })
         .chain(rows.iter().flat_map(|&i| {
-            let set = &tag_sets.labels[tag_sets.of_row[i as usize] as usize];
+            let set = &tag_sets.labels[tag_sets.of_row(i as usize) as usize];
             set.split(TAG_SEP)
                 .map(|x| (x.to_string(), false))
                 .collect::<Vec<_>>()
@@ -264,7 +264,7 @@ fn check(reqs: &[Req], v: View) -> Result<(), TestCaseError> {
                 .iter()
                 .copied()
                 .filter(|&i| match is_feature {
-                    true => features.labels[features.of_row[i as usize] as usize] == g.name,
+                    true => features.labels[features.of_row(i as usize) as usize] == g.name,
                     false => has_tag(i, &g.name),
                 })
                 .collect();

@@ -100,26 +100,40 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
         to_ms: None,
         ..view.clone()
     };
-    let rows = select_in(t, &models, &apps, &whole);
-    let mut out = Vec::new();
-    out.extend(judge_series(&series_for_flags(t, &rows, &b), &b, "all"));
+    // Every row when the view keeps every model and application: no list of them (4 bytes a
+    // row at the peak of memory).
+    let unfiltered = view.models.is_empty() && view.applications.is_empty();
+    let rows = if unfiltered {
+        Vec::new()
+    } else {
+        select_in(t, &models, &apps, &whole)
+    };
+    let (all, selected_len) = if unfiltered {
+        (series_for_flags(t, 0..t.len() as u32, &b), t.len())
+    } else {
+        (series_for_flags(t, rows.iter().copied(), &b), rows.len())
+    };
+    let mut out = judge_series(&all, &b, "all");
     for (kind, groups) in [("model", &models), ("application", &apps)] {
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); groups.labels.len()];
-        for &i in &rows {
-            members[groups.of_row[i as usize] as usize].push(i);
+        let mut add = |i: u32| members[groups.of_row(i as usize) as usize].push(i);
+        if unfiltered {
+            (0..t.len() as u32).for_each(&mut add);
+        } else {
+            rows.iter().copied().for_each(&mut add);
         }
         let mut order: Vec<usize> = (0..members.len()).collect();
         order.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
         // One group is everything: its flags are the overall ones.
         let busiest: Vec<usize> = order
             .into_iter()
-            .filter(|&g| !members[g].is_empty() && members[g].len() < rows.len())
+            .filter(|&g| !members[g].is_empty() && members[g].len() < selected_len)
             .take(MAX_GROUPS)
             .collect();
         for g in busiest {
             let name = format!("{kind}:{}", groups.labels[g]);
             out.extend(judge_series(
-                &series_for_flags(t, &members[g], &b),
+                &series_for_flags(t, members[g].iter().copied(), &b),
                 &b,
                 &name,
             ));

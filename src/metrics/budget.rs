@@ -253,7 +253,7 @@ fn status(
             continue;
         }
         if let Some(want) = app {
-            if want != Some(apps.of_row[i]) {
+            if want != Some(apps.of_row(i)) {
                 continue;
             }
         }

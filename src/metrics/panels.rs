@@ -17,7 +17,7 @@ use super::totals::{Acc, QualitySums, Sums, Totals};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::{self, Series};
-use crate::query::{ts_range, Buckets, View};
+use crate::query::{ts_range, Buckets, Finder, View};
 use crate::table::{tags_of, Col, Cols, Groups, Table};
 
 /// What every view of a loaded table needs and no view changes, built once after load.
@@ -875,61 +875,6 @@ impl BucketSums {
 /// to the end of the axis.
 fn spread(bs: &mut [BucketSums], b: &Buckets, k: usize, ts: i64, latency: f64) {
     series::spread(b, k, ts, latency, |j, us| bs[j].busy_us += us);
-}
-
-/// Finds a timestamp's bucket like [`Buckets::index`], guessing with the width's
-/// reciprocal: a 64-bit division per row costs more than the rest of a walk's step.
-struct Finder<'a> {
-    start: i64,
-    span: i64,
-    width: i64,
-    per_us: f64,
-    /// Bucket edges when they are not uniform (local days, weeks, months).
-    edges: Option<&'a [i64]>,
-}
-
-impl<'a> Finder<'a> {
-    fn new(b: &'a Buckets) -> Finder<'a> {
-        Finder {
-            start: b.start(0),
-            span: b.start(b.count) - b.start(0),
-            width: b.width_us,
-            per_us: 1.0 / b.width_us as f64,
-            edges: b.edges.as_deref(),
-        }
-    }
-
-    #[inline(always)]
-    fn index(&self, ts: i64) -> Option<usize> {
-        let d = ts.wrapping_sub(self.start);
-        if !(0..self.span).contains(&d) {
-            return None;
-        }
-        // The guess is off by one at most from rounding (by a bucket or two for local
-        // days, whose width varies).
-        let mut k = (d as f64 * self.per_us) as i64;
-        match self.edges {
-            None => {
-                let lo = k * self.width;
-                if d < lo {
-                    k -= 1;
-                } else if d >= lo + self.width {
-                    k += 1;
-                }
-                Some(k as usize)
-            }
-            Some(e) => {
-                let mut k = (k as usize).min(e.len() - 2);
-                while ts < e[k] {
-                    k -= 1;
-                }
-                while ts >= e[k + 1] {
-                    k += 1;
-                }
-                Some(k)
-            }
-        }
-    }
 }
 
 /// Which rows a view keeps.

@@ -1,13 +1,12 @@
 //! Per-time-bucket series: requests, errors, tokens, cost, throughput and latency percentiles.
 
-use arrow::array::Array;
 use serde::{Deserialize, Serialize};
 
 use super::latency::quantiles;
 use super::totals::{Quality, QualitySums};
 use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
-use crate::query::Buckets;
+use crate::query::{Buckets, Finder};
 use crate::table::{Col, Table};
 
 /// One value per bucket for each figure. Latency is `None` in a bucket without latencies;
@@ -153,72 +152,76 @@ impl Series {
     }
 }
 
-/// A row's bucket in [`scatter`] when it has none (no timestamp, or outside the axis).
-const NO_BUCKET: u32 = u32::MAX;
-
 /// The values of column `col` among `rows`, bucket after bucket: a counting sort by bucket
-/// into one buffer, no per-bucket allocation. Returns the buffer and each bucket's start.
+/// into one buffer, no per-bucket allocation. `at[k + 1]` holds how many valid values bucket
+/// `k` has and becomes each bucket's start; `bucket` gives a row's bucket again (found from
+/// its time twice rather than kept: 4 bytes a row at the peak of memory).
 fn scatter(
-    col: &arrow::array::Float64Array,
-    rows: &[u32],
-    bucket_of: &[u32],
-    n: usize,
-) -> (Vec<f64>, Vec<usize>) {
-    let mut at = vec![0usize; n + 1];
-    // A column this export does not have (no TTFT) costs nothing.
-    if col.null_count() == col.len() {
-        return (Vec::new(), at);
-    }
-    let col = Col::of(col);
-    let valid_bucket = |(&i, &k): (&u32, &u32)| {
-        (k != NO_BUCKET)
-            .then(|| col.get(i as usize).map(|v| (k as usize, v)))
-            .flatten()
-    };
-    for (k, _) in rows.iter().zip(bucket_of).filter_map(valid_bucket) {
-        at[k + 1] += 1;
-    }
+    col: Col<f64>,
+    rows: impl Iterator<Item = u32>,
+    at: &mut [usize],
+    bucket: impl Fn(usize) -> Option<usize>,
+) -> Vec<f64> {
+    let n = at.len() - 1;
     for k in 0..n {
         at[k + 1] += at[k];
     }
-    let mut next = at.clone();
     let mut values = vec![0.0; at[n]];
-    for (k, v) in rows.iter().zip(bucket_of).filter_map(valid_bucket) {
-        values[next[k]] = v;
-        next[k] += 1;
+    // A column this export does not have (no TTFT) costs nothing.
+    if values.is_empty() {
+        return values;
     }
-    (values, at)
+    let mut next = at[..n].to_vec();
+    for i in rows {
+        let i = i as usize;
+        if let (Some(v), Some(k)) = (col.get(i), bucket(i)) {
+            values[next[k]] = v;
+            next[k] += 1;
+        }
+    }
+    values
 }
 
 /// The series of the selected rows over `b` in zone `zone`. Rows without a timestamp are
 /// left out.
 pub fn series(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone) -> Series {
-    series_of(t, rows, b, zone, true)
+    series_of(t, rows.iter().copied(), b, zone, true)
 }
 
 /// What anomaly flags judge of [`series`]: requests, errors, tokens, cost, quality and the
 /// p95 latency; the other latency figures, TTFT and concurrency are left `None` and zero
 /// (they cost most of the pass, for up to 17 series a load).
-pub(crate) fn series_for_flags(t: &Table, rows: &[u32], b: &Buckets) -> Series {
+pub(crate) fn series_for_flags(
+    t: &Table,
+    rows: impl Iterator<Item = u32> + Clone,
+    b: &Buckets,
+) -> Series {
     series_of(t, rows, b, &Zone::utc(), false)
 }
 
-fn series_of(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone, full: bool) -> Series {
+fn series_of(
+    t: &Table,
+    rows: impl Iterator<Item = u32> + Clone,
+    b: &Buckets,
+    zone: &Zone,
+    full: bool,
+) -> Series {
     let n = b.count;
     let mut s = Series::axis(b, zone);
     let mut busy_us = vec![0f64; n];
     let mut quality = vec![QualitySums::default(); n];
     let has_quality = QualitySums::any(t);
-    // Each row's bucket, NO_BUCKET without one: the latencies are spread by it after.
-    let mut bucket_of = Vec::with_capacity(rows.len());
+    // Valid latencies (and TTFTs) per bucket, for `scatter`.
+    let mut at = vec![0usize; n + 1];
+    let mut ttft_at = vec![0usize; n + 1];
     let c = t.cols();
-    for &i in rows {
+    let finder = Finder::new(b);
+    let bucket = |i: usize| c.ts.get(i).and_then(|ts| finder.index(ts));
+    for i in rows.clone() {
         let i = i as usize;
-        let Some(k) = c.ts.get(i).and_then(|ts| b.index(ts)) else {
-            bucket_of.push(NO_BUCKET);
+        let Some(k) = bucket(i) else {
             continue;
         };
-        bucket_of.push(k as u32);
         s.requests[k] += 1;
         s.errors[k] += u64::from(c.error.get(i));
         if let Some(v) = c.input_tokens.get(i) {
@@ -233,16 +236,18 @@ fn series_of(t: &Table, rows: &[u32], b: &Buckets, zone: &Zone, full: bool) -> S
         if has_quality {
             quality[k].add_row(&c, i);
         }
-        if let Some(latency) = c.latency_ms.get(i).filter(|_| full) {
-            spread(b, k, c.ts.values[i], latency, |j, us| busy_us[j] += us);
+        if let Some(latency) = c.latency_ms.get(i) {
+            at[k + 1] += 1;
+            if full {
+                spread(b, k, c.ts.values[i], latency, |j, us| busy_us[j] += us);
+            }
+        }
+        if full && c.ttft_ms.get(i).is_some() {
+            ttft_at[k + 1] += 1;
         }
     }
-    let (mut lat, at) = scatter(&t.latency_ms, rows, &bucket_of, n);
-    let (mut ttft, ttft_at) = if full {
-        scatter(&t.ttft_ms, rows, &bucket_of, n)
-    } else {
-        (Vec::new(), vec![0; n + 1])
-    };
+    let mut lat = scatter(c.latency_ms, rows.clone(), &mut at, bucket);
+    let mut ttft = scatter(c.ttft_ms, rows, &mut ttft_at, bucket);
     for k in 0..n {
         let slice = &mut lat[at[k]..at[k + 1]];
         let (q, mean) = if full {

@@ -13,6 +13,7 @@
 //! starts and stops mid-window). That only lowers a count or a sum, so a rule that fires on
 //! a *low* count or sum (`<`, `<=`) is not judged on such a window.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use arrow::array::Array;
@@ -746,19 +747,21 @@ fn judge<'g>(
     groups: &dyn Fn(Dimension) -> &'g Groups<'g>,
 ) -> Vec<Alert> {
     let mut prefix = String::new();
-    let rows: Vec<u32> = match &rule.group {
-        None => rows.to_vec(),
+    // A rule on one group judges its rows; one on all borrows them.
+    let rows: Cow<[u32]> = match &rule.group {
+        None => Cow::Borrowed(rows),
         Some(g) => {
             prefix = format!("{}:{}", g.dimension.name(), g.value);
             let gs = groups(g.dimension);
             match gs.labels.iter().position(|l| *l == g.value) {
-                Some(k) => rows
-                    .iter()
-                    .copied()
-                    .filter(|&i| gs.of_row(i as usize) as usize == k)
-                    .collect(),
+                Some(k) => Cow::Owned(
+                    rows.iter()
+                        .copied()
+                        .filter(|&i| gs.of_row(i as usize) as usize == k)
+                        .collect(),
+                ),
                 // Not in the data: no requests (a low-count rule still fires).
-                None => Vec::new(),
+                None => Cow::Owned(Vec::new()),
             }
         }
     };
@@ -779,16 +782,20 @@ fn judge<'g>(
         slot_of[0] = Some(0);
         labels.push(label(0));
     }
-    let slot: Vec<usize> = rows
-        .iter()
-        .map(|&i| {
-            let key = by.map_or(0, |(_, g)| g.of_row(i as usize) as usize);
-            *slot_of[key].get_or_insert_with(|| {
-                labels.push(label(key));
-                labels.len() - 1
+    // Each row's slot; without `by`, every row's is 0 and none is kept.
+    let slot: Vec<u32> = match by {
+        None => Vec::new(),
+        Some((_, g)) => rows
+            .iter()
+            .map(|&i| {
+                let key = g.of_row(i as usize) as usize;
+                *slot_of[key].get_or_insert_with(|| {
+                    labels.push(label(key));
+                    labels.len() - 1
+                }) as u32
             })
-        })
-        .collect();
+            .collect(),
+    };
     if labels.is_empty() {
         return Vec::new();
     }
@@ -827,7 +834,10 @@ fn judge<'g>(
     while start <= stop {
         let end = p.next(start, z);
         while n < rows.len() && ts(n) < end {
-            let (i, c) = (rows[n] as usize, &mut cells[slot[n]]);
+            let (i, c) = (
+                rows[n] as usize,
+                &mut cells[slot.get(n).map_or(0, |&s| s as usize)],
+            );
             if percentiles {
                 c.acc.add(&cols, i);
             } else {

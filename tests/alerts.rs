@@ -942,3 +942,23 @@ fn check_fires_on_the_demo_incident() {
     let out = tokenlens(&["check", &clean, "--rules", &rules]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn rows_out_of_time_order_fire_the_same_alerts() {
+    let sorted = load("alerts_windows.jsonl");
+    let text = std::fs::read_to_string(fixture("alerts_windows.jsonl")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    lines.swap(0, 5);
+    let mut ingest = Ingest::new();
+    ingest.start_file("shuffled.jsonl");
+    ingest.feed(lines.join("\n").as_bytes());
+    let shuffled = ingest.finish().0;
+    let json = r#"{"rules": [
+        {"metric": "p95_latency_ms", "op": ">", "value": 500, "window": "5m", "min_requests": 3},
+        {"metric": "error_rate", "op": ">", "value": 0.3, "window": "5m", "by": "model",
+         "min_requests": 1}]}"#;
+    let want = fire(&sorted, json, &Zone::utc());
+    assert!(want.len() >= 3, "{want:?}");
+    assert_eq!(fire(&shuffled, json, &Zone::utc()), want);
+}

@@ -115,13 +115,19 @@ pub fn anomalies(t: &Table, view: &View) -> Vec<Anomaly> {
     };
     let mut out = judge_series(&all, &b, "all");
     for (kind, groups) in [("model", &models), ("application", &apps)] {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); groups.labels.len()];
-        let mut add = |i: u32| members[groups.of_row(i as usize) as usize].push(i);
-        if unfiltered {
-            (0..t.len() as u32).for_each(&mut add);
-        } else {
-            rows.iter().copied().for_each(&mut add);
-        }
+        // Each group's rows, in a buffer of its exact size (counted first): buffers grown by
+        // doubling would leave the peak of wasm memory higher.
+        let each = |f: &mut dyn FnMut(u32)| {
+            if unfiltered {
+                (0..t.len() as u32).for_each(f);
+            } else {
+                rows.iter().copied().for_each(f);
+            }
+        };
+        let mut sizes = vec![0usize; groups.labels.len()];
+        each(&mut |i| sizes[groups.of_row(i as usize) as usize] += 1);
+        let mut members: Vec<Vec<u32>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+        each(&mut |i| members[groups.of_row(i as usize) as usize].push(i));
         let mut order: Vec<usize> = (0..members.len()).collect();
         order.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
         // One group is everything: its flags are the overall ones.

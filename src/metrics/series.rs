@@ -152,31 +152,26 @@ impl Series {
     }
 }
 
-/// The values of column `col` among `rows`, bucket after bucket: a counting sort by bucket
-/// into one buffer, no per-bucket allocation. `at[k + 1]` holds how many valid values bucket
-/// `k` has and becomes each bucket's start; `bucket` gives a row's bucket again (found from
-/// its time twice rather than kept: 4 bytes a row at the peak of memory).
+/// The values of column `col` among `rows`, by bucket: `counts[k]` is how many valid values
+/// bucket `k` has; `bucket` gives a row's bucket again (found from its time twice rather
+/// than kept: 4 bytes a row at the peak of memory). Each bucket's values get a buffer of
+/// their exact size rather than one for all: in wasm, memory grows to its peak and never
+/// shrinks, and small buffers fit the gaps left by what was freed before.
 fn scatter(
     col: Col<f64>,
     rows: impl Iterator<Item = u32>,
-    at: &mut [usize],
+    counts: &[usize],
     bucket: impl Fn(usize) -> Option<usize>,
-) -> Vec<f64> {
-    let n = at.len() - 1;
-    for k in 0..n {
-        at[k + 1] += at[k];
-    }
-    let mut values = vec![0.0; at[n]];
+) -> Vec<Vec<f64>> {
+    let mut values: Vec<Vec<f64>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
     // A column this export does not have (no TTFT) costs nothing.
-    if values.is_empty() {
+    if counts.iter().all(|&n| n == 0) {
         return values;
     }
-    let mut next = at[..n].to_vec();
     for i in rows {
         let i = i as usize;
         if let (Some(v), Some(k)) = (col.get(i), bucket(i)) {
-            values[next[k]] = v;
-            next[k] += 1;
+            values[k].push(v);
         }
     }
     values
@@ -212,8 +207,8 @@ fn series_of(
     let mut quality = vec![QualitySums::default(); n];
     let has_quality = QualitySums::any(t);
     // Valid latencies (and TTFTs) per bucket, for `scatter`.
-    let mut at = vec![0usize; n + 1];
-    let mut ttft_at = vec![0usize; n + 1];
+    let mut lat_n = vec![0usize; n];
+    let mut ttft_n = vec![0usize; n];
     let c = t.cols();
     let finder = Finder::new(b);
     let bucket = |i: usize| c.ts.get(i).and_then(|ts| finder.index(ts));
@@ -237,19 +232,19 @@ fn series_of(
             quality[k].add_row(&c, i);
         }
         if let Some(latency) = c.latency_ms.get(i) {
-            at[k + 1] += 1;
+            lat_n[k] += 1;
             if full {
                 spread(b, k, c.ts.values[i], latency, |j, us| busy_us[j] += us);
             }
         }
         if full && c.ttft_ms.get(i).is_some() {
-            ttft_at[k + 1] += 1;
+            ttft_n[k] += 1;
         }
     }
-    let mut lat = scatter(c.latency_ms, rows.clone(), &mut at, bucket);
-    let mut ttft = scatter(c.ttft_ms, rows, &mut ttft_at, bucket);
+    let mut lat = scatter(c.latency_ms, rows.clone(), &lat_n, bucket);
+    let mut ttft = scatter(c.ttft_ms, rows, &ttft_n, bucket);
     for k in 0..n {
-        let slice = &mut lat[at[k]..at[k + 1]];
+        let slice = &mut lat[k];
         let (q, mean) = if full {
             let mean = (!slice.is_empty()).then(|| slice.iter().sum::<f64>() / slice.len() as f64);
             (quantiles(slice, &QS), mean)
@@ -258,7 +253,7 @@ fn series_of(
             q[P95] = quantiles(slice, &[QS[P95]])[0];
             (q, None)
         };
-        let ttft_q = quantiles(&mut ttft[ttft_at[k]..ttft_at[k + 1]], &[0.5, 0.95]);
+        let ttft_q = quantiles(&mut ttft[k], &[0.5, 0.95]);
         s.push_bucket(b, k, q, mean, &ttft_q, busy_us[k]);
         if has_quality {
             s.push_quality(k, &quality[k]);

@@ -132,7 +132,7 @@ function freeChartSet() {
 function chartsIn(mod) {
   if (!chartSet || chartSet.mod !== mod || chartSet.json !== dashboard) {
     freeChartSet();
-    chartSet = { mod, json: dashboard, charts: new mod.Charts(dashboard) };
+    chartSet = { mod, json: dashboard, charts: new mod.Charts(new TextEncoder().encode(dashboard)) };
   }
   return chartSet.charts;
 }

@@ -309,3 +309,38 @@ fn quality_draws_the_signals_the_data_has() {
     // Data without any signal has nothing to draw.
     assert!(svg("quality", &demo()).contains("No data"));
 }
+
+/// The `<rect>`s of an SVG as (y, height, width), in pixels.
+fn rects(svg: &str) -> Vec<(f64, f64, f64)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.parse().ok()
+    };
+    svg.split("<rect")
+        .skip(1)
+        .filter_map(|tag| Some((attr(tag, "y")?, attr(tag, "height")?, attr(tag, "width")?)))
+        .collect()
+}
+
+#[test]
+fn cost_by_model_bars_fill_the_plot_with_no_empty_slot() {
+    let data = demo();
+    let models = data
+        .by_model
+        .iter()
+        .filter(|m| m.cost_usd.is_some())
+        .count();
+    assert!(models >= 3, "{models} models with a cost");
+    let cost = svg("cost_by_model", &data);
+    // The bars: every rect but the background (the whole 900 px wide image).
+    let bars: Vec<(f64, f64, f64)> = rects(&cost).into_iter().filter(|r| r.2 < 900.0).collect();
+    assert_eq!(bars.len(), models, "{cost}");
+    // Each of the n slots holds a bar: above the top one is the chart's margin only, not
+    // an empty slot as tall as a bar.
+    let top = bars.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+    assert!(
+        top < bars[0].1,
+        "top bar at {top} px, bars {} px tall",
+        bars[0].1
+    );
+}

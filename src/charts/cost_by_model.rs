@@ -33,7 +33,8 @@ pub(super) fn draw<DB: DrawingBackend>(
         .margin_right(theme.px(20.0))
         .x_label_area_size(theme.px(24.0))
         .y_label_area_size(theme.px(12.0 + 6.2 * longest as f64))
-        .build_cartesian_2d(0.0..y_top(max), (0..n).into_segmented())?;
+        // A discrete range holds both its ends: 0..n - 1 is n slots, one a model.
+        .build_cartesian_2d(0.0..y_top(max), (0..n - 1).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()

@@ -234,27 +234,10 @@ impl Buckets {
             .ok_or_else(|| format!("unknown bucket width {:?}", view.bucket))
     }
 
-    /// The bucket of a timestamp, if it falls inside.
+    /// The bucket of a timestamp, if it falls inside. (A pass over many rows makes its
+    /// [`Finder`] once.)
     pub fn index(&self, ts_us: i64) -> Option<usize> {
-        let guess = (ts_us - self.start_us).div_euclid(self.width_us);
-        let Some(edges) = &self.edges else {
-            return (0..self.count as i64)
-                .contains(&guess)
-                .then_some(guess as usize);
-        };
-        if ts_us < edges[0] || ts_us >= edges[self.count] {
-            return None;
-        }
-        // Local days and months drift from the usual width by hours at most, so the guess
-        // is off by a bucket or two.
-        let mut k = guess.clamp(0, self.count as i64 - 1) as usize;
-        while ts_us < edges[k] {
-            k -= 1;
-        }
-        while ts_us >= edges[k + 1] {
-            k += 1;
-        }
-        Some(k)
+        Finder::new(self).index(ts_us)
     }
 
     /// Start of bucket `k`, µs.
@@ -274,8 +257,8 @@ impl Buckets {
     }
 }
 
-/// Finds a timestamp's bucket like [`Buckets::index`], guessing with the width's
-/// reciprocal: a 64-bit division per row costs more than the rest of a walk's step.
+/// Finds a timestamp's bucket ([`Buckets::index`]), guessing with the width's reciprocal:
+/// a 64-bit division per row costs more than the rest of a walk's step.
 pub(crate) struct Finder<'a> {
     start: i64,
     span: i64,

@@ -18,7 +18,7 @@ use crate::calendar::Zone;
 use crate::ingest::time::US_PER_S;
 use crate::metrics::series::{self, Series};
 use crate::query::{ts_range, Buckets, Finder, View};
-use crate::table::{tags_of, Col, Cols, Groups, Table};
+use crate::table::{tags_of, Cols, Groups, Table};
 
 /// What every view of a loaded table needs and no view changes, built once after load.
 #[derive(Debug, Clone, Default)]
@@ -141,20 +141,16 @@ impl Order {
 impl Prepared {
     /// Prepares `t` for views.
     pub fn of(t: &Table) -> Prepared {
-        let models = Groups::labels_of(&t.model);
-        let apps = Groups::labels_of(&t.application);
-        let na = apps.len();
+        let (m, a) = (Groups::of(&t.model), Groups::of(&t.application));
+        let na = a.labels.len();
         // Dense ids of the pairs that occur, numbered in (model, application) order so that
-        // sums over cells add in the same order whatever the data's row order. (Read from
-        // the keys, without a group index per row: the memory a load's finish touches first
-        // costs a page fault every 4 KB.)
-        let (m, a) = (Col::of(t.model.keys()), Col::of(t.application.keys()));
-        let (none_m, none_a) = (models.len() as u64 - 1, na as u64 - 1);
-        let pair = |i: usize| {
-            m.get(i).map_or(none_m, u64::from) * na as u64 + a.get(i).map_or(none_a, u64::from)
-        };
-        let (present, cell_of_row) =
-            dense_ids((0..t.len()).map(pair).collect(), (models.len() * na) as u64);
+        // sums over cells add in the same order whatever the data's row order.
+        let pair = |i: usize| u64::from(m.of_row(i)) * na as u64 + u64::from(a.of_row(i));
+        let (present, cell_of_row) = dense_ids(
+            (0..t.len()).map(pair).collect(),
+            (m.labels.len() * na) as u64,
+        );
+        let (models, apps) = (m.labels, a.labels);
         let (tags, tagset_tags) = tag_sets(&t.tags);
         let na = na as u64;
         let mut p = Prepared {
@@ -1002,6 +998,7 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
     let mut kept: Vec<u32> = Vec::new();
     let has_quality = QualitySums::any(t);
     let cols = t.cols();
+    let finder = buckets.map(Finder::new);
     for i in p.rows_of(t, sel.range) {
         let c = p.cell_of_row[i];
         let ts = cols.ts.get(i).unwrap_or(NO_TS);
@@ -1030,8 +1027,10 @@ fn from_rows(t: &Table, p: &Prepared, sel: &Selection, buckets: Option<&Buckets>
             continue;
         }
         g.widen(Some((ts, ts)));
-        let Some(b) = buckets else { continue };
-        let Some(k) = b.index(ts) else { continue };
+        let (Some(b), Some(f)) = (buckets, &finder) else {
+            continue;
+        };
+        let Some(k) = f.index(ts) else { continue };
         g.buckets[k].add_row(&cols, i, latency, has_quality);
         if let Some(l) = latency {
             spread(&mut g.buckets, b, k, ts, l);
